@@ -1,0 +1,42 @@
+# custvalue — two commands on a fresh machine:  make demo   and   make test
+# Each creates .venv on first use and installs only when pyproject.toml changed
+# (stamp files keyed on it), so a second run does not reinstall.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP     := $(VENV)/.installed-dev
+SAMPLE := data/samples/2022-2024
+OUT    := out/demo
+
+.PHONY: demo test lint docs bench samples clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "custvalue needs Python >= 3.11"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(RUNTIME_STAMP)
+
+demo: $(RUNTIME_STAMP)
+	$(BIN)/custvalue check $(SAMPLE) --duplicates last --negative-energy allow
+
+test: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+
+samples: $(RUNTIME_STAMP)
+	$(BIN)/python -m custvalue.samples data/samples
+
+clean:
+	rm -rf $(VENV) out site .pytest_cache .ruff_cache .hypothesis

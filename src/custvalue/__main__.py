@@ -1,0 +1,3 @@
+from custvalue.cli import main
+
+main()

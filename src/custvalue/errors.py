@@ -1,0 +1,160 @@
+"""One exception hierarchy for everything custvalue raises on purpose.
+
+Every error a user can cause derives from :class:`CustvalueError`.  Errors about input
+tables derive from :class:`InputError` and carry the table, the column, up to five
+example rows and the fix, so that the message alone tells what to change.  Errors about a
+grading scheme derive from :class:`SchemeError` and name the path in the scheme.
+
+The command-line interface maps :class:`InputError` to exit code 2, :class:`SchemeError`
+to exit code 3 and anything else to exit code 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+__all__ = [
+    "ColumnTypeError",
+    "CustvalueError",
+    "DuplicateRowsError",
+    "EmptyTableError",
+    "InconsistentJudgmentsError",
+    "InputError",
+    "InvalidValueError",
+    "MissingColumnError",
+    "NegativeEnergyError",
+    "PaymentBeforePeriodError",
+    "ReactiveWithoutActiveError",
+    "SchemeError",
+    "UnknownCustomerError",
+    "UnsupportedInputError",
+]
+
+MAX_EXAMPLES = 5
+
+
+class CustvalueError(Exception):
+    """Base class of every error custvalue raises on purpose."""
+
+
+def _format_value(value: Any) -> str:
+    # Dates read better as ISO text than as ``datetime.date(2024, 3, 1)``.
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return repr(value)
+
+
+def _format_examples(examples: Sequence[Mapping[str, Any]]) -> str:
+    lines = []
+    for row in list(examples)[:MAX_EXAMPLES]:
+        lines.append("    " + ", ".join(f"{k}={_format_value(v)}" for k, v in row.items()))
+    return "\n".join(lines)
+
+
+class InputError(CustvalueError):
+    """An input table breaks the data contract.
+
+    Parameters
+    ----------
+    table : str
+        Name of the table in the data contract (``customers``, ``monthly`` ...).
+    column : str or None
+        The offending column, if one column is to blame.
+    problem : str
+        What is wrong, in one sentence.
+    examples : sequence of mappings, optional
+        Up to five offending rows (more are cut); each row is shown as ``key=value``.
+    fix : str, optional
+        What the user should do about it.
+    count : int, optional
+        How many rows are affected in all.
+    """
+
+    def __init__(
+        self,
+        table: str,
+        column: str | None,
+        problem: str,
+        examples: Sequence[Mapping[str, Any]] = (),
+        fix: str = "",
+        count: int | None = None,
+    ) -> None:
+        self.table = table
+        self.column = column
+        self.problem = problem
+        self.examples = [dict(r) for r in list(examples)[:MAX_EXAMPLES]]
+        self.fix = fix
+        self.count = count
+        where = f"table '{table}'" + (f", column '{column}'" if column else "")
+        msg = f"{where}: {problem}"
+        if count is not None:
+            msg += f" ({count} row{'s' if count != 1 else ''})"
+        if self.examples:
+            msg += f"\n  example rows (up to {MAX_EXAMPLES}):\n" + _format_examples(self.examples)
+        if fix:
+            msg += f"\n  fix: {fix}"
+        super().__init__(msg)
+
+
+class MissingColumnError(InputError):
+    """A required column is absent."""
+
+
+class ColumnTypeError(InputError):
+    """Values of a column cannot be read as the declared type (number, date, month)."""
+
+
+class InvalidValueError(InputError):
+    """Values are of the right type but outside what the contract allows."""
+
+
+class DuplicateRowsError(InputError):
+    """The same key appears more than once, e.g. two ``monthly`` rows for one customer-month."""
+
+
+class NegativeEnergyError(InputError):
+    """Negative energy readings where corrections are not allowed."""
+
+
+class ReactiveWithoutActiveError(InputError):
+    """Reactive energy recorded in a month whose active energy is zero."""
+
+
+class UnknownCustomerError(InputError):
+    """Records or events for a customer that is not in the register."""
+
+
+class PaymentBeforePeriodError(InputError):
+    """A bill paid before the start of the month it bills."""
+
+
+class EmptyTableError(InputError):
+    """A table has no rows."""
+
+
+class UnsupportedInputError(InputError):
+    """The object or file given for a table cannot be read."""
+
+
+class SchemeError(CustvalueError):
+    """A grading scheme (or weighting input) is invalid.
+
+    Parameters
+    ----------
+    path : str
+        Dotted path to the offending part, e.g.
+        ``dimensions.compliance.indicators.pf_compliance.weight``.
+    problem : str
+        What is wrong.
+    """
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path}: {problem}" if path else problem)
+
+
+class InconsistentJudgmentsError(SchemeError):
+    """AHP pairwise judgments whose consistency ratio exceeds the allowed bound."""
