@@ -7,7 +7,6 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP     := $(VENV)/.installed-dev
-SAMPLE := data/samples/2022-2024
 OUT    := out/demo
 
 .PHONY: demo test lint docs bench samples clean
@@ -25,8 +24,17 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(RUNTIME_STAMP)
 
+# The sample data has duplicated months and negative corrections on purpose: the demo says
+# how to treat them (keep the last row, allow corrections); the default is to stop.
+TREAT := --duplicates last --negative-energy allow
+
 demo: $(RUNTIME_STAMP)
-	$(BIN)/custvalue check $(SAMPLE) --duplicates last --negative-energy allow
+	$(BIN)/custvalue grade --data data/samples/2022-2024 $(TREAT) --out $(OUT)/2022-2024
+	$(BIN)/custvalue grade --data data/samples/2025-2027 $(TREAT) --out $(OUT)/2025-2027 --quiet
+	$(BIN)/custvalue compare $(OUT)/2022-2024 $(OUT)/2025-2027 --out $(OUT)/compare
+	$(BIN)/custvalue report $(OUT)/2025-2027 --previous $(OUT)/2022-2024 --draws 200 \
+	    --out $(OUT)/report.html
+	@echo "demo written to $(OUT): grades, comparison of the two windows, report.html"
 
 test: $(DEV_STAMP)
 	$(BIN)/ruff check .

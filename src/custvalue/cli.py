@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -29,8 +30,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
-out = Console()
+# Redirected output (batch logs, CI) is 120 columns wide rather than rich's 80, so that the
+# scheme and summary tables are not wrapped cell by cell.
+_WIDTH = None if sys.stdout.isatty() else 120
+err = Console(stderr=True, width=_WIDTH)
+out = Console(width=_WIDTH)
 
 T = TypeVar("T")
 
@@ -106,6 +110,369 @@ def _print_table_summary(tables: dict[str, Path]) -> None:
         summary.add_row(row["customer_class"], f"{row['n']:,}",
                         f"{row['n'] / customers.height:.1%}", f"{row['kva']:,.0f}")
     out.print(summary)
+
+
+TableOption = Annotated[Path | None, typer.Option(help="CSV, Parquet or Excel file.")]
+
+
+def _gather_tables(data: Path | None, given: dict[str, Path | None]) -> dict[str, Path]:
+    """Tables from --data DIR, overridden by the per-table options."""
+    from custvalue.io import find_tables
+
+    tables: dict[str, Path] = dict(find_tables(data)) if data is not None else {}
+    tables.update({k: v for k, v in given.items() if v is not None})
+    for name in ("customers", "monthly"):
+        if name not in tables:
+            raise InputError(name, None, f"no {name} table given",
+                             fix=f"pass --{name} FILE or --data DIR holding {name}.csv")
+    return tables
+
+
+@app.command()
+def grade(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the grading to.")],
+    data: Annotated[Path | None, typer.Option(help="Folder holding the tables as "
+                                              "<table>.csv/.parquet/.xlsx.")] = None,
+    customers: TableOption = None,
+    monthly: TableOption = None,
+    events: TableOption = None,
+    cooperation: TableOption = None,
+    energy: TableOption = None,
+    scheme: Annotated[Path | None, typer.Option(help="Scheme file (TOML or JSON).")] = None,
+    pins: Annotated[Path | None, typer.Option(help="CSV of customer_id, tier, reason.")] = None,
+    pins_outside_quota: Annotated[bool, typer.Option(
+        help="Pinned customers do not count against the quotas.")] = False,
+    strata: Annotated[str | None, typer.Option(help="Apply quotas within this register "
+                                               "column (e.g. region).")] = None,
+    duplicates: Annotated[str, typer.Option(help="error | sum | last")] = "error",
+    negative_energy: Annotated[str, typer.Option(help="error | allow")] = "error",
+    unknown_customers: Annotated[str, typer.Option(help="error | exclude")] = "error",
+    history: Annotated[Path | None, typer.Option(
+        help="Also keep the grading as a dated snapshot in this folder.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print only errors.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Grade a customer base and write grades.parquet, grades.csv, manifest.json, summary.txt."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from custvalue.grading import grade as run_grade
+
+    def action() -> None:
+        tables = _gather_tables(data, {"customers": customers, "monthly": monthly,
+                                       "events": events, "cooperation": cooperation,
+                                       "energy": energy})
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+        with Progress(*columns, console=err, transient=True, disable=quiet) as bar:
+            task = bar.add_task("reading", total=None)
+
+            def progress(stage: str) -> None:
+                bar.update(task, description=f"stage: {stage}")
+
+            result = run_grade(
+                **tables, scheme=scheme, pins=pins, strata=strata,
+                pins_count_against_quota=not pins_outside_quota, duplicates=duplicates,
+                negative_energy=negative_energy, unknown_customers=unknown_customers,
+                progress=progress,
+            )
+            bar.update(task, description="stage: writing")
+            written = write_grading(result, out_dir)
+        if history is not None:
+            from custvalue.regrade import save_snapshot
+
+            snapshot = save_snapshot(out_dir, history)
+            written.append(snapshot)
+        if not quiet:
+            out.print(result.summary_text(), highlight=False, markup=False, soft_wrap=True)
+            stages = ", ".join(f"{k} {v:.2f}s" for k, v in result.manifest.timings.items())
+            out.print(f"\nstages: {stages}", highlight=False, markup=False)
+            out.print(f"wrote {out_dir}", highlight=False, markup=False)
+
+    _run(debug, action)
+
+
+def write_grading(result: object, out_dir: Path) -> list[Path]:
+    """Save a grading plus the CLI's extra files (grades.csv, summary.txt)."""
+    from custvalue.grading import Grading
+
+    assert isinstance(result, Grading)
+    result.save(out_dir)
+    result.table.reset_index().to_csv(out_dir / "grades.csv", index=False, lineterminator="\n")
+    (out_dir / "summary.txt").write_text(result.summary_text() + "\n", encoding="utf-8")
+    return [out_dir]
+
+
+def _load_grading(folder: Path) -> object:
+    from custvalue.grading import Grading
+
+    return Grading.load(folder)
+
+
+@app.command()
+def validate(
+    grading_dir: Annotated[Path, typer.Argument(metavar="DIR",
+                                                help="A grading folder (custvalue grade --out).")],
+    method: Annotated[str, typer.Option(help="kmeans | gmm | ward")] = "kmeans",
+    features: Annotated[str, typer.Option(help="indicators | dimensions")] = "indicators",
+    draws: Annotated[int, typer.Option(help="Weight draws of the robustness analysis.")] = 1000,
+    concentration: Annotated[float, typer.Option(
+        help="Dirichlet concentration of the weight draws.")] = 100.0,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print only errors.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Check the tiers of a grading by clustering and weight perturbation; write the reports
+    (validation.txt, validation.json, stability.parquet) into DIR."""
+    from custvalue.validation import tier_stability, validate_tiers, write_reports
+
+    def action() -> None:
+        grading = _load_grading(grading_dir)
+        with _status("clustering", quiet):
+            validation = validate_tiers(grading, method=method, features=features, seed=seed)
+        with _status(f"{draws} weight draws", quiet):
+            stability = tier_stability(grading, draws=draws, concentration=concentration,
+                                       seed=seed)
+        paths = write_reports(grading, grading_dir, validation=validation, stability=stability)
+        if not quiet:
+            out.print(str(validation), highlight=False, markup=False, soft_wrap=True)
+            out.print("")
+            out.print(str(stability), highlight=False, markup=False, soft_wrap=True)
+            out.print("wrote " + ", ".join(str(p) for p in paths.values()), highlight=False,
+                      markup=False)
+
+    _run(debug, action)
+
+
+def _status(message: str, quiet: bool) -> AbstractContextManager[object]:
+    """A spinner on stderr while a stage runs (nothing with --quiet)."""
+    return nullcontext() if quiet else err.status(message, spinner="dots")
+
+
+@app.command()
+def compare(
+    previous: Annotated[Path, typer.Argument(metavar="PREV", help="Earlier grading folder.")],
+    current: Annotated[Path, typer.Argument(metavar="CUR", help="Later grading folder.")],
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Folder for transitions.csv, movers.csv, comparison.json/.txt "
+        "(default: CUR/compare).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print only errors.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Compare two gradings (a regrade): transitions, movers and their drivers, rank
+    correlation; print the comparison and save it."""
+    from custvalue.regrade import compare as run_compare
+
+    def action() -> None:
+        comparison = run_compare(previous, current)
+        target = out_dir if out_dir is not None else current / "compare"
+        comparison.save(target)
+        if not quiet:
+            out.print(str(comparison), highlight=False, markup=False, soft_wrap=True)
+            out.print(f"wrote {target}", highlight=False, markup=False)
+
+    _run(debug, action)
+
+
+@app.command()
+def report(
+    grading_dir: Annotated[Path, typer.Argument(metavar="DIR", help="A grading folder.")],
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", help="HTML file to write (default DIR/report.html).")] = None,
+    previous: Annotated[Path | None, typer.Option(
+        help="An earlier grading folder: adds the regrade transitions.")] = None,
+    checks: Annotated[bool, typer.Option(
+        help="Include clustering validation and tier robustness (computed).")] = True,
+    draws: Annotated[int, typer.Option(help="Weight draws for the robustness section.")] = 500,
+    lang: Annotated[str, typer.Option(help="zh | en (tier names and plot labels).")] = "zh",
+    seed: Annotated[int, typer.Option(help="Random seed of the checks.")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print only errors.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Write one self-contained HTML report (summary, profiles, plots, validation, scheme,
+    manifest) of the grading in DIR."""
+    from custvalue.report import write_report
+
+    def action() -> None:
+        grading = _load_grading(grading_dir)
+        extra: dict[str, object] = {}
+        if checks:
+            from custvalue.validation import tier_stability, validate_tiers
+
+            extra["validation"] = validate_tiers(grading, seed=seed)
+            extra["stability"] = tier_stability(grading, draws=draws, seed=seed)
+        if previous is not None:
+            from custvalue.regrade import compare as run_compare
+
+            extra["comparison"] = run_compare(previous, grading_dir)
+        target = out_file if out_file is not None else grading_dir / "report.html"
+        path = write_report(grading, target, lang=lang, **extra)
+        if not quiet:
+            out.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)", highlight=False,
+                      markup=False)
+
+    _run(debug, action)
+
+
+scheme_app = typer.Typer(help="Show, write and check grading schemes.", no_args_is_help=True)
+app.add_typer(scheme_app, name="scheme")
+
+
+def _weights_table(scheme: object, title: str) -> object:
+    from rich.table import Table
+
+    from custvalue.scoring import Scheme
+
+    assert isinstance(scheme, Scheme)
+    table = Table(title=title)
+    for column, justify in (("dimension / indicator", "left"), ("名称", "left"),
+                            ("direction", "left"), ("normalisation", "left"),
+                            ("missing", "left"), ("weight", "right"), ("global", "right")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for dim_name, dim in scheme.dimensions.items():
+        table.add_row(f"[bold]{dim_name}[/]", dim.label.zh, "", "",
+                      dim.missing, f"{dim.weight:.4f}", f"{dim.weight:.4f}")
+        for name, ind in dim.indicators.items():
+            table.add_row(f"  {name}", ind.label.zh, ind.direction,
+                          ind.normalisation.method, ind.missing, f"{ind.weight:.4f}",
+                          f"{dim.weight * ind.weight:.4f}")
+    return table
+
+
+def _scheme_footer(scheme: object) -> str:
+    from custvalue.scoring import Scheme
+
+    assert isinstance(scheme, Scheme)
+    tiers = scheme.tiers
+    quota = ", ".join(f"{zh} {q:.0%}" for zh, q in zip(tiers.labels_zh, tiers.quotas,
+                                                        strict=True))
+    return (f"aggregation {scheme.aggregation.method}; tiers {quota} (ties {tiers.ties}); "
+            f"ABC by {scheme.abc.method} on {scheme.abc.basis}; hash {scheme.hash()[:12]}")
+
+
+@scheme_app.command("show")
+def scheme_show(
+    file: Annotated[Path | None, typer.Argument(
+        help="Scheme file (TOML or JSON); default: the scheme shipped with custvalue.")] = None,
+    as_toml: Annotated[bool, typer.Option("--toml", help="Print the scheme as TOML.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Print a scheme's indicator tree with directions, normalisation and weights."""
+    from custvalue.scoring import Scheme
+
+    def action() -> None:
+        scheme = Scheme.load(file) if file is not None else Scheme.default()
+        if as_toml:
+            out.print(scheme.to_toml(), highlight=False, markup=False, soft_wrap=True)
+            return
+        out.print(_weights_table(scheme, f"scheme {scheme.name}"))
+        out.print(_scheme_footer(scheme), highlight=False, markup=False)
+
+    _run(debug, action)
+
+
+@scheme_app.command("init")
+def scheme_init(
+    file: Annotated[Path, typer.Argument(help="Where to write the scheme (TOML).")] = Path(
+        "scheme.toml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Write the default scheme as an editable TOML file."""
+    from custvalue.scoring import Scheme
+
+    def action() -> None:
+        if file.exists() and not force:
+            raise InputError("scheme", None, f"{file} exists", fix="pass --force to overwrite")
+        header = ("# custvalue grading scheme, written by `custvalue scheme init`.\n"
+                  "# Edit the weights, directions, normalisations, quotas and labels; check\n"
+                  "# with `custvalue scheme check FILE`.  Reference: docs/scheme.md.\n\n")
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(header + Scheme.default().to_toml(), encoding="utf-8")
+        out.print(f"wrote {file}", highlight=False, markup=False)
+
+    _run(debug, action)
+
+
+@scheme_app.command("check")
+def scheme_check(
+    file: Annotated[Path, typer.Argument(help="Scheme file (TOML or JSON).")],
+    judgments: Annotated[Path | None, typer.Option(
+        help="AHP judgments file (as default_judgments.toml) to derive and compare the "
+        "weights with; default: the shipped judgments when the scheme has their weights.")]
+    = None,
+    debug: Debug = False,
+) -> None:
+    """Validate a scheme file; print its weights and, for AHP judgments, λmax and CR.
+
+    Exit 3 when the scheme is invalid, a judgment matrix has CR > 0.10, or the scheme's
+    weights differ from what its judgments give.
+    """
+    import tomllib
+
+    from custvalue.scoring import Scheme
+    from custvalue.scoring.scheme import ahp_default_weights, default_judgments
+    from custvalue.scoring.weights import CR_LIMIT
+
+    def action() -> None:
+        scheme = Scheme.load(file)
+        out.print(_weights_table(scheme, f"scheme {scheme.name} ({file})"))
+        out.print(_scheme_footer(scheme), highlight=False, markup=False)
+        if judgments is not None:
+            try:
+                source = tomllib.loads(judgments.read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise SchemeError("judgments", f"cannot read {judgments}: {exc}") from None
+        else:
+            source = default_judgments()
+        results = ahp_default_weights(source)
+        derived = {name: r.weights for name, r in results.items()}
+        mismatch = _weight_mismatch(scheme, derived)
+        if judgments is None and mismatch:
+            out.print("weights set directly (they are not the shipped AHP judgments' "
+                      "weights); pass --judgments FILE to check them against judgments",
+                      highlight=False, markup=False)
+            return
+        from rich.table import Table
+
+        table = Table(title="AHP judgment matrices")
+        for column in ("matrix", "n", "λmax", "CI", "CR", "verdict"):
+            table.add_column(column, justify="left" if column in ("matrix", "verdict")
+                             else "right")
+        bad = []
+        for name, r in results.items():
+            ok = r.cr <= CR_LIMIT
+            bad += [] if ok else [f"{name}: CR {r.cr:.3f} > {CR_LIMIT}"]
+            table.add_row(name, str(len(r.weights)), f"{r.lambda_max:.4f}", f"{r.ci:.4f}",
+                          f"{r.cr:.4f}", "consistent" if ok else "[red]inconsistent[/]")
+        out.print(table)
+        if mismatch:
+            bad += [f"weight of {m} differs from its judgments" for m in mismatch]
+        if bad:
+            raise SchemeError("judgments", "; ".join(bad) + " (revise the judgments, or set "
+                              "the weights they give)")
+        out.print("scheme OK", highlight=False, markup=False)
+
+    _run(debug, action)
+
+
+def _weight_mismatch(scheme: object, derived: dict[str, object]) -> list[str]:
+    """Names whose scheme weight is not the AHP weight (relative tolerance 1e-6)."""
+    import math
+
+    from custvalue.scoring import Scheme
+
+    assert isinstance(scheme, Scheme)
+    found: list[str] = []
+    dims = derived.get("dimensions")
+    for dim_name, dim in scheme.dimensions.items():
+        pairs = [(dim_name, dim.weight, dims)]
+        pairs += [(f"{dim_name}.{n}", ind.weight, derived.get(dim_name))
+                  for n, ind in dim.indicators.items()]
+        for label, weight, series in pairs:
+            key = label.rsplit(".", 1)[-1]
+            target = None if series is None else series.get(key)  # type: ignore[attr-defined]
+            if target is None or not math.isclose(weight, float(target), rel_tol=1e-6):
+                found.append(label)
+    return found
 
 
 @app.command()

@@ -1,0 +1,581 @@
+"""Composition of the indicators and backend handling: :func:`compute_indicators`.
+
+The backend rule
+----------------
+Everything runs on the backend of ``monthly`` (the big table); the other tables are
+brought to it:
+
+========================  ==================  ==========================================
+``monthly`` given as      runs on             returns
+========================  ==================  ==========================================
+path (Parquet/CSV/Excel)  polars, streaming   ``polars.DataFrame``
+``polars.DataFrame``      polars, streaming   ``polars.DataFrame``
+``polars.LazyFrame``      polars              ``polars.LazyFrame`` (not collected)
+``pandas.DataFrame``      polars, streaming   ``pandas.DataFrame`` indexed by customer_id
+DuckDB relation           DuckDB              DuckDB relation (not executed)
+PySpark DataFrame         Spark               PySpark DataFrame (not collected)
+========================  ==================  ==========================================
+
+Paths are scanned lazily by the backend (``custvalue.io.read_table`` for polars,
+``read_parquet`` for DuckDB and Spark).  A frame of another kind is converted: pandas,
+polars and DuckDB frames are loaded into DuckDB or Spark through Arrow, and a Spark frame
+given with a non-Spark ``monthly`` is collected (it is the small table then).
+
+Lazy results (polars LazyFrame, DuckDB, Spark) are checked before they are returned with
+at most two aggregate queries that each bring back one row: duplicated register ids
+together with the latest period (when no window is given), then duplicated and negative
+monthly rows (only when a policy is ``error``).  The indicator rows themselves are never
+collected.  Eager results fold the same checks into the one query that computes the
+indicators (after a scan of ``period`` for the default window).
+
+Examples
+--------
+>>> import custvalue.samples
+>>> from custvalue.indicators import compute_indicators
+>>> t = custvalue.samples.generate(40, months=24, seed=2)
+>>> out = compute_indicators(**t, params={"duplicates": "sum", "negative_energy": "allow"})
+>>> len(out) == len(t["customers"]), out.index.name, out.attrs["window"]["end"]
+(True, 'customer_id', '2023-12')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import narwhals as nw
+import polars as pl
+
+from custvalue.errors import (
+    DuplicateRowsError,
+    EmptyTableError,
+    NegativeEnergyError,
+    UnsupportedInputError,
+)
+from custvalue.indicators import compliance, contribution, cooperation
+from custvalue.indicators.catalog import BOOKKEEPING_COLUMNS, INDICATOR_NAMES, output_columns
+from custvalue.indicators.context import Context, Indicator, merge_stages, reason_chain
+from custvalue.indicators.params import IndicatorParams
+from custvalue.indicators.prepare import (
+    ROW_INDEX,
+    idiv,
+    month_index_expr,
+    prepare_cooperation,
+    prepare_customers,
+    prepare_energy,
+    prepare_events,
+    prepare_monthly,
+    require_columns,
+)
+from custvalue.indicators.window import Window, epoch_day, month_start
+from custvalue.io import is_path, read_table
+
+__all__ = ["compute_indicators", "resolve_window"]
+
+
+
+# --------------------------------------------------------------------------------------
+# backends
+# --------------------------------------------------------------------------------------
+
+
+class _Backend:
+    """Where the computation runs and what kind of frame comes back."""
+
+    def __init__(self, monthly: Any) -> None:
+        self.con: Any = None
+        self.session: Any = None
+        if is_path(monthly):
+            self.engine, self.output = "polars", "polars"
+            return
+        if isinstance(monthly, pl.LazyFrame):
+            self.engine, self.output = "polars", "polars_lazy"
+            return
+        if isinstance(monthly, pl.DataFrame):
+            self.engine, self.output = "polars", "polars"
+            return
+        try:
+            impl = nw.from_native(monthly).implementation
+        except TypeError as exc:
+            raise UnsupportedInputError(
+                "monthly", None, f"cannot read an object of type {type(monthly).__name__}",
+                fix="pass a pandas/polars/DuckDB/PySpark frame or a CSV/Parquet path") from exc
+        if impl.is_pandas():
+            self.engine, self.output = "polars", "pandas"
+        elif impl.is_duckdb():
+            self.engine, self.output = "duckdb", "duckdb"
+            # Relations of different connections cannot be joined: use monthly's.
+            self.con = getattr(monthly, "_con", None) or _duckdb().default_connection()
+        elif impl.is_pyspark() or impl.is_pyspark_connect():
+            self.engine, self.output = "spark", "spark"
+            self.session = monthly.sparkSession
+        else:  # any other eager frame narwhals reads (pyarrow, modin ...)
+            self.engine, self.output = "polars", "polars"
+
+    @property
+    def lazy_output(self) -> bool:
+        return self.output in ("polars_lazy", "duckdb", "spark")
+
+    # -- conversion ------------------------------------------------------------------
+    def native(self, source: Any, table: str) -> Any:
+        """``source`` as a native lazy frame of this backend."""
+        if isinstance(source, Mapping):
+            raise UnsupportedInputError(table, None, "a mapping is not a table",
+                                        fix="pass a frame or a path")
+        if self.engine == "polars":
+            return self._to_polars(source, table)
+        if self.engine == "duckdb":
+            return self._to_duckdb(source, table)
+        return self._to_spark(source, table)
+
+    @staticmethod
+    def _polars_eager(source: Any, table: str) -> pl.DataFrame:
+        if is_path(source):
+            return read_table(source, table, lazy=False)
+        if isinstance(source, pl.DataFrame):
+            return source
+        if isinstance(source, pl.LazyFrame):
+            return source.collect()
+        frame = nw.from_native(read_table(source, table))
+        if isinstance(frame, nw.LazyFrame):
+            if frame.implementation.is_pyspark() or frame.implementation.is_pyspark_connect():
+                return pl.from_arrow(nw.to_native(frame).toArrow())
+            frame = frame.collect()
+        if frame.implementation.is_pandas():
+            pdf = nw.to_native(frame)
+            if "customer_id" not in pdf.columns and pdf.index.name == "customer_id":
+                pdf = pdf.reset_index()
+            return pl.from_pandas(pdf)
+        return frame.to_polars()
+
+    def _to_polars(self, source: Any, table: str) -> pl.LazyFrame:
+        if is_path(source):
+            return read_table(source, table, lazy=True)
+        if isinstance(source, pl.LazyFrame):
+            return source
+        return self._polars_eager(source, table).lazy()
+
+    def _to_duckdb(self, source: Any, table: str) -> Any:
+        impl = None if is_path(source) else nw.from_native(source).implementation
+        if impl is not None and impl.is_duckdb():
+            return source
+        if is_path(source) and str(source).lower().endswith((".parquet", ".pq")):
+            return self.con.read_parquet(str(source))
+        arrow = self._polars_eager(source, table).to_arrow(
+            compat_level=pl.CompatLevel.oldest())
+        return self.con.from_arrow(arrow)
+
+    def _to_spark(self, source: Any, table: str) -> Any:
+        impl = None if is_path(source) else nw.from_native(source).implementation
+        if impl is not None and (impl.is_pyspark() or impl.is_pyspark_connect()):
+            return source
+        if is_path(source) and str(source).lower().endswith((".parquet", ".pq")):
+            return self.session.read.parquet(str(source))
+        arrow = self._polars_eager(source, table).to_arrow(
+            compat_level=pl.CompatLevel.oldest())
+        return self.session.createDataFrame(arrow)
+
+    def with_row_index(self, native: Any) -> Any:
+        """Add :data:`ROW_INDEX`: the input order, deterministic for a given input.
+
+        polars: the row number; DuckDB: ``row_number() OVER ()`` (DuckDB keeps insertion
+        order by default); Spark: ``monotonically_increasing_id()`` (partition, then
+        position inside the partition: the order of a file or of ``createDataFrame``).
+        """
+        if self.engine == "polars":
+            return native.with_row_index(ROW_INDEX)
+        if self.engine == "duckdb":
+            return native.project(f"*, row_number() OVER () - 1 AS {ROW_INDEX}")
+        from pyspark.sql import functions as F
+
+        return native.withColumn(ROW_INDEX, F.monotonically_increasing_id())
+
+    # -- execution ---------------------------------------------------------------------
+    def collect_one(self, frame: nw.LazyFrame) -> dict[str, Any]:
+        """Run a one-row aggregate query and return its row."""
+        rows = frame.collect().rows(named=True)
+        return rows[0] if rows else {}
+
+    def finish(self, frame: nw.LazyFrame, window: Window, as_of: dt.date,
+               checks: _Checks) -> Any:
+        if self.lazy_output:
+            checks.run_lazy(self)
+            return nw.to_native(frame.drop(*checks.columns))
+        result = nw.to_native(frame).collect(engine="streaming")
+        checks.run_eager(result)
+        result = result.drop(checks.columns)
+        if self.output == "pandas":
+            out = result.to_pandas().set_index("customer_id")
+            out.attrs["window"] = window.to_dict(as_of)
+            return out
+        return result
+
+
+def _duckdb() -> Any:
+    import duckdb
+
+    return duckdb
+
+
+# --------------------------------------------------------------------------------------
+# window
+# --------------------------------------------------------------------------------------
+
+
+def _latest_expr(monthly: nw.LazyFrame) -> nw.Expr:
+    """The latest ``period`` (text: the greatest ``YYYY-MM`` string, which is the latest
+    month and needs no parsing per row; otherwise the greatest month index)."""
+    schema = monthly.collect_schema()
+    if "period" not in schema:
+        require_columns(monthly, "monthly")
+    dtype = schema["period"]
+    if dtype == nw.String:
+        return nw.col("period").max().alias("latest")
+    return month_index_expr("period", dtype).max().alias("latest")
+
+
+def _window_ending(latest: Any, params: IndicatorParams) -> Window:
+    if latest is None:
+        raise EmptyTableError("monthly", "period", "no monthly rows to infer the window from",
+                              fix="pass window=('YYYY-MM', 'YYYY-MM')")
+    last = month_start(int(latest)) if isinstance(latest, int) else latest
+    return Window.ending(last, params.window_months)
+
+
+def _resolve(monthly: nw.LazyFrame, window: Any, params: IndicatorParams) -> Window:
+    if window is not None:
+        return Window.coerce(window)
+    rows = monthly.select(_latest_expr(monthly)).collect().rows()
+    return _window_ending(rows[0][0] if rows else None, params)
+
+
+def _lazy_window_and_register(frames: dict[str, nw.LazyFrame], window: Any,
+                              params: IndicatorParams, backend: _Backend) -> Window:
+    """For lazy backends: duplicated register ids and, if needed, the latest period, in one
+    aggregate query that returns one row."""
+    ids = frames["customers"].group_by("customer_id").agg(nw.len().alias("n"))
+    probe = ids.select((nw.col("n") - 1).sum().alias("register_dups"))
+    if window is None:
+        probe = probe.join(frames["monthly"].select(_latest_expr(frames["monthly"])),
+                           how="cross")
+    row = backend.collect_one(probe)
+    if (row.get("register_dups") or 0) > 0:
+        examples = ids.filter(nw.col("n") > 1).sort("customer_id").head(5).collect()
+        _Checks._raise_register(int(row["register_dups"]), examples["customer_id"].to_list())
+    if window is not None:
+        return Window.coerce(window)
+    return _window_ending(row.get("latest"), params)
+
+
+def resolve_window(monthly: Any, window: Any = None,
+                   params: IndicatorParams | Mapping[str, Any] | None = None) -> Window:
+    """The window :func:`compute_indicators` uses for these arguments.
+
+    ``window`` given: it, as a :class:`Window` (a ``(start, end)`` pair is accepted).
+    Otherwise the ``params.window_months`` (36) months ending with the latest ``period``
+    in ``monthly`` (one small aggregate query).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> m = pd.DataFrame({"period": ["2021-05", "2024-06"]})
+    >>> resolve_window(m)
+    Window(start='2021-07', end='2024-06', months=36)
+    >>> resolve_window(m, ("2023-01", "2023-12"))
+    Window(start='2023-01', end='2023-12', months=12)
+    """
+    if window is not None:
+        return Window.coerce(window)
+    frame = nw.from_native(_Backend(monthly).native(monthly, "monthly")).lazy()
+    return _resolve(frame, None, _params(params))
+
+
+def _params(params: IndicatorParams | Mapping[str, Any] | None) -> IndicatorParams:
+    if params is None:
+        return IndicatorParams()
+    if isinstance(params, IndicatorParams):
+        return params
+    return IndicatorParams.model_validate(dict(params))
+
+
+# --------------------------------------------------------------------------------------
+# checks
+# --------------------------------------------------------------------------------------
+
+
+def _fmt_month(p: Any) -> str:
+    return f"{month_start(int(p)):%Y-%m}" if p is not None else "None"
+
+
+class _Checks:
+    """Duplicated register ids; duplicated and negative monthly rows (policy ``error``).
+
+    Rows counted: ``monthly`` rows inside the window of customers in the register (the
+    rows the indicators would use).
+    """
+
+    def __init__(self, customers: nw.LazyFrame, raw_monthly: nw.LazyFrame,
+                 params: IndicatorParams, window: Window) -> None:
+        self.customers = customers
+        self.window = window
+        # Duplicated months of a customer show as carries in a sum of 2**month: the sum's
+        # count of one bits is below the row count.  Cheaper in memory than n_unique.
+        self.bitmask = window.months <= 62
+        self.raw = raw_monthly.join(customers.select("customer_id"), on="customer_id",
+                                    how="semi")
+        self.params = params
+        self.columns: list[str] = []
+        if params.duplicates == "error":
+            self.columns.append("_chk_dup")
+        if params.negative_energy == "error":
+            self.columns.append("_chk_neg")
+
+    def aggregations(self) -> list[nw.Expr]:
+        """Per-customer check columns folded into the monthly aggregation."""
+        out = []
+        if "_chk_dup" in self.columns:
+            if self.bitmask:
+                bit = (nw.lit(2.0) ** (nw.col("_p") - self.window.start_index).cast(nw.Float64))
+                out.append(bit.cast(nw.Int64).sum().alias("_chk_dup"))
+            else:
+                out.append((nw.len() - nw.col("_p").n_unique()).alias("_chk_dup"))
+        if "_chk_neg" in self.columns:
+            out.append(nw.col("_neg").sum().alias("_chk_neg"))
+        return out
+
+    def run_eager(self, result: pl.DataFrame) -> None:
+        dup_ids = result["customer_id"].is_duplicated()
+        if dup_ids.any():
+            self._raise_register(int(dup_ids.sum()),
+                                 result.filter(dup_ids)["customer_id"].unique().sort())
+        if "_chk_dup" in self.columns:
+            found = result["_chk_dup"].fill_null(0)
+            if self.bitmask:
+                found = found.bitwise_count_ones().cast(pl.Int64) < result["months_observed"]
+            else:
+                found = found > 0
+            if found.any():
+                self._raise_duplicates()
+        if "_chk_neg" in self.columns and (result["_chk_neg"].fill_null(0) > 0).any():
+            self._raise_negative(int(result["_chk_neg"].fill_null(0).sum()))
+
+    def run_lazy(self, backend: _Backend) -> None:
+        """One aggregate query (one row) over the monthly rows, if a policy is ``error``.
+
+        Duplicated register ids were checked before the plan was built
+        (:func:`_lazy_window_and_register`).
+        """
+        if not self.columns:
+            return
+        keys = self.raw.group_by("customer_id", "_p").agg(
+            nw.len().alias("n"), nw.col("_neg").sum().alias("neg"))
+        row = backend.collect_one(keys.select((nw.col("n") - 1).sum().alias("dups"),
+                                              nw.col("neg").sum().alias("negs")))
+        if "_chk_dup" in self.columns and (row.get("dups") or 0) > 0:
+            self._raise_duplicates()
+        if "_chk_neg" in self.columns and (row.get("negs") or 0) > 0:
+            self._raise_negative(int(row["negs"]))
+
+    def _examples(self, frame: nw.LazyFrame) -> list[dict[str, Any]]:
+        rows = frame.sort("customer_id", "_p").head(5).select(
+            "customer_id", "_p", "active_kwh", "_billed_c").collect().rows(named=True)
+        return [{"customer_id": r["customer_id"], "period": _fmt_month(r["_p"]),
+                 "active_kwh": r["active_kwh"],
+                 "billed_amount": None if r["_billed_c"] is None else r["_billed_c"] / 100}
+                for r in rows]
+
+    @staticmethod
+    def _raise_register(count: int, ids: Any) -> None:
+        raise DuplicateRowsError(
+            "customers", "customer_id", "the register has duplicated customer_id values",
+            [{"customer_id": i} for i in list(ids)[:5]],
+            fix="keep one register row per customer", count=count)
+
+    def _raise_duplicates(self) -> None:
+        dup = self.raw.with_columns(_n=nw.len().over("customer_id", "_p")).filter(
+            nw.col("_n") > 1)
+        keys = dup.group_by("customer_id", "_p").agg(nw.len().alias("n"))
+        count = keys.select((nw.col("n") - 1).sum()).collect().item()
+        raise DuplicateRowsError(
+            "monthly", "period", "more than one row for the same (customer_id, period)",
+            self._examples(dup),
+            fix="remove the duplicated rows, or pass IndicatorParams(duplicates='sum') to "
+                "sum them or duplicates='last' to keep the last row in input order",
+            count=count)
+
+    def _raise_negative(self, count: int) -> None:
+        raise NegativeEnergyError(
+            "monthly", "active_kwh", "negative active energy",
+            self._examples(self.raw.filter(nw.col("active_kwh") < 0)),
+            fix="correct the rows, or pass IndicatorParams(negative_energy='allow') if "
+                "they are corrections (they are then summed into their month)",
+            count=count)
+
+
+# --------------------------------------------------------------------------------------
+# composition
+# --------------------------------------------------------------------------------------
+
+
+def _period_date(p: nw.Expr) -> nw.Expr:
+    year = idiv(p, 12)
+    month = (p - 12 * year + 1).cast(nw.String).str.zfill(2)
+    year = year.cast(nw.String)
+    return nw.concat_str([year, nw.lit("-"), month, nw.lit("-01")]).str.to_date("%Y-%m-%d")
+
+
+def _apply(frame: nw.LazyFrame, indicators: list[Indicator]) -> nw.LazyFrame:
+    frame = frame.with_columns(*[reason_chain(i.reasons).alias(f"reason__{i.name}")
+                                 for i in indicators])
+    values = []
+    for i in indicators:
+        if i.value is None:
+            values.append(nw.lit(None, dtype=nw.Float64).alias(i.name))
+        else:
+            values.append(nw.when(nw.col(f"reason__{i.name}").is_null())
+                          .then(i.value.cast(nw.Float64)).alias(i.name))
+    return frame.with_columns(*values)
+
+
+def _build(frames: dict[str, nw.LazyFrame], ctx: Context) -> tuple[nw.LazyFrame, _Checks]:
+    window, params = ctx.window, ctx.params
+    customers = prepare_customers(frames["customers"], window).with_columns(
+        compliance.standard_cents_expr(params).alias("_pf_standard"))
+    raw_params = params.model_copy(update={"duplicates": "error"})
+    checks = _Checks(customers, prepare_monthly(frames["monthly"], window, raw_params), params,
+                     window)
+
+    monthly = prepare_monthly(frames["monthly"], window, params)
+    for stage in merge_stages(contribution.monthly_features(ctx),
+                              compliance.monthly_features(ctx)):
+        monthly = monthly.with_columns(*stage)
+    aggregations = {**contribution.monthly_aggregations(ctx),
+                    **compliance.monthly_aggregations(ctx)}
+    per_customer = monthly.group_by("customer_id").agg(
+        *[expr.alias(name) for name, expr in aggregations.items()], *checks.aggregations())
+    out = customers.join(per_customer, on="customer_id", how="left")
+    # Customers without rows in a table: counts and sums are 0 (the reasons say why).
+    zero_fill = [n for n in aggregations if n not in ("_p_min", "_p_max")]
+    if "events" in ctx.given:
+        events = prepare_events(frames["events"], window)
+        out = out.join(compliance.event_aggregation(events, ctx), on="customer_id", how="left")
+        zero_fill += compliance.EVENT_COLUMNS
+    if "cooperation" in ctx.given:
+        coop = prepare_cooperation(frames["cooperation"], window)
+        out = out.join(cooperation.cooperation_aggregation(coop), on="customer_id", how="left")
+        zero_fill += cooperation.COOPERATION_COLUMNS
+    if "energy" in ctx.given:
+        energy = prepare_energy(frames["energy"], window)
+        out = out.join(contribution.energy_aggregation(energy), on="customer_id", how="left")
+    out = out.with_columns(*[nw.col(n).fill_null(0) for n in zero_fill])
+    for stage in contribution.customer_stages(ctx):
+        out = out.with_columns(*stage)
+
+    indicators = [*contribution.indicators(ctx), *compliance.indicators(ctx),
+                  *cooperation.indicators(ctx)]
+    assert tuple(i.name for i in indicators) == INDICATOR_NAMES
+    out = _apply(out, indicators).with_columns(
+        nw.col("_months").cast(nw.Int64).alias("months_observed"),
+        _period_date(nw.col("_p_min")).alias("first_period"),
+        _period_date(nw.col("_p_max")).alias("last_period"),
+        nw.col("_exposure").cast(nw.Int64).alias("exposure_months"),
+    )
+    assert BOOKKEEPING_COLUMNS == ("months_observed", "first_period", "last_period",
+                                   "exposure_months")
+    return out.select(*output_columns(), *checks.columns).sort("customer_id"), checks
+
+
+def compute_indicators(
+    customers: Any,
+    monthly: Any,
+    events: Any = None,
+    cooperation: Any = None,
+    energy: Any = None,
+    *,
+    window: Window | tuple[Any, Any] | None = None,
+    params: IndicatorParams | Mapping[str, Any] | None = None,
+) -> Any:
+    """Compute the raw indicators of every register customer.
+
+    Parameters
+    ----------
+    customers, monthly : frame or path
+        The register and the monthly billing/metering records (``custvalue.contract``).
+        Frames may be pandas, polars (eager or lazy), DuckDB or PySpark; paths are read
+        lazily (Parquet, CSV; Excel eagerly).
+    events, cooperation, energy : frame or path, optional
+        The other tables.  An absent table makes its indicators missing with the reason
+        ``no_events_table`` / ``no_cooperation_table`` / ``no_energy_table``.
+    window : Window or (start, end), optional
+        Inclusive months, e.g. ``("2022-01", "2024-12")``.  Default: the
+        ``params.window_months`` (36) months ending with the latest ``period`` in
+        ``monthly``.
+    params : IndicatorParams or mapping, optional
+        The rules (defaults: ``IndicatorParams()``).
+
+    Returns
+    -------
+    frame
+        One row per register customer (also those without any record), sorted by
+        ``customer_id``; columns ``customer_id``, ``months_observed``, ``first_period``,
+        ``last_period``, ``exposure_months``, the indicators of
+        :data:`custvalue.indicators.INDICATOR_NAMES` (floats, null/NaN when missing) and
+        ``reason__<indicator>`` (text, null when present).  The kind of frame follows
+        ``monthly`` (see the module docstring); pandas comes back indexed by
+        ``customer_id`` with ``attrs["window"]``.  Records of customers not in the
+        register are ignored.
+
+    Raises
+    ------
+    custvalue.errors.MissingColumnError
+        A required column is absent.
+    custvalue.errors.DuplicateRowsError
+        Duplicated register ids, or duplicated ``(customer_id, period)`` monthly rows under
+        ``duplicates="error"``.
+    custvalue.errors.NegativeEnergyError
+        Negative ``active_kwh`` under ``negative_energy="error"``.
+    custvalue.errors.EmptyTableError
+        No monthly row to infer the default window from.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> customers = pd.DataFrame({"customer_id": ["C1", "C2"],
+    ...     "customer_class": ["general_commercial_industrial", "residential"],
+    ...     "contract_kva": [250.0, 8.0], "voltage_kv": [10.0, 0.22],
+    ...     "industry": ["retail", "household"], "region": ["north", "north"],
+    ...     "opened": ["2015-01-01", "2019-06-01"]})
+    >>> monthly = pd.DataFrame({"customer_id": ["C1", "C1"], "period": ["2024-01", "2024-02"],
+    ...     "active_kwh": [1000.0, 1200.0], "reactive_kvarh": [400.0, 800.0],
+    ...     "billed_amount": [780.0, 936.0], "due_date": ["2024-02-20", "2024-03-20"],
+    ...     "paid_date": ["2024-02-18", "2024-03-30"], "paid_amount": [780.0, 936.0]})
+    >>> out = compute_indicators(customers, monthly, window=("2024-01", "2024-03"))
+    >>> out.loc["C1", ["total_kwh", "pf_compliance", "on_time_rate", "days_late"]].tolist()
+    [2200.0, 0.5, 0.5, 5.454545454545454]
+    >>> float(round(out.loc["C1", "late_fee"], 10))  # 936 yuan × 10 days × 0.2 %
+    18.72
+    >>> out.loc["C2", "reason__total_kwh"], out.loc["C2", "reason__pf_compliance"]
+    ('no_records', 'not_applicable')
+    """
+    params = _params(params)
+    backend = _Backend(monthly)
+    sources = {"customers": customers, "monthly": monthly, "events": events,
+               "cooperation": cooperation, "energy": energy}
+    natives = {k: backend.native(v, k) for k, v in sources.items() if v is not None}
+    if params.duplicates == "last":
+        natives["monthly"] = backend.with_row_index(natives["monthly"])
+    frames = {k: nw.from_native(v).lazy() for k, v in natives.items()}
+    for name, frame in frames.items():
+        require_columns(frame, name)
+
+    if backend.lazy_output:
+        window = _lazy_window_and_register(frames, window, params, backend)
+    else:
+        window = _resolve(frames["monthly"], window, params)
+    as_of = window.as_of(params.as_of)
+    ctx = Context(window=window, params=params, as_of_day=epoch_day(as_of),
+                  given=frozenset(k for k in ("events", "cooperation", "energy")
+                                  if k in frames))
+    plan, checks = _build(frames, ctx)
+    return backend.finish(plan, window, as_of, checks)

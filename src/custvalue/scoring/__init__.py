@@ -1,0 +1,92 @@
+"""Scoring: weights, normalisation, aggregation and explanations (see docs/architecture.md).
+
+* :func:`ahp` -- AHP priority weights and consistency from pairwise judgments.
+* :func:`entropy_weights`, :func:`critic_weights`, :func:`std_weights` -- objective
+  weights from the indicator values.
+* :func:`combine_weights` -- linear or multiplicative mix of subjective and objective
+  weights.
+* :class:`Scheme` -- the grading scheme (dimensions, indicators, tiers, ABC), TOML/JSON.
+* :class:`Normaliser` -- fit/transform of the ``norm__*`` columns.
+* :func:`score`, :func:`score_result`, :class:`Scorer` -- the value score, dimension
+  scores and ranks; :func:`aggregate` and the ``aggregate_*`` kernels for weight draws.
+* :func:`explain` -- per-indicator contributions of one customer's score.
+"""
+
+from custvalue.scoring.aggregate import (
+    Aggregated,
+    Scorer,
+    ScoreResult,
+    ScoringArrays,
+    TopsisReference,
+    aggregate,
+    aggregate_arithmetic,
+    aggregate_geometric,
+    aggregate_topsis,
+    effective_weights,
+    score,
+    score_result,
+)
+from custvalue.scoring.explain import Explanation, explain
+from custvalue.scoring.normalise import NEUTRAL, Normaliser, NotFittedError
+from custvalue.scoring.scheme import (
+    ABC,
+    Aggregation,
+    Dimension,
+    Indicator,
+    Normalisation,
+    Scheme,
+    SchemeWarning,
+    Text,
+    Tiers,
+    ahp_default_weights,
+    default_judgments,
+)
+from custvalue.scoring.weights import (
+    CR_LIMIT,
+    RANDOM_INDEX,
+    AHPResult,
+    ahp,
+    combine_weights,
+    critic_weights,
+    entropy_weights,
+    std_weights,
+)
+
+__all__ = [
+    "ABC",
+    "CR_LIMIT",
+    "NEUTRAL",
+    "RANDOM_INDEX",
+    "AHPResult",
+    "Aggregated",
+    "Aggregation",
+    "Dimension",
+    "Explanation",
+    "Indicator",
+    "Normalisation",
+    "Normaliser",
+    "NotFittedError",
+    "Scheme",
+    "SchemeWarning",
+    "ScoreResult",
+    "Scorer",
+    "ScoringArrays",
+    "Text",
+    "Tiers",
+    "TopsisReference",
+    "aggregate",
+    "aggregate_arithmetic",
+    "aggregate_geometric",
+    "aggregate_topsis",
+    "ahp",
+    "ahp_default_weights",
+    "combine_weights",
+    "critic_weights",
+    "default_judgments",
+    "effective_weights",
+    "entropy_weights",
+    "explain",
+    "score",
+    "score_result",
+    "std_weights",
+]

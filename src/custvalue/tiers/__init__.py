@@ -1,0 +1,44 @@
+"""Tiers: exact quota tiers (largest remainder), strata, pins and ABC classes.
+
+Pure functions on one-row-per-customer data indexed by ``customer_id``; see
+``docs/tiers.md``.
+
+* :func:`tier_sizes` -- exact tier sizes for N customers (largest remainder).
+* :func:`assign_tiers` -- rank on the score and fill the tiers, per group if asked.
+* :func:`tier_report` -- target against actual count per tier (and group).
+* :func:`apply_pins` -- tiers with some customers pinned to a tier, with an audit trail.
+* :func:`abc_by_count`, :func:`abc_by_value` -- ABC classes by count quota or by Pareto
+  share of value.
+"""
+
+from custvalue.tiers.abc import (
+    DEFAULT_ABC_CUTS,
+    DEFAULT_ABC_QUOTAS,
+    abc_by_count,
+    abc_by_value,
+)
+from custvalue.tiers.pins import apply_pins
+from custvalue.tiers.quotas import (
+    DEFAULT_LABELS,
+    DEFAULT_QUOTAS,
+    QUOTA_TOLERANCE,
+    TiesRule,
+    assign_tiers,
+    tier_report,
+    tier_sizes,
+)
+
+__all__ = [
+    "DEFAULT_ABC_CUTS",
+    "DEFAULT_ABC_QUOTAS",
+    "DEFAULT_LABELS",
+    "DEFAULT_QUOTAS",
+    "QUOTA_TOLERANCE",
+    "TiesRule",
+    "abc_by_count",
+    "abc_by_value",
+    "apply_pins",
+    "assign_tiers",
+    "tier_report",
+    "tier_sizes",
+]

@@ -1,0 +1,45 @@
+"""Validation: clustering checks of the tiers and their robustness under weight uncertainty.
+
+* :func:`validate_tiers` -- compare the tiers with a k-means / Gaussian-mixture / Ward
+  clustering of the same customers (ARI, NMI, Cramér's V, Spearman, silhouette,
+  Davies–Bouldin, per-customer disagreements, choice of k).
+* :func:`tier_stability` -- Dirichlet draws of the weights around the scheme's: per customer
+  the probability of each tier, the modal tier, a 5–95 % rank interval and a borderline
+  flag; per weight the share of customers changing tier when it alone moves.
+* :func:`rescore` -- the scores under other weights (same policies and aggregation).
+* :func:`write_reports` -- ``validation.json``, ``validation.txt`` and ``stability.parquet``.
+
+See ``docs/validation.md`` for how to read the figures.
+"""
+
+from custvalue.validation.clustering import (
+    DEFAULT_SAMPLE_SIZE,
+    FIT_SIZE,
+    MINIBATCH_ABOVE,
+    MINIBATCH_INIT,
+    TierValidation,
+    validate_tiers,
+)
+from custvalue.validation.stability import (
+    BORDERLINE,
+    SENSITIVITY_STEPS,
+    TierStability,
+    rescore,
+    tier_stability,
+    write_reports,
+)
+
+__all__ = [
+    "BORDERLINE",
+    "DEFAULT_SAMPLE_SIZE",
+    "FIT_SIZE",
+    "MINIBATCH_ABOVE",
+    "MINIBATCH_INIT",
+    "SENSITIVITY_STEPS",
+    "TierStability",
+    "TierValidation",
+    "rescore",
+    "tier_stability",
+    "validate_tiers",
+    "write_reports",
+]
