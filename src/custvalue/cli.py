@@ -48,19 +48,26 @@ def _run(debug: bool, action: Callable[[], T]) -> T:
     except InputError as exc:
         if debug:
             raise
-        err.print(f"[bold red]bad input[/]: {exc}", highlight=False, markup=True)
+        err.print(f"[bold red]bad input[/]: {_escape(exc)}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except SchemeError as exc:
         if debug:
             raise
-        err.print(f"[bold red]bad scheme[/]: {exc}", highlight=False)
+        err.print(f"[bold red]bad scheme[/]: {_escape(exc)}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_SCHEME) from None
     except (CustvalueError, Exception) as exc:
         if debug:
             raise
-        err.print(f"[bold red]internal error[/]: {type(exc).__name__}: {exc}\n"
-                  "run again with --debug for the traceback", highlight=False)
+        err.print(f"[bold red]internal error[/]: {type(exc).__name__}: {_escape(exc)}\n"
+                  "run again with --debug for the traceback", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def _escape(exc: BaseException) -> str:
+    """The message with rich markup escaped (messages quote rows that may hold brackets)."""
+    from rich.markup import escape
+
+    return escape(str(exc))
 
 
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
@@ -220,8 +227,10 @@ def validate(
     quiet: Annotated[bool, typer.Option("--quiet", help="Print only errors.")] = False,
     debug: Debug = False,
 ) -> None:
-    """Check the tiers of a grading by clustering and weight perturbation; write the reports
-    (validation.txt, validation.json, stability.parquet) into DIR."""
+    """Check the tiers of a grading by clustering and by perturbing the weights.
+
+    Writes validation.txt, validation.json and stability.parquet into DIR.
+    """
     from custvalue.validation import tier_stability, validate_tiers, write_reports
 
     def action() -> None:
@@ -257,8 +266,10 @@ def compare(
     quiet: Annotated[bool, typer.Option("--quiet", help="Print only errors.")] = False,
     debug: Debug = False,
 ) -> None:
-    """Compare two gradings (a regrade): transitions, movers and their drivers, rank
-    correlation; print the comparison and save it."""
+    """Compare two gradings (a regrade): transitions, movers and drivers, rank correlation.
+
+    Prints the comparison and writes transitions.csv, movers.csv, comparison.json/.txt.
+    """
     from custvalue.regrade import compare as run_compare
 
     def action() -> None:
@@ -287,8 +298,10 @@ def report(
     quiet: Annotated[bool, typer.Option("--quiet", help="Print only errors.")] = False,
     debug: Debug = False,
 ) -> None:
-    """Write one self-contained HTML report (summary, profiles, plots, validation, scheme,
-    manifest) of the grading in DIR."""
+    """Write one self-contained HTML report of the grading in DIR.
+
+    Summary, profiles, plots, validation and robustness, scheme and weights, manifest.
+    """
     from custvalue.report import write_report
 
     def action() -> None:
@@ -409,8 +422,8 @@ def scheme_check(
     import tomllib
 
     from custvalue.scoring import Scheme
-    from custvalue.scoring.scheme import ahp_default_weights, default_judgments
-    from custvalue.scoring.weights import CR_LIMIT
+    from custvalue.scoring.scheme import default_judgments, judgment_matrix
+    from custvalue.scoring.weights import CR_LIMIT, ahp
 
     def action() -> None:
         scheme = Scheme.load(file)
@@ -423,7 +436,13 @@ def scheme_check(
                 raise SchemeError("judgments", f"cannot read {judgments}: {exc}") from None
         else:
             source = default_judgments()
-        results = ahp_default_weights(source)
+        # computed without the CR guard so that every matrix is shown, then judged below
+        try:
+            results = {name: ahp(judgment_matrix(entry), allow_inconsistent=True)
+                       for name, entry in source.items()}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SchemeError("judgments", f"malformed judgments ({type(exc).__name__}: "
+                              f"{exc}); see default_judgments.toml for the form") from None
         derived = {name: r.weights for name, r in results.items()}
         mismatch = _weight_mismatch(scheme, derived)
         if judgments is None and mismatch:

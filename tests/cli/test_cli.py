@@ -1,0 +1,279 @@
+"""The `custvalue` command line: outputs, exit codes (0/1/2/3) and messages.
+
+Through typer's test runner (fast, in-process) and as a subprocess (the real entry point,
+real exit codes, no traceback on stderr unless --debug).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import custvalue
+from custvalue.cli import EXIT_BAD_INPUT, EXIT_BAD_SCHEME, EXIT_INTERNAL, app
+from custvalue.grading import Grading
+
+runner = CliRunner()
+TREAT = ["--duplicates", "last", "--negative-energy", "allow"]
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "custvalue", *args], capture_output=True,
+                          text=True, check=False)
+
+
+@pytest.fixture(scope="module")
+def windows(tmp_path_factory) -> tuple[Path, Path]:
+    """Two consecutive 36-month windows of 240 customers as CSV folders."""
+    base = tmp_path_factory.mktemp("windows")
+    parts = custvalue.samples.generate_windows(240, months=36, windows=2, seed=7)
+    folders = []
+    for i, tables in enumerate(parts, start=1):
+        custvalue.samples.write_tables(tables, base / f"w{i}")
+        folders.append(base / f"w{i}")
+    return folders[0], folders[1]
+
+
+@pytest.fixture(scope="module")
+def graded(windows, tmp_path_factory) -> tuple[Path, Path]:
+    """Both windows graded with the CLI."""
+    out = tmp_path_factory.mktemp("graded")
+    dirs = []
+    for folder in windows:
+        target = out / folder.name
+        result = runner.invoke(app, ["grade", "--data", str(folder), *TREAT,
+                                     "--out", str(target)])
+        assert result.exit_code == 0, result.output
+        dirs.append(target)
+    return dirs[0], dirs[1]
+
+
+# -- grade ----------------------------------------------------------------------------------
+def test_grade_writes_every_file_and_prints_the_summary(windows, graded):
+    folder = graded[0]
+    for name in ("grades.parquet", "grades.csv", "manifest.json", "summary.txt",
+                 "scheme.json", "checks.json"):
+        assert (folder / name).is_file(), name
+    g = Grading.load(folder)
+    register = pd.read_csv(windows[0] / "customers.csv", dtype={"customer_id": str})
+    assert sorted(g.table.index) == sorted(register["customer_id"])
+    csv = pd.read_csv(folder / "grades.csv", dtype={"customer_id": str})
+    assert csv["customer_id"].tolist() == g.table.index.tolist()
+    assert (csv["tier"].fillna(-1).to_numpy() == g.table["tier"].fillna(-1).to_numpy()).all()
+    summary = (folder / "summary.txt").read_text("utf-8")
+    assert "特级客户" in summary and "window 2022-01" in summary
+
+
+def test_grade_with_table_options_equals_grade_with_data_folder(windows, graded, tmp_path):
+    w = windows[0]
+    args = ["grade", "--customers", str(w / "customers.csv"), "--monthly",
+            str(w / "monthly.csv"), "--events", str(w / "events.csv"), "--cooperation",
+            str(w / "cooperation.csv"), "--energy", str(w / "energy.csv"), *TREAT,
+            "--out", str(tmp_path / "g"), "--quiet"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert result.output == ""  # --quiet
+    a = (graded[0] / "grades.parquet").read_bytes()
+    b = (tmp_path / "g" / "grades.parquet").read_bytes()
+    assert a == b
+
+
+def test_grade_reads_parquet_and_excel(windows, graded, tmp_path):
+    tables = {n: pd.read_csv(windows[0] / f"{n}.csv", dtype={"customer_id": str})
+              for n in ("customers", "monthly")}
+    tables["customers"].to_parquet(tmp_path / "customers.parquet")
+    tables["monthly"].to_parquet(tmp_path / "monthly.parquet")
+    result = runner.invoke(app, ["grade", "--customers", str(tmp_path / "customers.parquet"),
+                                 "--monthly", str(tmp_path / "monthly.parquet"), *TREAT,
+                                 "--out", str(tmp_path / "g"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert len(Grading.load(tmp_path / "g").table) == len(tables["customers"])
+
+
+def test_grade_untreated_duplicates_exit_2_without_traceback(windows, tmp_path):
+    proc = cli("grade", "--data", str(windows[0]), "--out", str(tmp_path / "g"))
+    assert proc.returncode == EXIT_BAD_INPUT
+    assert "bad input" in proc.stderr and "monthly" in proc.stderr
+    assert "duplicates" in proc.stderr  # names the option that fixes it
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "g" / "grades.parquet").exists()
+
+
+def test_debug_shows_the_traceback(windows, tmp_path):
+    proc = cli("grade", "--data", str(windows[0]), "--out", str(tmp_path / "g"), "--debug")
+    assert proc.returncode != 0
+    assert "Traceback" in proc.stderr and "DuplicateRowsError" in proc.stderr
+
+
+def test_grade_missing_register_exits_2(tmp_path):
+    result = runner.invoke(app, ["grade", "--data", str(tmp_path), "--out",
+                                 str(tmp_path / "g")])
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "customers" in result.output
+
+
+def test_grade_bad_scheme_exits_3(windows, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(custvalue.Scheme.default().to_toml().replace(
+        'direction = "benefit"', 'direction = "sideways"', 1), encoding="utf-8")
+    proc = cli("grade", "--data", str(windows[0]), *TREAT, "--scheme", str(bad),
+               "--out", str(tmp_path / "g"))
+    assert proc.returncode == EXIT_BAD_SCHEME
+    assert "bad scheme" in proc.stderr and "direction" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_internal_error_exits_1_with_a_hint(windows, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("custvalue.grading.grade", broken)
+    result = runner.invoke(app, ["grade", "--data", str(windows[0]), *TREAT,
+                                 "--out", str(tmp_path / "g")])
+    assert result.exit_code == EXIT_INTERNAL
+    assert "internal error" in result.output and "disk on fire" in result.output
+    assert "--debug" in result.output
+
+
+def test_pins_from_the_command_line(windows, graded, tmp_path):
+    g = Grading.load(graded[0])
+    worst = g.graded.sort_values("rank").index[-1]
+    pins = tmp_path / "pins.csv"
+    pd.DataFrame({"customer_id": [worst], "tier": [0], "reason": ["hospital"]}).to_csv(
+        pins, index=False)
+    result = runner.invoke(app, ["grade", "--data", str(windows[0]), *TREAT, "--pins",
+                                 str(pins), "--out", str(tmp_path / "g"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    row = Grading.load(tmp_path / "g").table.loc[worst]
+    assert row["tier"] == 0 and row["pin_reason"] == "hospital" and row["tier_unpinned"] == 3
+
+
+def test_strata_from_the_command_line(windows, tmp_path):
+    result = runner.invoke(app, ["grade", "--data", str(windows[0]), *TREAT, "--strata",
+                                 "region", "--out", str(tmp_path / "g"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    t = Grading.load(tmp_path / "g").graded
+    for _, part in t.groupby("stratum"):
+        top = custvalue.tiers.tier_sizes(len(part), (0.1, 0.3, 0.5, 0.1))[0]
+        assert (part["tier"] == 0).sum() == top
+
+
+def test_history_keeps_a_snapshot(windows, tmp_path):
+    result = runner.invoke(app, ["grade", "--data", str(windows[0]), *TREAT, "--out",
+                                 str(tmp_path / "g"), "--history", str(tmp_path / "h"),
+                                 "--quiet"])
+    assert result.exit_code == 0, result.output
+    snaps = custvalue.list_snapshots(tmp_path / "h")
+    assert snaps["window_end"].tolist() == ["2024-12"]
+
+
+# -- scheme -----------------------------------------------------------------------------------
+def test_scheme_show_lists_every_indicator_with_weights():
+    result = runner.invoke(app, ["scheme", "show"])
+    assert result.exit_code == 0, result.output
+    scheme = custvalue.Scheme.default()
+    for name in scheme.indicator_names:
+        assert name in result.output
+    assert f"{scheme.dimensions['contribution'].weight:.4f}" in result.output
+
+
+def test_scheme_init_writes_a_loadable_default_and_refuses_to_overwrite(tmp_path):
+    file = tmp_path / "s.toml"
+    assert runner.invoke(app, ["scheme", "init", str(file)]).exit_code == 0
+    assert custvalue.Scheme.load(file) == custvalue.Scheme.default()
+    again = runner.invoke(app, ["scheme", "init", str(file)])
+    assert again.exit_code == EXIT_BAD_INPUT and "--force" in again.output
+    assert runner.invoke(app, ["scheme", "init", str(file), "--force"]).exit_code == 0
+
+
+def test_scheme_check_prints_lambda_max_and_cr(tmp_path):
+    file = tmp_path / "s.toml"
+    runner.invoke(app, ["scheme", "init", str(file)])
+    result = runner.invoke(app, ["scheme", "check", str(file)])
+    assert result.exit_code == 0, result.output
+    assert "λmax" in result.output and "CR" in result.output
+    assert "scheme OK" in result.output
+    results = custvalue.scoring.scheme.ahp_default_weights()
+    assert f"{results['compliance'].lambda_max:.4f}" in result.output
+
+
+def test_scheme_check_rejects_inconsistent_judgments(tmp_path):
+    file = tmp_path / "s.toml"
+    runner.invoke(app, ["scheme", "init", str(file)])
+    judgments = custvalue.scoring.scheme.default_judgments()
+    cooperation = judgments["dimensions"]
+    # contribution > compliance (2) and > cooperation (5), but cooperation >> compliance
+    for j in cooperation["judgments"]:
+        if {j["a"], j["b"]} == {"compliance", "cooperation"}:
+            j["a"], j["b"], j["value"] = "cooperation", "compliance", 9
+    import tomli_w
+
+    jfile = tmp_path / "j.toml"
+    jfile.write_bytes(tomli_w.dumps(judgments).encode())
+    proc = cli("scheme", "check", str(file), "--judgments", str(jfile))
+    assert proc.returncode == EXIT_BAD_SCHEME
+    assert "CR" in proc.stderr and "dimensions" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_scheme_check_of_a_broken_file_exits_3(tmp_path):
+    file = tmp_path / "s.toml"
+    file.write_text("[tiers]\nquotas = [0.5, 0.6]\n", encoding="utf-8")
+    proc = cli("scheme", "check", str(file))
+    assert proc.returncode == EXIT_BAD_SCHEME
+    assert "tiers" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# -- validate, compare, report -----------------------------------------------------------------
+def test_validate_writes_reports_next_to_the_grading(graded, tmp_path):
+    import shutil
+
+    folder = tmp_path / "g"
+    shutil.copytree(graded[0], folder)
+    result = runner.invoke(app, ["validate", str(folder), "--draws", "50"])
+    assert result.exit_code == 0, result.output
+    assert "adjusted Rand index" in result.output
+    data = json.loads((folder / "validation.json").read_text("utf-8"))
+    assert set(data) >= {"validation", "stability"} or data
+    probs = pd.read_parquet(folder / "stability.parquet")
+    p = probs[[c for c in probs.columns if c.startswith("p_tier")]]
+    assert (p.sum(axis=1).round(9) == 1).all()
+
+
+def test_validate_of_a_folder_that_is_not_a_grading_exits_2(tmp_path):
+    result = runner.invoke(app, ["validate", str(tmp_path)])
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "not a saved grading" in result.output
+
+
+def test_compare_prints_and_saves_the_transitions(graded, tmp_path):
+    result = runner.invoke(app, ["compare", str(graded[0]), str(graded[1]), "--out",
+                                 str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    assert "Kendall" in result.output
+    tidy = pd.read_csv(tmp_path / "c" / "transitions.csv")
+    prev = Grading.load(graded[0]).table
+    cur = Grading.load(graded[1]).table
+    assert tidy["count"].sum() == len(prev.index.union(cur.index))
+    both = prev.index.intersection(cur.index)
+    stayed = int((prev.loc[both, "tier"] == cur.loc[both, "tier"]).sum())
+    diagonal = tidy[(tidy["previous"] == tidy["current"])
+                    & tidy["previous"].astype(str).str.isdigit()]["count"].sum()
+    assert diagonal == stayed
+
+
+def test_report_writes_one_self_contained_file(graded, tmp_path):
+    target = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", str(graded[1]), "--previous", str(graded[0]),
+                                 "--draws", "50", "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    page = target.read_text("utf-8")
+    assert page.startswith("<!DOCTYPE html>") or page.lower().startswith("<!doctype html>")
+    assert "特级" in page and "data:image" in page
+    assert "src=\"http" not in page  # nothing fetched from the network
