@@ -34,7 +34,7 @@ from custvalue.scoring.weights import (
     std_weights,
 )
 from custvalue.services import Catalogue, entitlements, grade_complaint
-from custvalue.tiers import abc_by_count, abc_by_value, apply_pins, assign_tiers
+from custvalue.tiers import abc_by_count, abc_by_value, apply_pins, assign_tiers, tier_sizes
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from custvalue.report import render_report, write_report
@@ -106,6 +106,7 @@ __all__ = [
     "save_snapshot",
     "score",
     "std_weights",
+    "tier_sizes",
     "tier_stability",
     "top_customers",
     "validate_tiers",

@@ -156,6 +156,9 @@ def grade(
     unknown_customers: Annotated[str, typer.Option(help="error | exclude")] = "error",
     history: Annotated[Path | None, typer.Option(
         help="Also keep the grading as a dated snapshot in this folder.")] = None,
+    checks: Annotated[bool, typer.Option(
+        help="Run the input checks first (--no-checks: data already checked; the indicator "
+        "stage still refuses duplicated months).")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", help="Print only errors.")] = False,
     debug: Debug = False,
 ) -> None:
@@ -179,7 +182,7 @@ def grade(
                 **tables, scheme=scheme, pins=pins, strata=strata,
                 pins_count_against_quota=not pins_outside_quota, duplicates=duplicates,
                 negative_energy=negative_energy, unknown_customers=unknown_customers,
-                progress=progress,
+                check=checks, progress=progress,
             )
             bar.update(task, description="stage: writing")
             written = write_grading(result, out_dir)

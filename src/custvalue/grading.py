@@ -50,7 +50,7 @@ GRADES_FILE, SCHEME_FILE, MANIFEST_FILE, CHECKS_FILE = (
 ProgressCallback = Callable[[str], None]
 
 
-@dataclass
+@dataclass(eq=False)  # a DataFrame has no truth value: compare with equals()
 class Grading:
     """The result of :func:`grade`: one row per register customer, the scheme, the manifest.
 
@@ -60,7 +60,8 @@ class Grading:
         Indexed by ``customer_id`` (sorted); columns as in ``docs/architecture.md``:
         register columns, raw indicators and their ``reason__*``, ``norm__*``, ``dim__*``,
         ``score``, ``rank``, ``percentile``, ``tier``, ``tier_zh``, ``tier_en``, ``abc``,
-        ``graded``, ``reason``; with pins, ``pinned`` / ``pin_reason`` / ``tier_unpinned``;
+        ``graded``, ``reason``, ``tier_note`` (why a tier differs from the plain quota
+        cut, e.g. a shared tie); with pins, ``pinned`` / ``pin_reason`` / ``tier_unpinned``;
         with strata, ``stratum`` and ``rank_in_stratum`` (``rank`` stays the overall rank).
     scheme : Scheme
         The grading scheme used.
@@ -74,6 +75,21 @@ class Grading:
     scheme: Scheme
     manifest: Manifest
     findings: list[dict[str, Any]] = field(default_factory=list)
+
+    def equals(self, other: object) -> bool:
+        """Same table (values, dtypes, order), scheme, manifest and findings.
+
+        Examples
+        --------
+        >>> import custvalue
+        >>> t = custvalue.samples.generate(60, months=24, seed=3)
+        >>> g = custvalue.grade(**t, duplicates="last", negative_energy="allow")
+        >>> g.equals(g), g.equals(None)
+        (True, False)
+        """
+        return (isinstance(other, Grading) and self.table.equals(other.table)
+                and self.scheme == other.scheme and self.manifest == other.manifest
+                and self.findings == other.findings)
 
     # -- views ---------------------------------------------------------------------------
     @property

@@ -958,6 +958,7 @@ def cluster_heatmap(
     normalise: Literal["index", "columns"] | None = None,
     colorbar: bool = True,
     lang: Lang = "zh",
+    scheme: Any = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Heatmap of a tiers x clusters contingency table (the validation's cross-tabulation).
@@ -976,6 +977,8 @@ def cluster_heatmap(
         Draw a colour bar beside the Axes.
     lang : {'zh', 'en'}
         Language of the labels.
+    scheme : Scheme, optional
+        Whose tier labels to show (default 特级客户 … 三级客户 / special … third).
     ax : Axes, optional
         Where to draw; a new figure when None.
 
@@ -996,7 +999,7 @@ def cluster_heatmap(
     """
     frame = _frame(contingency, ("contingency", "crosstab", "contingency_table", "table"),
                    "contingency")
-    names = tier_names(lang=lang)
+    names = tier_names(lang=lang, scheme=scheme)
     ax = ax if ax is not None else _new_axes((1.2 * frame.shape[1] + 3.0,
                                               0.6 * frame.shape[0] + 2.0))
     rows = _axis_names(list(frame.index), names, lang)
@@ -1017,6 +1020,7 @@ def transition_heatmap(
     normalise: Literal["index", "columns"] | None = None,
     colorbar: bool = True,
     lang: Lang = "zh",
+    scheme: Any = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Heatmap of tier transitions between two gradings: previous tier (rows) x new tier.
@@ -1038,6 +1042,8 @@ def transition_heatmap(
         Draw a colour bar beside the Axes.
     lang : {'zh', 'en'}
         Language of the labels.
+    scheme : Scheme, optional
+        Whose tier labels to show (default 特级客户 … 三级客户 / special … third).
     ax : Axes, optional
         Where to draw; a new figure when None.
 
@@ -1058,7 +1064,7 @@ def transition_heatmap(
     """
     frame = _frame(transitions, ("transitions", "transition_matrix", "matrix", "table"),
                    "transitions")
-    names = tier_names(lang=lang)
+    names = tier_names(lang=lang, scheme=scheme)
     ax = ax if ax is not None else _new_axes((1.2 * frame.shape[1] + 3.0,
                                               0.6 * frame.shape[0] + 2.0))
     rows = _axis_names(list(frame.index), names, lang)
@@ -1096,6 +1102,7 @@ def tier_probabilities(
     kind: Literal["uncertain", "modal"] = "uncertain",
     top: int = 20,
     lang: Lang = "zh",
+    scheme: Any = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Tier probabilities from the robustness analysis (tiers under perturbed weights).
@@ -1118,6 +1125,8 @@ def tier_probabilities(
         Number of customers shown by ``kind='uncertain'``.
     lang : {'zh', 'en'}
         Language of the labels.
+    scheme : Scheme, optional
+        Whose tier labels to show (default 特级客户 … 三级客户 / special … third).
     ax : Axes, optional
         Where to draw; a new figure when None.
 
@@ -1146,7 +1155,7 @@ def tier_probabilities(
         raise EmptyTableError("stability", columns[0], "no customer has tier probabilities")
     probs = rows[columns].to_numpy(dtype=float)
     modal = probs.max(axis=1)
-    names = tier_names(lang=lang)
+    names = tier_names(lang=lang, scheme=scheme)
     for k in tiers:
         names.setdefault(k, f"第{k + 1}级" if lang == "zh" else f"tier {k}")
     if kind == "uncertain":

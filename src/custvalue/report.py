@@ -571,7 +571,7 @@ def _frames_html(frames: Mapping[str, pd.DataFrame], skip: Any) -> str:
     return "".join(out)
 
 
-def _validation_section(validation: Any, lang: Lang, fmt: ImageFormat) -> str:
+def _validation_section(validation: Any, lang: Lang, fmt: ImageFormat, scheme: Any = None) -> str:
     if validation is None:
         return ""
     parts = [_heading("validation")]
@@ -583,12 +583,13 @@ def _validation_section(validation: Any, lang: Lang, fmt: ImageFormat) -> str:
     if frame is not None:
         parts.append(_sub("等级 × 聚类", "Tiers × clusters"))
         named = frame.copy()
-        names = plots.tier_names(lang=lang)
+        names = plots.tier_names(lang=lang, scheme=scheme)
         named.index = pd.Index(plots._axis_names(list(frame.index), names, lang),
                                name=frame.index.name or "tier")
         parts.append(_table(named))
         parts.append(_figure(
-            lambda ax: plots.cluster_heatmap(frame, normalise="index", lang=lang, ax=ax),
+            lambda ax: plots.cluster_heatmap(frame, normalise="index", lang=lang,
+                                             scheme=scheme, ax=ax),
             (1.1 * frame.shape[1] + 4.0, 0.55 * frame.shape[0] + 2.2),
             "每格：客户数与占该等级的比例 · each cell: customers and share of the tier's row",
             "tiers against clusters heatmap", fmt))
@@ -596,7 +597,7 @@ def _validation_section(validation: Any, lang: Lang, fmt: ImageFormat) -> str:
     return "<section>" + "".join(parts) + "</section>"
 
 
-def _stability_section(stability: Any, lang: Lang, fmt: ImageFormat) -> str:
+def _stability_section(stability: Any, lang: Lang, fmt: ImageFormat, scheme: Any = None) -> str:
     if stability is None:
         return ""
     parts = [_heading("stability")]
@@ -630,12 +631,14 @@ def _stability_section(stability: Any, lang: Lang, fmt: ImageFormat) -> str:
     if frame is not None:
         parts.append('<div class="grid">')
         parts.append(_figure(
-            lambda ax: plots.tier_probabilities(frame, kind="modal", lang=lang, ax=ax),
+            lambda ax: plots.tier_probabilities(frame, kind="modal", lang=lang,
+                                                scheme=scheme, ax=ax),
             (6.4, 4.0), "最可能等级的概率分布 · distribution of the modal-tier probability",
             "histogram of modal tier probabilities", fmt))
         top = min(20, len(frame))
         parts.append(_figure(
-            lambda ax: plots.tier_probabilities(frame, top=top, lang=lang, ax=ax),
+            lambda ax: plots.tier_probabilities(frame, top=top, lang=lang, scheme=scheme,
+                                                ax=ax),
             (6.4, 0.26 * top + 1.6),
             "等级最不确定的客户 · customers with the least certain tier",
             "stacked tier probabilities of the least certain customers", fmt))
@@ -644,7 +647,7 @@ def _stability_section(stability: Any, lang: Lang, fmt: ImageFormat) -> str:
     return "<section>" + "".join(parts) + "</section>"
 
 
-def _comparison_section(comparison: Any, lang: Lang, fmt: ImageFormat) -> str:
+def _comparison_section(comparison: Any, lang: Lang, fmt: ImageFormat, scheme: Any = None) -> str:
     if comparison is None:
         return ""
     parts = [_heading("regrade")]
@@ -654,7 +657,7 @@ def _comparison_section(comparison: Any, lang: Lang, fmt: ImageFormat) -> str:
         parts.append(_sub("指标", "Measures"))
         parts.append(_kv_table(scalars))
     if frame is not None:
-        names = plots.tier_names(lang=lang)
+        names = plots.tier_names(lang=lang, scheme=scheme)
         named = frame.copy()
         named.index = pd.Index(plots._axis_names(list(frame.index), names, lang),
                                name="上次 \\ 本次")
@@ -662,7 +665,7 @@ def _comparison_section(comparison: Any, lang: Lang, fmt: ImageFormat) -> str:
         parts.append(_sub("等级迁移矩阵", "Transition matrix (previous × new)"))
         parts.append(_table(named))
         parts.append(_figure(
-            lambda ax: plots.transition_heatmap(frame, lang=lang, ax=ax),
+            lambda ax: plots.transition_heatmap(frame, lang=lang, scheme=scheme, ax=ax),
             (1.1 * frame.shape[1] + 4.0, 0.55 * frame.shape[0] + 2.2),
             "框线：等级不变 · outlined: customers who kept their tier",
             "tier transition heatmap", fmt))
@@ -875,9 +878,9 @@ def render_report(
     # 3 plots, 4-6 checks, 7 scheme, 8 manifest
     sections += [
         ("plots", _plots_section(table, summary, scheme, lang, image_format)),
-        ("validation", _validation_section(validation, lang, image_format)),
-        ("stability", _stability_section(stability, lang, image_format)),
-        ("regrade", _comparison_section(comparison, lang, image_format)),
+        ("validation", _validation_section(validation, lang, image_format, scheme)),
+        ("stability", _stability_section(stability, lang, image_format, scheme)),
+        ("regrade", _comparison_section(comparison, lang, image_format, scheme)),
         ("scheme", _scheme_section(scheme, lang)),
         ("manifest", _manifest_section(manifest)),
     ]

@@ -277,3 +277,12 @@ def test_report_writes_one_self_contained_file(graded, tmp_path):
     assert page.startswith("<!DOCTYPE html>") or page.lower().startswith("<!doctype html>")
     assert "特级" in page and "data:image" in page
     assert "src=\"http" not in page  # nothing fetched from the network
+
+
+def test_no_checks_gives_the_same_grading(windows, graded, tmp_path):
+    result = runner.invoke(app, ["grade", "--data", str(windows[0]), *TREAT, "--no-checks",
+                                 "--out", str(tmp_path / "g")])
+    assert result.exit_code == 0, result.output
+    assert "checks" not in json.loads((tmp_path / "g" / "manifest.json").read_text())["timings"]
+    a = (graded[0] / "grades.parquet").read_bytes()
+    assert (tmp_path / "g" / "grades.parquet").read_bytes() == a

@@ -86,6 +86,7 @@ def test_save_load_round_trip(grading, tmp_path):
     assert back.scheme == grading.scheme
     assert back.manifest == grading.manifest
     assert back.findings == grading.findings
+    assert back.equals(grading) and not back.equals(None)
 
 
 def test_two_runs_give_byte_identical_parquet(tables, tmp_path):
@@ -131,3 +132,32 @@ def test_pins_are_applied_with_audit(tables, grading):
     row = g.table.loc[worst]
     assert row["tier"] == 0 and bool(row["pinned"]) and row["pin_reason"].startswith("hosp")
     assert row["tier_unpinned"] == 3
+
+
+def test_customer_without_records_is_listed_ungraded_with_a_reason(tables):
+    customers = tables["customers"]
+    extra = customers.iloc[[0]].assign(customer_id="Z_NO_RECORDS")
+    g = grade(**{**tables, "customers": pd.concat([customers, extra], ignore_index=True)},
+              **TREAT)
+    row = g.table.loc["Z_NO_RECORDS"]
+    assert not row["graded"] and pd.isna(row["tier"]) and pd.isna(row["score"])
+    assert "total_kwh" in row["reason"] or "record" in row["reason"]
+    assert len(g.table) == len(customers) + 1
+    # the others' tiers are those of a grading without it
+    assert int(g.summary().loc["ungraded", "customers"]) == 1
+
+
+def test_grading_methods_reach_the_later_stages(grading):
+    prof = grading.profile()
+    tiers = prof[prof["tier"].notna()].set_index("tier")
+    counts = grading.graded["tier"].value_counts()
+    assert all(tiers.loc[k, "customers"] == counts[k] for k in counts.index)
+    services = grading.services()
+    assert services.index.equals(grading.table.index)
+    assert (services["tier"].fillna(-1) == grading.table["tier"].fillna(-1)).all()
+    validation = grading.validate(seed=1)
+    assert validation.contingency.to_numpy().sum() == len(grading.graded)
+    stability = grading.stability(draws=40, seed=1)
+    p = stability.customers.filter(like="p_tier")
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    assert stability.customers.index.equals(grading.graded.index.sort_values())

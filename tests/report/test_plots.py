@@ -287,6 +287,17 @@ def test_transition_heatmap_outlines_kept_tiers(transitions):
     assert ax.get_ylabel() == "上次等级" and ax.get_xlabel() == "本次等级"
 
 
+def test_heatmaps_use_the_schemes_own_tier_labels(contingency, transitions):
+    d = Scheme.default().to_dict()
+    d["tiers"]["labels_zh"] = ["钻石", "金", "银", "铜"]
+    d["tiers"]["labels_en"] = ["diamond", "gold", "silver", "bronze"]
+    scheme = Scheme.from_dict(d)
+    ax = plots.cluster_heatmap(contingency, scheme=scheme)
+    assert ticks(ax.get_yticklabels()) == ["钻石", "金", "银", "铜"]
+    ax = plots.transition_heatmap(transitions, scheme=scheme, lang="en")
+    assert ticks(ax.get_yticklabels())[:4] == ["diamond", "gold", "silver", "bronze"]
+
+
 # --------------------------------------------------------------------------- robustness
 def test_tier_probabilities_stack_the_least_certain_customers(stability):
     ax = plots.tier_probabilities(stability, top=12)
