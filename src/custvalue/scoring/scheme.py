@@ -700,6 +700,7 @@ class Scheme(_Model):
         indicators: Mapping[str, float] | None = None,
         *,
         normalise: bool = False,
+        name: str | None = None,
     ) -> Scheme:
         """A copy with some dimension and/or indicator weights replaced.
 
@@ -711,6 +712,8 @@ class Scheme(_Model):
             New within-dimension weights by indicator name (names are unique).
         normalise : bool, default False
             Rescale each parent's weights to sum to 1 (see :meth:`from_dict`).
+        name : str, optional
+            Name of the new scheme (default: this scheme's name), shown in reports.
 
         Returns
         -------
@@ -719,11 +722,13 @@ class Scheme(_Model):
         Examples
         --------
         >>> s = Scheme.default().with_weights({"contribution": 0.5, "compliance": 0.3,
-        ...                                    "cooperation": 0.2})
-        >>> s.dimensions["cooperation"].weight
-        0.2
+        ...                                    "cooperation": 0.2}, name="flatter")
+        >>> s.dimensions["cooperation"].weight, s.name
+        (0.2, 'flatter')
         """
         data = self.model_dump()
+        if name is not None:
+            data["name"] = name
         for name, w in (dimensions or {}).items():
             if name not in data["dimensions"]:
                 raise SchemeError(f"dimensions.{name}", "no such dimension")
