@@ -187,9 +187,18 @@ class CheckReport(BaseModel):
 def _examples(frame: pl.DataFrame, mask: pl.Expr | pl.Series, key: list[str],
               extra: list[str]) -> tuple[int, list[dict[str, Any]]]:
     cols = [c for c in dict.fromkeys(["_row", *key, *extra]) if c in frame.columns]
-    hit = frame.filter(mask)
-    rows = hit.head(errors.MAX_EXAMPLES).select(cols).rename({"_row": "row"}, strict=False)
-    return hit.height, rows.to_dicts()
+    # Count first and fetch only the few example rows of the few columns shown: filtering
+    # the whole frame per check cost ~0.3 s per check on 35M monthly rows.
+    if isinstance(mask, pl.Series):
+        count = int(mask.sum())
+        hits = frame.select(cols).filter(mask).head(errors.MAX_EXAMPLES) if count else None
+    else:
+        count = int(frame.select(mask.sum()).item() or 0)
+        hits = (frame.lazy().filter(mask).select(cols).head(errors.MAX_EXAMPLES).collect()
+                if count else None)
+    if hits is None:
+        return 0, []
+    return count, hits.rename({"_row": "row"}, strict=False).to_dicts()
 
 
 class _Checker:
@@ -248,7 +257,7 @@ class _Checker:
             typed = src.cast(target, strict=False) if src.dtype != pl.String else \
                 src.str.strip_chars().cast(target, strict=False)
             bad = typed.is_null() & src.is_not_null()
-            if src.dtype == pl.String:
+            if src.dtype == pl.String and bad.any():  # blank text is empty, not wrong
                 bad = bad & (src.str.strip_chars() != "")
             self.flag(table, frame, bad, name, "not_numeric", "error",
                       f"values that are not {'numbers' if dtype == 'float' else 'integers'}",
@@ -256,7 +265,7 @@ class _Checker:
             return pl.Series(name, typed).alias(name)
         typed = _to_date(src, month=dtype == "month")
         bad = typed.is_null() & src.is_not_null()
-        if src.dtype == pl.String:
+        if src.dtype == pl.String and bad.any():  # blank text is empty, not wrong
             bad = bad & (src.str.strip_chars() != "")
         expected = "months (YYYY-MM)" if dtype == "month" else "dates (YYYY-MM-DD)"
         self.flag(table, frame, bad, name, "not_date", "error", f"values that are not {expected}",
@@ -297,17 +306,18 @@ class _Checker:
 
     def monthly_content(self, table: Table, frame: pl.DataFrame) -> None:
         opts = self.options
-        dup = pl.struct("customer_id", "period").is_duplicated()
+        dup = _duplicated(frame, ["customer_id", "period"])
         policy = {"error": "", "sum": "summed into one row per customer and month",
                   "last": "the last row in input order is kept"}[opts.duplicates]
-        self.flag(table, frame, dup, "period", "duplicate_key",
-                  "error" if opts.duplicates == "error" else "warning",
-                  "more than one row for the same customer and month",
-                  treatment=policy, extra=["active_kwh", "billed_amount"],
-                  fix="remove the duplicates, or pass duplicates='sum' or 'last'")
-        if opts.duplicates == "last":
+        count = self.flag(table, frame, dup, "period", "duplicate_key",
+                          "error" if opts.duplicates == "error" else "warning",
+                          "more than one row for the same customer and month",
+                          treatment=policy, extra=["active_kwh", "billed_amount"],
+                          fix="remove the duplicates, or pass duplicates='sum' or 'last'")
+        if opts.duplicates == "last" and count:
+            rows = frame.filter(dup)  # few rows, in input order
             later = pl.struct("customer_id", "period").is_last_distinct()
-            self.excluded.append(frame.filter(~later).select(
+            self.excluded.append(rows.filter(~later).select(
                 pl.lit("monthly").alias("table"), pl.col("customer_id"),
                 pl.col("period").cast(pl.String).alias("key"),
                 pl.lit("duplicate (customer_id, period): a later row is kept").alias("reason"),
@@ -338,6 +348,24 @@ class _Checker:
                   extra=["paid_date"], fix="fill paid_amount")
 
 
+def _duplicated(frame: pl.DataFrame, keys: list[str]) -> pl.Series:
+    """Rows whose ``keys`` occur more than once (like ``is_duplicated``, ~6x faster).
+
+    A hash of the keys is sorted to see whether any value repeats (1-2 s on 35M rows, where
+    ``is_duplicated`` takes 12 s); only then are the rows with a repeated hash compared
+    exactly, so a hash collision never reports a false duplicate.
+    """
+    hashed = frame.select(pl.struct(keys).hash(0)).to_series()
+    ordered = hashed.sort()
+    none = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True).alias("duplicated")
+    if not (ordered == ordered.shift(1)).any():
+        return none
+    repeated = hashed.is_in(ordered.filter(ordered == ordered.shift(1)).unique().implode())
+    candidates = repeated.arg_true()
+    exact = frame[candidates].select(pl.struct(keys).is_duplicated()).to_series()
+    return none.scatter(candidates.filter(exact), True)
+
+
 def _to_date(src: pl.Series, *, month: bool) -> pl.Series:
     """Parse a column to ``Date``; a month becomes the first day of that month."""
     if src.dtype == pl.Date:
@@ -345,13 +373,20 @@ def _to_date(src: pl.Series, *, month: bool) -> pl.Series:
     elif src.dtype == pl.Datetime or isinstance(src.dtype, pl.Datetime):
         out = src.dt.date()
     elif src.dtype == pl.String:
-        text = pl.col(src.name).str.strip_chars()
-        out = pl.DataFrame([src]).select(pl.coalesce(
-            text.str.to_date("%Y-%m-%d", strict=False),
-            (text + "-01").str.to_date("%Y-%m-%d", strict=False),
-            text.str.to_date("%Y/%m/%d", strict=False),
-            text.str.to_date("%Y%m%d", strict=False),
-        )).to_series()
+        # One pass in the expected ISO form, then the other accepted forms only for the rows
+        # it missed: four formats on each of 35M rows took 8 s, this ~1 s on clean data.
+        out = src.str.to_date("%Y-%m" if month else "%Y-%m-%d", strict=False)
+        missed = (out.is_null() & src.is_not_null()).arg_true()
+        if len(missed):
+            text = pl.col(src.name).str.strip_chars()
+            retry = pl.DataFrame([src.gather(missed)]).select(pl.coalesce(
+                text.str.to_date("%Y-%m-%d", strict=False),
+                (text + "-01").str.to_date("%Y-%m-%d", strict=False),
+                text.str.to_date("%Y/%m/%d", strict=False),
+                text.str.to_date("%Y%m%d", strict=False),
+            )).to_series()
+            out = out.scatter(missed, retry.dt.truncate("1mo") if month else retry)
+        return out  # "%Y-%m" gives the first of the month already: no truncate (1.5 s)
     elif src.dtype == pl.Null:
         out = src.cast(pl.Date)
     else:
