@@ -9,7 +9,7 @@ RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP     := $(VENV)/.installed-dev
 OUT    := out/demo
 
-.PHONY: demo test lint docs bench samples clean
+.PHONY: demo test lint docs bench report-check samples clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "custvalue needs Python >= 3.11"'
@@ -46,6 +46,22 @@ docs: $(DEV_STAMP)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
+
+# Benchmarks at 100k customers (minutes; docs/performance.md has the 1M and 5M commands).
+bench: $(DEV_STAMP)
+	test -f benchmarks/data/100k/monthly.parquet || \
+	    $(BIN)/python benchmarks/make_data.py --customers 100000 --out benchmarks/data/100k
+	$(BIN)/python benchmarks/bench_indicators.py check benchmarks/data/100k
+	$(BIN)/python benchmarks/bench_indicators.py suite benchmarks/data/100k \
+	    --methods custvalue duckdb_sql --repeat 3
+	$(BIN)/python benchmarks/bench_grade.py benchmarks/data/100k
+	$(BIN)/python benchmarks/bench_validation.py
+
+# Render the demo report in headless Chromium and screenshot it (installs Debian's chromium
+# when missing; needs root and the Debian mirrors).
+report-check: demo
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	PYTHON=$(BIN)/python scripts/render_report.sh $(OUT)/2025-2027 $(OUT)/report-check
 
 samples: $(RUNTIME_STAMP)
 	$(BIN)/python -m custvalue.samples data/samples
