@@ -231,16 +231,19 @@ class Grading:
 
     def summary_text(self) -> str:
         """The summary as aligned plain text (what ``summary.txt`` holds)."""
+        from rich.cells import cell_len
+
         s = self.summary()
         lines = [repr(self), "",
-                 f"{'tier':<9}{'label':<16}{'customers':>10}{'share':>8}{'target':>8}"
+                 f"{'tier':<9}{'label':<18}{'customers':>10}{'share':>8}{'target':>8}"
                  f"{'score min':>11}{'score max':>11}"]
         for tier, row in s.iterrows():
             target = "" if pd.isna(row["target_share"]) else f"{row['target_share']:.0%}"
             smin = "" if pd.isna(row["score_min"]) else f"{row['score_min']:.2f}"
             smax = "" if pd.isna(row["score_max"]) else f"{row['score_max']:.2f}"
             label = f"{row['label_zh']} {row['label_en']}"
-            lines.append(f"{tier:<9}{label:<16}{row['customers']:>10,}{row['share']:>8.1%}"
+            label += " " * max(18 - cell_len(label), 1)  # Chinese characters are 2 cells wide
+            lines.append(f"{tier:<9}{label}{row['customers']:>10,}{row['share']:>8.1%}"
                          f"{target:>8}{smin:>11}{smax:>11}")
         return "\n".join(lines)
 

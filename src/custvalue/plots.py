@@ -1070,9 +1070,10 @@ def transition_heatmap(
     rows = _axis_names(list(frame.index), names, lang)
     cols = _axis_names(list(frame.columns), names, lang)
     image = _heatmap(ax, frame, rows, cols, normalise, "Purples")
+    tiers = set(names.values())  # kept tiers only: ungraded → ungraded is no diagonal
     for i, row in enumerate(rows):
         for j, col in enumerate(cols):
-            if row == col:
+            if row == col and row in tiers:
                 ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False,
                                        edgecolor="#D55E00", linewidth=1.5, gid="diagonal"))
     ax.set_xlabel(_t("new_tier", lang))

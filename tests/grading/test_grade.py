@@ -66,6 +66,9 @@ def test_summary_accounts_for_everyone(grading):
                                                          "score"].min()
     assert "特级客户" in grading._repr_html_()
     assert "customers" in repr(grading)
+    from rich.cells import cell_len  # the text table lines up in a terminal (CJK = 2 cells)
+
+    assert len({cell_len(line) for line in grading.summary_text().splitlines()[2:]}) == 1
 
 
 def test_manifest(tables, grading):

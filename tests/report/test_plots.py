@@ -287,6 +287,13 @@ def test_transition_heatmap_outlines_kept_tiers(transitions):
     assert ax.get_ylabel() == "上次等级" and ax.get_xlabel() == "本次等级"
 
 
+def test_transition_heatmap_does_not_outline_ungraded_to_ungraded():
+    states = ["0", "1", "2", "3", "ungraded"]
+    frame = pd.DataFrame(np.eye(5, dtype=int) * 3, index=states, columns=states)
+    ax = plots.transition_heatmap(frame)
+    assert len([p for p in ax.patches if p.get_gid() == "diagonal"]) == 4
+
+
 def test_heatmaps_use_the_schemes_own_tier_labels(contingency, transitions):
     d = Scheme.default().to_dict()
     d["tiers"]["labels_zh"] = ["钻石", "金", "银", "铜"]
