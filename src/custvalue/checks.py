@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 import pandas as pd
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from custvalue import errors
 from custvalue.contract import (
@@ -86,12 +86,44 @@ class CheckOptions(BaseModel):
         Allowed values of ``customers.customer_class``.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     duplicates: Literal["error", "sum", "last"] = "error"
     negative_energy: Literal["error", "allow"] = "error"
     unknown_customers: Literal["error", "exclude"] = "error"
     customer_classes: tuple[str, ...] = CUSTOMER_CLASSES
+
+    @classmethod
+    def resolve(cls, options: CheckOptions | None = None, **overrides: Any) -> CheckOptions:
+        """``options`` (or the defaults) with keyword ``overrides``, validated.
+
+        Raises
+        ------
+        custvalue.errors.InvalidValueError
+            An unknown option or a value outside its choices (``duplicates="lats"``).
+
+        Examples
+        --------
+        >>> CheckOptions.resolve(duplicates="last").duplicates
+        'last'
+        >>> CheckOptions.resolve(duplicate="last")
+        Traceback (most recent call last):
+        ...
+        custvalue.errors.InvalidValueError: table 'options', column 'duplicate': unknown option...
+        """
+        data = {**(options or cls()).model_dump(), **overrides}
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            name = str(first["loc"][0]) if first["loc"] else None
+            if first["type"] == "extra_forbidden":
+                problem = "unknown option"
+                fix = f"use one of {', '.join(cls.model_fields)}"
+            else:
+                problem = f"{first['msg']} (got {first.get('input')!r})"
+                fix = "see the treatments in docs/data-contract.md"
+            raise errors.InvalidValueError("options", name, problem, fix=fix) from None
 
 
 class Finding(BaseModel):
@@ -430,7 +462,7 @@ def check_tables(
         In strict mode, for the first finding of severity ``error``; its message names the
         table, the column, up to five example rows and the fix.
     """
-    opts = (options or CheckOptions()).model_copy(update=option_overrides)
+    opts = CheckOptions.resolve(options, **option_overrides)
     checker = _Checker(opts)
     given: dict[str, TableSource] = {
         name: src

@@ -275,13 +275,17 @@ def _timed(timings: dict[str, float], stage: str,
     timings[stage] = round(time.perf_counter() - start, 4)
 
 
-def _register_frame(customers: TableSource) -> pd.DataFrame:
-    """The register as pandas indexed by customer_id (one row per customer, small)."""
+def _register_frame(customers: TableSource, strata: str | None = None) -> pd.DataFrame:
+    """The register as pandas indexed by customer_id (one row per customer, small).
+
+    Keeps the contract's register columns and the ``strata`` column, which may be one of
+    the utility's own (e.g. ``county``).
+    """
     from custvalue.io import to_polars
 
     reg = to_polars(customers, "customers").to_pandas()
     reg["customer_id"] = reg["customer_id"].astype(str)
-    cols = [c for c in REGISTER_COLUMNS if c in reg.columns]
+    cols = [c for c in dict.fromkeys([*REGISTER_COLUMNS, strata or ""]) if c in reg.columns]
     return reg.set_index("customer_id")[cols].sort_index()
 
 
@@ -348,7 +352,7 @@ def grade(
         scheme = Scheme.default()
     elif not isinstance(scheme, Scheme):
         scheme = Scheme.load(scheme)
-    opts = (options or CheckOptions()).model_copy(update=option_overrides)
+    opts = CheckOptions.resolve(options, **option_overrides)
     timings: dict[str, float] = {}
     sources = {"customers": customers, "monthly": monthly, "events": events,
                "cooperation": cooperation, "energy": energy}
@@ -372,7 +376,7 @@ def grade(
         # streaming engine inside compute_indicators (the in-memory engine needs ~8x the RAM)
         indicators = compute_indicators(**given, window=window_used, params=ind_params)
         indicators = _to_indexed_pandas(indicators)
-        register = _register_frame(customers)
+        register = _register_frame(customers, strata)
 
     with _timed(timings, "scoring", progress):
         scored = score_indicators(indicators, scheme)
@@ -382,6 +386,10 @@ def grade(
         # and tier order agree when two scores differ only by floating-point noise.
         scores = scored["score"].where(scored["graded"]).round(RANK_DECIMALS)
         labels = list(zip(scheme.tiers.labels_zh, scheme.tiers.labels_en, strict=True))
+        if strata and strata not in register.columns:
+            raise InputError("customers", strata, "no such register column to stratify by",
+                             fix=f"add it to the register or use one of "
+                             f"{', '.join(register.columns)}")
         by = register.loc[scores.index, strata] if strata else None
         if pins is not None:
             pin_frame = pins if isinstance(pins, pd.DataFrame) else pd.read_csv(

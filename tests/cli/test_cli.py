@@ -286,3 +286,13 @@ def test_no_checks_gives_the_same_grading(windows, graded, tmp_path):
     assert "checks" not in json.loads((tmp_path / "g" / "manifest.json").read_text())["timings"]
     a = (graded[0] / "grades.parquet").read_bytes()
     assert (tmp_path / "g" / "grades.parquet").read_bytes() == a
+
+
+def test_bad_option_values_exit_2(windows, tmp_path):
+    proc = cli("grade", "--data", str(windows[0]), "--duplicates", "lats", "--out",
+               str(tmp_path / "g"))
+    assert proc.returncode == EXIT_BAD_INPUT
+    assert "duplicates" in proc.stderr and "lats" in proc.stderr
+    result = runner.invoke(app, ["grade", "--data", str(windows[0]), *TREAT, "--strata",
+                                 "nosuch", "--out", str(tmp_path / "g")])
+    assert result.exit_code == EXIT_BAD_INPUT and "nosuch" in result.output

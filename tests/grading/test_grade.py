@@ -164,3 +164,19 @@ def test_grading_methods_reach_the_later_stages(grading):
     p = stability.customers.filter(like="p_tier")
     np.testing.assert_allclose(p.sum(axis=1), 1.0)
     assert stability.customers.index.equals(grading.graded.index.sort_values())
+
+
+def test_misspelt_or_invalid_options_are_typed_errors(tables):
+    with pytest.raises(errors.InvalidValueError, match="unknown option"):
+        grade(**tables, duplicate="last", negative_energy="allow")
+    with pytest.raises(errors.InvalidValueError, match="duplicates"):
+        grade(**tables, duplicates="lats", negative_energy="allow")
+
+
+def test_strata_by_an_own_register_column_or_a_missing_one(tables):
+    customers = tables["customers"].assign(
+        county=np.where(np.arange(len(tables["customers"])) % 3 == 0, "east", "west"))
+    g = grade(**{**tables, "customers": customers}, **TREAT, strata="county")
+    assert set(g.table["stratum"].dropna()) == {"east", "west"}
+    with pytest.raises(errors.InputError, match="no such register column"):
+        grade(**tables, **TREAT, strata="nosuch")
