@@ -25,7 +25,7 @@ from custvalue.indicators import IndicatorParams, compute_indicators
 from custvalue.manifest import Manifest
 from custvalue.profiles import profile, top_customers
 from custvalue.regrade import Comparison, compare, list_snapshots, save_snapshot
-from custvalue.scoring import Scheme, explain, score
+from custvalue.scoring import Scheme, explain, objective_weights, score
 from custvalue.scoring.weights import (
     ahp,
     combine_weights,
@@ -99,6 +99,7 @@ __all__ = [
     "grade",
     "grade_complaint",
     "list_snapshots",
+    "objective_weights",
     "plots",
     "profile",
     "render_report",

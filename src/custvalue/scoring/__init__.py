@@ -5,6 +5,8 @@
   weights from the indicator values.
 * :func:`combine_weights` -- linear or multiplicative mix of subjective and objective
   weights.
+* :func:`objective_weights` -- entropy / CRITIC / std weights of a scheme's indicators from
+  a grading, ready for :meth:`Scheme.with_weights`.
 * :class:`Scheme` -- the grading scheme (dimensions, indicators, tiers, ABC), TOML/JSON.
 * :class:`Normaliser` -- fit/transform of the ``norm__*`` columns.
 * :func:`score`, :func:`score_result`, :class:`Scorer` -- the value score, dimension
@@ -28,6 +30,7 @@ from custvalue.scoring.aggregate import (
 )
 from custvalue.scoring.explain import Explanation, explain
 from custvalue.scoring.normalise import NEUTRAL, Normaliser, NotFittedError
+from custvalue.scoring.objective import ObjectiveWeights, objective_weights
 from custvalue.scoring.scheme import (
     ABC,
     Aggregation,
@@ -66,6 +69,7 @@ __all__ = [
     "Normalisation",
     "Normaliser",
     "NotFittedError",
+    "ObjectiveWeights",
     "Scheme",
     "SchemeWarning",
     "ScoreResult",
@@ -86,6 +90,7 @@ __all__ = [
     "effective_weights",
     "entropy_weights",
     "explain",
+    "objective_weights",
     "score",
     "score_result",
     "std_weights",

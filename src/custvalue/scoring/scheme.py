@@ -729,13 +729,14 @@ class Scheme(_Model):
         data = self.model_dump()
         if name is not None:
             data["name"] = name
-        for name, w in (dimensions or {}).items():
-            if name not in data["dimensions"]:
-                raise SchemeError(f"dimensions.{name}", "no such dimension")
-            data["dimensions"][name]["weight"] = w
-        for name, w in (indicators or {}).items():
-            dim = self.dimension_of(name)
-            data["dimensions"][dim]["indicators"][name]["weight"] = w
+        # dict(...): a pandas Series (e.g. objective_weights) has no truth value
+        for dim_name, w in dict(dimensions if dimensions is not None else {}).items():
+            if dim_name not in data["dimensions"]:
+                raise SchemeError(f"dimensions.{dim_name}", "no such dimension")
+            data["dimensions"][dim_name]["weight"] = w
+        for ind_name, w in dict(indicators if indicators is not None else {}).items():
+            dim = self.dimension_of(ind_name)
+            data["dimensions"][dim]["indicators"][ind_name]["weight"] = w
         return Scheme.from_dict(data, normalise=normalise)
 
     # ------------------------------------------------------------------ output
