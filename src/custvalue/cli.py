@@ -232,7 +232,7 @@ def validate(
 ) -> None:
     """Check the tiers of a grading by clustering and by perturbing the weights.
 
-    Writes validation.txt, validation.json and stability.parquet into DIR.
+    Writes validation.txt, validation.json, stability.parquet and clusters.parquet into DIR.
     """
     from custvalue.validation import tier_stability, validate_tiers, write_reports
 

@@ -242,8 +242,11 @@ def test_validate_writes_reports_next_to_the_grading(graded, tmp_path):
     data = json.loads((folder / "validation.json").read_text("utf-8"))
     assert set(data) >= {"validation", "stability"} or data
     probs = pd.read_parquet(folder / "stability.parquet")
-    p = probs[[c for c in probs.columns if c.startswith("p_tier")]]
+    p = probs.loc[probs["graded"], [c for c in probs.columns if c.startswith("p_tier")]]
     assert (p.sum(axis=1).round(9) == 1).all()
+    everyone = sorted(Grading.load(folder).table.index)
+    assert probs["customer_id"].tolist() == everyone
+    assert pd.read_parquet(folder / "clusters.parquet")["customer_id"].tolist() == everyone
 
 
 def test_validate_of_a_folder_that_is_not_a_grading_exits_2(tmp_path):

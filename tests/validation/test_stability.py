@@ -299,7 +299,13 @@ def test_report_text_html_json_and_files(tmp_path: Any) -> None:
     assert set(saved) == {"clustering", "stability"}
     assert saved["stability"]["draws"] == 15
     back = pd.read_parquet(paths["parquet"])
-    assert len(back) == res.n_customers and "p_tier0" in back.columns
+    # every customer of the grading once; the ungraded ones with empty figures
+    assert back["customer_id"].tolist() == sorted(g.table.index)
+    assert int(back["graded"].sum()) == res.n_customers and "p_tier0" in back.columns
+    assert back.loc[~back["graded"], "p_tier0"].isna().all()
+    clusters = pd.read_parquet(paths["clusters"])
+    assert clusters["customer_id"].tolist() == back["customer_id"].tolist()
+    assert clusters.loc[clusters["graded"], "cluster"].notna().all()
     assert "Tier validation" in paths["text"].read_text("utf-8")
     with pytest.raises(TypeError, match="unknown options"):
         write_reports(g, tmp_path, drawz=3)

@@ -820,7 +820,7 @@ def write_reports(
     stability: TierStability | None = None,
     **options: Any,
 ) -> dict[str, Path]:
-    """Validate a grading and write ``validation.json``, ``validation.txt``, ``stability.parquet``.
+    """Validate a grading; write ``validation.json``/``.txt``, ``stability``/``clusters.parquet``.
 
     Parameters
     ----------
@@ -841,7 +841,10 @@ def write_reports(
     Returns
     -------
     dict of str to Path
-        ``{"json": ..., "text": ..., "parquet": ...}``.
+        ``{"json": ..., "text": ..., "parquet": ..., "clusters": ...}``: the two Parquet
+        files have one row per customer of the grading table (tier probabilities; cluster,
+        suggested tier and centroid distances), ungraded customers with empty figures,
+        ``graded`` and ``reason``.
 
     Examples
     --------
@@ -862,7 +865,7 @@ def write_reports(
     >>> with tempfile.TemporaryDirectory() as d:
     ...     paths = write_reports(SimpleNamespace(table=table, scheme=scheme), d, draws=50)
     ...     sorted(p.name for p in paths.values())
-    ['stability.parquet', 'validation.json', 'validation.txt']
+    ['clusters.parquet', 'stability.parquet', 'validation.json', 'validation.txt']
     """
     import json
 
@@ -882,11 +885,24 @@ def write_reports(
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "validation.json", "text": out / "validation.txt",
-             "parquet": out / "stability.parquet"}
+             "parquet": out / "stability.parquet", "clusters": out / "clusters.parquet"}
     data = {"clustering": validation.to_dict(), "stability": stability.to_dict()}
     paths["json"].write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
                              encoding="utf-8")
     paths["text"].write_text(f"{validation}\n\n{stability}\n", encoding="utf-8")
-    stability.customers.reset_index().to_parquet(paths["parquet"], index=False,
-                                                 compression="zstd")
+    # Per-customer files list every customer of the grading once: the ungraded ones with
+    # empty figures and the grading's reason, so that nobody silently drops out.
+    for key, frame in (("parquet", stability.customers), ("clusters", validation.customers)):
+        _every_customer(grading.table, frame).to_parquet(paths[key], index=False,
+                                                         compression="zstd")
     return paths
+
+
+def _every_customer(table: pd.DataFrame, per_customer: pd.DataFrame) -> pd.DataFrame:
+    """``per_customer`` (graded customers) reindexed to all rows of the grading table."""
+    out = per_customer.reindex(table.index.sort_values())
+    out.index.name = "customer_id"
+    out.insert(0, "graded", table["graded"].reindex(out.index).astype(bool).to_numpy())
+    if "reason" in table.columns:
+        out["reason"] = table["reason"].reindex(out.index).to_numpy()
+    return out.reset_index()
