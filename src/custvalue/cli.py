@@ -10,12 +10,15 @@ import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 
 from custvalue.errors import CustvalueError, InputError, SchemeError
+
+if TYPE_CHECKING:  # imported lazily at run time: `custvalue --help` stays fast
+    from custvalue.grading import Grading
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_BAD_SCHEME", "EXIT_INTERNAL", "app"]
 
@@ -200,11 +203,8 @@ def grade(
     _run(debug, action)
 
 
-def write_grading(result: object, out_dir: Path) -> list[Path]:
+def write_grading(result: Grading, out_dir: Path) -> list[Path]:
     """Save a grading plus the CLI's extra files (grades.csv, summary.txt)."""
-    from custvalue.grading import Grading
-
-    assert isinstance(result, Grading)
     result.save(out_dir)
     result.table.reset_index().to_csv(out_dir / "grades.csv", index=False, lineterminator="\n")
     (out_dir / "summary.txt").write_text(result.summary_text() + "\n", encoding="utf-8")

@@ -367,6 +367,12 @@ def grade(
             row_counts.update(report.row_counts)
             report.raise_for_errors()
 
+    register = _register_frame(customers, strata)  # small: one row per customer
+    if strata and strata not in register.columns:  # before the expensive stages
+        raise InputError("customers", strata, "no such register column to stratify by",
+                         fix=f"add it to the register or use one of "
+                         f"{', '.join(register.columns)}")
+
     with _timed(timings, "indicators", progress):
         ind_params = params if params is not None else IndicatorParams(
             duplicates=opts.duplicates, negative_energy=opts.negative_energy)
@@ -376,7 +382,6 @@ def grade(
         # streaming engine inside compute_indicators (the in-memory engine needs ~8x the RAM)
         indicators = compute_indicators(**given, window=window_used, params=ind_params)
         indicators = _to_indexed_pandas(indicators)
-        register = _register_frame(customers, strata)
 
     with _timed(timings, "scoring", progress):
         scored = score_indicators(indicators, scheme)
@@ -386,10 +391,6 @@ def grade(
         # and tier order agree when two scores differ only by floating-point noise.
         scores = scored["score"].where(scored["graded"]).round(RANK_DECIMALS)
         labels = list(zip(scheme.tiers.labels_zh, scheme.tiers.labels_en, strict=True))
-        if strata and strata not in register.columns:
-            raise InputError("customers", strata, "no such register column to stratify by",
-                             fix=f"add it to the register or use one of "
-                             f"{', '.join(register.columns)}")
         by = register.loc[scores.index, strata] if strata else None
         if pins is not None:
             pin_frame = pins if isinstance(pins, pd.DataFrame) else pd.read_csv(
