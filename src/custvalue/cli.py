@@ -149,7 +149,8 @@ def grade(
     cooperation: TableOption = None,
     energy: TableOption = None,
     scheme: Annotated[Path | None, typer.Option(help="Scheme file (TOML or JSON).")] = None,
-    pins: Annotated[Path | None, typer.Option(help="CSV of customer_id, tier, reason.")] = None,
+    pins: Annotated[Path | None, typer.Option(
+        help="CSV, Parquet or Excel file of customer_id, tier, reason.")] = None,
     pins_outside_quota: Annotated[bool, typer.Option(
         help="Pinned customers do not count against the quotas.")] = False,
     strata: Annotated[str | None, typer.Option(help="Apply quotas within this register "

@@ -318,7 +318,8 @@ def grade(
     scheme : Scheme or path, optional
         Grading scheme (default :meth:`Scheme.default`); a path is loaded as TOML/JSON.
     pins : DataFrame or path, optional
-        ``customer_id, tier, reason``: customers whose tier is fixed (e.g. must be 特级).
+        ``customer_id, tier, reason`` (a frame, or a CSV / Parquet / Excel file): customers
+        whose tier is fixed (e.g. must be 特级).
     pins_count_against_quota : bool, default True
         Whether pinned customers take up places of their tier's quota.
     strata : str, optional
@@ -393,8 +394,8 @@ def grade(
         labels = list(zip(scheme.tiers.labels_zh, scheme.tiers.labels_en, strict=True))
         by = register.loc[scores.index, strata] if strata else None
         if pins is not None:
-            pin_frame = pins if isinstance(pins, pd.DataFrame) else pd.read_csv(
-                pins, dtype={"customer_id": str})
+            pin_frame = pins if isinstance(pins, pd.DataFrame) else _to_indexed_pandas(
+                read_table(pins, "pins")).reset_index()
             tiers = apply_pins(scores, pin_frame, scheme.tiers.quotas,
                                count_against_quota=pins_count_against_quota,
                                ties=scheme.tiers.ties, labels=labels, by=by)

@@ -40,7 +40,9 @@ def is_path(source: object) -> bool:
 
 def _text_overrides(table: str) -> dict[str, pl.DataType]:
     # Account numbers look numeric but are identifiers: leading zeros must survive.
-    spec = TABLES[table]
+    spec = TABLES.get(table)
+    if spec is None:  # a side table (e.g. pins): only the key is known to be text
+        return {"customer_id": pl.String}
     return {c.name: pl.String for c in spec.columns if c.dtype == "str"}
 
 

@@ -180,3 +180,15 @@ def test_strata_by_an_own_register_column_or_a_missing_one(tables):
     assert set(g.table["stratum"].dropna()) == {"east", "west"}
     with pytest.raises(errors.InputError, match="no such register column"):
         grade(**tables, **TREAT, strata="nosuch")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
+def test_pins_from_a_file(tables, grading, tmp_path, suffix):
+    worst = grading.graded.sort_values("rank").index[-1]
+    pins = pd.DataFrame({"customer_id": [worst], "tier": [0], "reason": ["hospital"]})
+    path = tmp_path / f"pins{suffix}"
+    {".csv": lambda: pins.to_csv(path, index=False),
+     ".parquet": lambda: pins.to_parquet(path),
+     ".xlsx": lambda: pins.to_excel(path, index=False)}[suffix]()
+    row = grade(**tables, **TREAT, pins=path).table.loc[worst]
+    assert row["tier"] == 0 and row["pin_reason"] == "hospital"
