@@ -288,17 +288,13 @@ class _Checker:
             target = pl.Float64 if dtype == "float" else pl.Int64
             typed = src.cast(target, strict=False) if src.dtype != pl.String else \
                 src.str.strip_chars().cast(target, strict=False)
-            bad = typed.is_null() & src.is_not_null()
-            if src.dtype == pl.String and bad.any():  # blank text is empty, not wrong
-                bad = bad & (src.str.strip_chars() != "")
+            bad = _unreadable(src, typed)
             self.flag(table, frame, bad, name, "not_numeric", "error",
                       f"values that are not {'numbers' if dtype == 'float' else 'integers'}",
                       fix="correct or blank these cells; use '.' as decimal separator")
             return pl.Series(name, typed).alias(name)
         typed = _to_date(src, month=dtype == "month")
-        bad = typed.is_null() & src.is_not_null()
-        if src.dtype == pl.String and bad.any():  # blank text is empty, not wrong
-            bad = bad & (src.str.strip_chars() != "")
+        bad = _unreadable(src, typed)
         expected = "months (YYYY-MM)" if dtype == "month" else "dates (YYYY-MM-DD)"
         self.flag(table, frame, bad, name, "not_date", "error", f"values that are not {expected}",
                   fix=f"write {expected} in ISO form")
@@ -378,6 +374,14 @@ class _Checker:
                   "paid_amount", "missing_value", "warning",
                   "a payment date without a paid amount", treatment="treated as unpaid",
                   extra=["paid_date"], fix="fill paid_amount")
+
+
+def _unreadable(src: pl.Series, typed: pl.Series) -> pl.Series:
+    """Cells given but not readable as the type (blank text is empty, not wrong)."""
+    bad = typed.is_null() & src.is_not_null()
+    if src.dtype == pl.String and bad.any():  # strip only when needed: 1.3 s on 35M rows
+        bad = bad & (src.str.strip_chars() != "")
+    return bad
 
 
 def _duplicated(frame: pl.DataFrame, keys: list[str]) -> pl.Series:

@@ -18,7 +18,11 @@ from rich.console import Console
 from custvalue.errors import CustvalueError, InputError, SchemeError
 
 if TYPE_CHECKING:  # imported lazily at run time: `custvalue --help` stays fast
+    import pandas as pd
+    from rich.table import Table
+
     from custvalue.grading import Grading
+    from custvalue.scoring import Scheme
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_BAD_SCHEME", "EXIT_INTERNAL", "app"]
 
@@ -212,12 +216,6 @@ def write_grading(result: Grading, out_dir: Path) -> list[Path]:
     return [out_dir]
 
 
-def _load_grading(folder: Path) -> object:
-    from custvalue.grading import Grading
-
-    return Grading.load(folder)
-
-
 @app.command()
 def validate(
     grading_dir: Annotated[Path, typer.Argument(metavar="DIR",
@@ -235,10 +233,11 @@ def validate(
 
     Writes validation.txt, validation.json, stability.parquet and clusters.parquet into DIR.
     """
+    from custvalue.grading import Grading
     from custvalue.validation import tier_stability, validate_tiers, write_reports
 
     def action() -> None:
-        grading = _load_grading(grading_dir)
+        grading = Grading.load(grading_dir)
         with _status("clustering", quiet):
             validation = validate_tiers(grading, method=method, features=features, seed=seed)
         with _status(f"{draws} weight draws", quiet):
@@ -306,10 +305,11 @@ def report(
 
     Summary, profiles, plots, validation and robustness, scheme and weights, manifest.
     """
+    from custvalue.grading import Grading
     from custvalue.report import write_report
 
     def action() -> None:
-        grading = _load_grading(grading_dir)
+        grading = Grading.load(grading_dir)
         extra: dict[str, object] = {}
         if checks:
             from custvalue.validation import tier_stability, validate_tiers
@@ -333,12 +333,9 @@ scheme_app = typer.Typer(help="Show, write and check grading schemes.", no_args_
 app.add_typer(scheme_app, name="scheme")
 
 
-def _weights_table(scheme: object, title: str) -> object:
+def _weights_table(scheme: Scheme, title: str) -> Table:
     from rich.table import Table
 
-    from custvalue.scoring import Scheme
-
-    assert isinstance(scheme, Scheme)
     table = Table(title=title)
     for column, justify in (("dimension / indicator", "left"), ("名称", "left"),
                             ("direction", "left"), ("normalisation", "left"),
@@ -354,10 +351,7 @@ def _weights_table(scheme: object, title: str) -> object:
     return table
 
 
-def _scheme_footer(scheme: object) -> str:
-    from custvalue.scoring import Scheme
-
-    assert isinstance(scheme, Scheme)
+def _scheme_footer(scheme: Scheme) -> str:
     tiers = scheme.tiers
     quota = ", ".join(f"{zh} {q:.0%}" for zh, q in zip(tiers.labels_zh, tiers.quotas,
                                                         strict=True))
@@ -426,8 +420,8 @@ def scheme_check(
     import tomllib
 
     from custvalue.scoring import Scheme
-    from custvalue.scoring.scheme import default_judgments, judgment_matrix
-    from custvalue.scoring.weights import CR_LIMIT, ahp
+    from custvalue.scoring.scheme import ahp_default_weights, default_judgments
+    from custvalue.scoring.weights import CR_LIMIT
 
     def action() -> None:
         scheme = Scheme.load(file)
@@ -442,8 +436,7 @@ def scheme_check(
             source = default_judgments()
         # computed without the CR guard so that every matrix is shown, then judged below
         try:
-            results = {name: ahp(judgment_matrix(entry), allow_inconsistent=True)
-                       for name, entry in source.items()}
+            results = ahp_default_weights(source, allow_inconsistent=True)
         except (KeyError, TypeError, ValueError) as exc:
             raise SchemeError("judgments", f"malformed judgments ({type(exc).__name__}: "
                               f"{exc}); see default_judgments.toml for the form") from None
@@ -477,13 +470,10 @@ def scheme_check(
     _run(debug, action)
 
 
-def _weight_mismatch(scheme: object, derived: dict[str, object]) -> list[str]:
+def _weight_mismatch(scheme: Scheme, derived: dict[str, pd.Series]) -> list[str]:
     """Names whose scheme weight is not the AHP weight (relative tolerance 1e-6)."""
     import math
 
-    from custvalue.scoring import Scheme
-
-    assert isinstance(scheme, Scheme)
     found: list[str] = []
     dims = derived.get("dimensions")
     for dim_name, dim in scheme.dimensions.items():
@@ -492,7 +482,7 @@ def _weight_mismatch(scheme: object, derived: dict[str, object]) -> list[str]:
                   for n, ind in dim.indicators.items()]
         for label, weight, series in pairs:
             key = label.rsplit(".", 1)[-1]
-            target = None if series is None else series.get(key)  # type: ignore[attr-defined]
+            target = None if series is None else series.get(key)
             if target is None or not math.isclose(weight, float(target), rel_tol=1e-6):
                 found.append(label)
     return found

@@ -990,7 +990,8 @@ def default_judgments() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def ahp_default_weights(judgments: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def ahp_default_weights(judgments: Mapping[str, Any] | None = None, *,
+                        allow_inconsistent: bool = False) -> dict[str, Any]:
     """Run AHP (eigenvector method) on each judgment matrix; return the AHP results by name.
 
     Uses :func:`custvalue.scoring.weights.ahp` on a reciprocal matrix built from the
@@ -1000,6 +1001,8 @@ def ahp_default_weights(judgments: Mapping[str, Any] | None = None) -> dict[str,
     ----------
     judgments : mapping, optional
         As returned by :func:`default_judgments` (the default).
+    allow_inconsistent : bool, default False
+        Return the results of matrices with CR > 0.10 instead of raising (to report all).
 
     Returns
     -------
@@ -1018,7 +1021,8 @@ def ahp_default_weights(judgments: Mapping[str, Any] | None = None) -> dict[str,
     from custvalue.scoring.weights import ahp  # the weights stage; imported lazily
 
     judgments = default_judgments() if judgments is None else judgments
-    return {name: ahp(judgment_matrix(entry)) for name, entry in judgments.items()}
+    return {name: ahp(judgment_matrix(entry), allow_inconsistent=allow_inconsistent)
+            for name, entry in judgments.items()}
 
 
 def judgment_matrix(entry: Mapping[str, Any]) -> Any:
