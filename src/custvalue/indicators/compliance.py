@@ -35,7 +35,15 @@ from __future__ import annotations
 
 import narwhals as nw
 
-from custvalue.indicators.context import Context, Indicator, flag, merge_stages, ratio
+from custvalue.indicators.context import (
+    Context,
+    Indicator,
+    flag,
+    larger,
+    merge_stages,
+    ratio,
+    smaller,
+)
 from custvalue.indicators.params import IndicatorParams
 from custvalue.indicators.prepare import SCALE_AMOUNT, SCALE_FINE, fixed, jan1_epoch_days
 
@@ -104,11 +112,12 @@ def _payment_features(ctx: Context) -> list[list[nw.Expr]]:
     billed, due, paid_day = nw.col("_billed_c"), nw.col("_due"), nw.col("_paid_day")
     bill = (billed > 0) & ~due.is_null() & (due <= as_of)
     paid_known = bill & ~paid_day.is_null() & (paid_day <= as_of)
+    paid_c = nw.col("_paid_c").fill_null(0)
     stage1 = [
         flag(bill).alias("_bill"),
-        nw.when(paid_known).then(nw.min_horizontal(
-            nw.max_horizontal(nw.col("_paid_c").fill_null(0), nw.lit(0)), billed)
-        ).otherwise(0).alias("_paid"),
+        # The paid part, clipped to [0, billed].
+        nw.when(paid_known & (paid_c > billed)).then(billed)
+        .when(paid_known & (paid_c > 0)).then(paid_c).otherwise(0).alias("_paid"),
         # 31 December of the due date's year: later days are carried-over arrears.
         (jan1_epoch_days(nw.col("_due_year") + 1) - 1).alias("_dec31"),
     ]
@@ -126,10 +135,10 @@ def _payment_features(ctx: Context) -> list[list[nw.Expr]]:
     stage3 = [
         nw.when((unpaid > 0) & (due < as_of)).then(as_of - due).otherwise(0)
         .alias("_late_unpaid_days"),
-        nw.when(lpd > 0).then(nw.min_horizontal(paid_day, dec31) - due).otherwise(0)
+        nw.when(lpd > 0).then(smaller(paid_day, dec31) - due).otherwise(0)
         .alias("_paid_cur"),
         nw.when((unpaid > 0) & (due < as_of)).then(
-            nw.min_horizontal(nw.lit(as_of), dec31) - due).otherwise(0).alias("_unpaid_cur"),
+            smaller(nw.lit(as_of), dec31) - due).otherwise(0).alias("_unpaid_cur"),
     ]
     lud = nw.col("_late_unpaid_days")
     pcur, ucur = nw.col("_paid_cur"), nw.col("_unpaid_cur")
@@ -141,7 +150,7 @@ def _payment_features(ctx: Context) -> list[list[nw.Expr]]:
         rc, rk = rate.current_year, rate.carried_over
         fee = (paid_yuan * (rc * pcur + rk * (lpd - pcur))
                + unpaid_yuan * (rc * ucur + rk * (lud - ucur)))
-        bill_fee = fixed(nw.max_horizontal(fee, nw.lit(p.late_fee_minimum)), SCALE_FINE)
+        bill_fee = fixed(larger(fee, nw.lit(p.late_fee_minimum)), SCALE_FINE)
         stage4.append(nw.when(late).then(bill_fee).otherwise(0).alias(f"_fee_{j}"))
     return [stage1, stage2, stage3, stage4]
 
