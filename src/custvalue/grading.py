@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from custvalue.checks import CheckOptions, CheckReport, check_tables
-from custvalue.errors import InputError
+from custvalue.errors import InputError, InvalidValueError
 from custvalue.io import TableSource, read_table
 from custvalue.manifest import Manifest, fingerprint
 from custvalue.scoring import Scheme
@@ -289,6 +289,31 @@ def _register_frame(customers: TableSource, strata: str | None = None) -> pd.Dat
     return reg.set_index("customer_id")[cols].sort_index()
 
 
+_TREATMENTS = ("duplicates", "negative_energy")
+
+
+def _agree_treatments(opts: CheckOptions, params: Any) -> tuple[CheckOptions, Any]:
+    """One treatment of duplicates and negative energy for the checks and the indicators.
+
+    Either side may name it (``duplicates="sum"`` or ``params=IndicatorParams(duplicates=
+    "sum")``); the side left at the default ``"error"`` takes the other's.  Two different
+    treatments are an error rather than a silent choice.
+    """
+    from custvalue.indicators import IndicatorParams
+
+    ind = params if isinstance(params, IndicatorParams) else IndicatorParams.model_validate(
+        dict(params or {}))
+    agreed = {}
+    for name in _TREATMENTS:
+        given = {getattr(opts, name), getattr(ind, name)} - {"error"}
+        if len(given) > 1:
+            raise InvalidValueError(
+                "options", name, f"the options say {getattr(opts, name)!r} but params say "
+                f"{getattr(ind, name)!r}", fix=f"name the {name} treatment once")
+        agreed[name] = given.pop() if given else "error"
+    return opts.model_copy(update=agreed), ind.model_copy(update=agreed)
+
+
 def grade(
     customers: TableSource,
     monthly: TableSource,
@@ -325,7 +350,9 @@ def grade(
     strata : str, optional
         Register column (e.g. ``region``) within which the quotas are applied.
     window, params :
-        Passed to :func:`custvalue.indicators.compute_indicators`.
+        Passed to :func:`custvalue.indicators.compute_indicators`.  The treatments of
+        duplicates and negative energy may be named here or as options (below); the
+        checks and the indicators use the same one, and two different ones are an error.
     check : bool, default True
         Run :func:`custvalue.check_tables` first and stop on errors (strict).
     options : CheckOptions, optional
@@ -345,7 +372,7 @@ def grade(
     custvalue.errors.SchemeError
         Bad scheme.
     """
-    from custvalue.indicators import IndicatorParams, compute_indicators, resolve_window
+    from custvalue.indicators import compute_indicators, resolve_window
     from custvalue.scoring import score as score_indicators
     from custvalue.tiers import abc_by_count, abc_by_value, apply_pins, assign_tiers
 
@@ -353,7 +380,8 @@ def grade(
         scheme = Scheme.default()
     elif not isinstance(scheme, Scheme):
         scheme = Scheme.load(scheme)
-    opts = CheckOptions.resolve(options, **option_overrides)
+    opts, ind_params = _agree_treatments(CheckOptions.resolve(options, **option_overrides),
+                                         params)
     timings: dict[str, float] = {}
     sources = {"customers": customers, "monthly": monthly, "events": events,
                "cooperation": cooperation, "energy": energy}
@@ -375,8 +403,6 @@ def grade(
                          f"{', '.join(register.columns)}")
 
     with _timed(timings, "indicators", progress):
-        ind_params = params if params is not None else IndicatorParams(
-            duplicates=opts.duplicates, negative_energy=opts.negative_energy)
         # resolved here (one small query) so that the manifest has it whatever the engine
         window_used = resolve_window(read_table(monthly, "monthly"), window, ind_params)
         # the sources go in as given: paths are scanned lazily and collected by the

@@ -192,3 +192,21 @@ def test_pins_from_a_file(tables, grading, tmp_path, suffix):
      ".xlsx": lambda: pins.to_excel(path, index=False)}[suffix]()
     row = grade(**tables, **TREAT, pins=path).table.loc[worst]
     assert row["tier"] == 0 and row["pin_reason"] == "hospital"
+
+
+def test_treatment_named_in_params_reaches_the_checks(tables, grading):
+    from custvalue.indicators import IndicatorParams
+
+    # the sample has duplicated months and negative corrections: the checks must accept them
+    via_params = grade(**tables, params=IndicatorParams(**TREAT))
+    pd.testing.assert_frame_equal(via_params.table, grading.table)
+    assert via_params.manifest.options["duplicates"] == "last"
+    mixed = grade(**tables, duplicates="last", params={"negative_energy": "allow"})
+    pd.testing.assert_frame_equal(mixed.table, grading.table)
+
+
+def test_two_different_treatments_are_a_typed_error(tables):
+    with pytest.raises(errors.InvalidValueError, match="duplicates"):
+        grade(**tables, duplicates="sum", params={"duplicates": "last"})
+    with pytest.raises(errors.DuplicateRowsError):
+        grade(**tables, params={"negative_energy": "allow"})  # duplicates left at "error"
