@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,9 @@ from custvalue.io import TableSource, read_table
 from custvalue.manifest import Manifest, fingerprint
 from custvalue.scoring import Scheme
 from custvalue.scoring.aggregate import RANK_DECIMALS
+
+if TYPE_CHECKING:  # the indicator stage is imported when grade() runs (fast start-up)
+    from custvalue.indicators import IndicatorParams
 
 __all__ = ["REGISTER_COLUMNS", "Grading", "grade"]
 
@@ -292,7 +295,8 @@ def _register_frame(customers: TableSource, strata: str | None = None) -> pd.Dat
 _TREATMENTS = ("duplicates", "negative_energy")
 
 
-def _agree_treatments(opts: CheckOptions, params: Any) -> tuple[CheckOptions, Any]:
+def _agree_treatments(opts: CheckOptions,
+                      params: Any) -> tuple[CheckOptions, IndicatorParams]:
     """One treatment of duplicates and negative energy for the checks and the indicators.
 
     Either side may name it (``duplicates="sum"`` or ``params=IndicatorParams(duplicates=
