@@ -50,7 +50,7 @@ from pydantic import (
 
 from custvalue.errors import InvalidValueError, SchemeError
 from custvalue.regrade import grading_table
-from custvalue.scoring.scheme import NAME_PATTERN, _PathError, _scheme_error
+from custvalue.scoring.scheme import NAME_PATTERN, _PathError, _read_source, _scheme_error
 
 __all__ = [
     "COMPLAINT_LABELS",
@@ -255,7 +255,7 @@ class Catalogue(_Model):
     @classmethod
     def from_toml(cls, source: str | Path) -> Catalogue:
         """Read a catalogue from TOML text or a ``.toml`` file (a ``Path`` or a file name)."""
-        text, where = _read_source(source)
+        text, where = _read_source(source, CatalogueError)
         try:
             return cls.from_dict(tomllib.loads(text))
         except tomllib.TOMLDecodeError as exc:
@@ -264,7 +264,7 @@ class Catalogue(_Model):
     @classmethod
     def from_json(cls, source: str | Path) -> Catalogue:
         """Read a catalogue from JSON text or a ``.json`` file (a ``Path`` or a file name)."""
-        text, where = _read_source(source)
+        text, where = _read_source(source, CatalogueError)
         try:
             return cls.from_dict(json.loads(text))
         except json.JSONDecodeError as exc:
@@ -357,20 +357,6 @@ class Catalogue(_Model):
                          f"{names}")
         lines.append(f"  ungraded: as tier {self.ungraded.tier}")
         return "\n".join(lines)
-
-
-def _read_source(source: str | Path) -> tuple[str, str]:
-    """``(text, where)`` for a path (``Path`` or a one-line existing file name) or text."""
-    if isinstance(source, str) and "\n" not in source and Path(source).is_file():
-        source = Path(source)
-    if isinstance(source, Path):
-        try:
-            return source.read_text(encoding="utf-8"), str(source)
-        except OSError as exc:
-            raise CatalogueError("", f"cannot read {source}: {exc}") from None
-    if isinstance(source, str):
-        return source, "the text"
-    raise CatalogueError("", f"expected text or a path (got {type(source).__name__})")
 
 
 @lru_cache(maxsize=1)

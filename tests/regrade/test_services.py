@@ -116,6 +116,8 @@ def test_invalid_catalogues_name_the_path(change, path: str) -> None:
 def test_bad_files(tmp_path: Path) -> None:
     with pytest.raises(CatalogueError, match="not valid TOML"):
         Catalogue.from_toml("tiers = [")
+    with pytest.raises(CatalogueError, match="no such file"):
+        Catalogue.from_toml(str(tmp_path / "missing.toml"))
     with pytest.raises(CatalogueError, match="format"):
         Catalogue.default().save(tmp_path / "c.yaml")
     with pytest.raises(CatalogueError, match="format"):

@@ -896,13 +896,17 @@ class Scheme(_Model):
 
 
 # ---------------------------------------------------------------------- files and TOML
-def _read_source(source: str | Path) -> tuple[str, str]:
-    """Return ``(text, where)`` for a path or literal text."""
+def _read_source(source: str | Path,
+                 error: type[SchemeError] = SchemeError) -> tuple[str, str]:
+    """Return ``(text, where)`` for a path or literal text; problems raise ``error``.
+
+    Shared with :class:`custvalue.services.Catalogue` (``error=CatalogueError``).
+    """
     if isinstance(source, Path):
         try:
             return source.read_text(encoding="utf-8"), str(source)
         except OSError as exc:
-            raise SchemeError("", f"cannot read {source}: {exc}") from None
+            raise error("", f"cannot read {source}: {exc}") from None
     if isinstance(source, str):
         if "\n" not in source and source.strip():
             try:
@@ -912,9 +916,9 @@ def _read_source(source: str | Path) -> tuple[str, str]:
             except OSError:
                 pass
             if source.lower().endswith((".toml", ".json")):
-                raise SchemeError("", f"no such file: {source}")
+                raise error("", f"no such file: {source}")
         return source, "the text"
-    raise SchemeError("", f"expected TOML/JSON text or a path (got {type(source).__name__})")
+    raise error("", f"expected TOML/JSON text or a path (got {type(source).__name__})")
 
 
 _INLINE_KEYS = frozenset({"label", "description", "normalisation"})
