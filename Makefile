@@ -64,7 +64,7 @@ report-check: demo
 	PYTHON=$(BIN)/python scripts/render_report.sh $(OUT)/2025-2027 $(OUT)/report-check
 
 samples: $(RUNTIME_STAMP)
-	$(BIN)/python -m custvalue.samples data/samples
+	$(BIN)/python -m custvalue.inputs.samples data/samples
 
 clean:
 	rm -rf $(VENV) out site .pytest_cache .ruff_cache .hypothesis

@@ -24,8 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from custvalue.scoring import Scheme
-from custvalue.scoring.aggregate import aggregate, build_arrays
+from custvalue.scoring import Scheme, aggregate, build_arrays
 from custvalue.tiers import assign_tiers
 from custvalue.validation import tier_stability, validate_tiers
 

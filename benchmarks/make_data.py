@@ -24,7 +24,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 
-from custvalue.samples import DEFAULT_RATES, generate
+from custvalue.inputs.samples import DEFAULT_RATES, generate
 
 TABLES = ("customers", "monthly", "events", "cooperation", "energy")
 

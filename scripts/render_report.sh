@@ -28,7 +28,7 @@ import types
 import numpy as np
 import pandas as pd
 
-from custvalue.report import write_report
+from custvalue.present.report import write_report
 
 source, target = sys.argv[1], sys.argv[2]
 extra = {}
@@ -37,7 +37,7 @@ if source:
 
     grading = Grading.load(source)
 else:
-    from custvalue.plots import demo_table
+    from custvalue.present.plots import demo_table
     from custvalue.scoring.scheme import Scheme
 
     table = demo_table(2000, seed=11)

@@ -21,14 +21,15 @@ from custvalue import errors
 from custvalue.errors import CustvalueError, InputError, SchemeError
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from custvalue import plots, samples
-    from custvalue.checks import CheckOptions, CheckReport, check_tables
+    from custvalue.analysis.profiles import profile, top_customers
+    from custvalue.analysis.services import Catalogue, entitlements, grade_complaint
     from custvalue.grading import Grading, grade
+    from custvalue.grading.manifest import Manifest
     from custvalue.indicators import IndicatorParams, compute_indicators
-    from custvalue.manifest import Manifest
-    from custvalue.profiles import profile, top_customers
+    from custvalue.inputs.checks import CheckOptions, CheckReport, check_tables
+    from custvalue.present import plots, samples
+    from custvalue.present.report import render_report, write_report
     from custvalue.regrade import Comparison, compare, list_snapshots, save_snapshot
-    from custvalue.report import render_report, write_report
     from custvalue.scoring import Scheme, explain, objective_weights, score
     from custvalue.scoring.weights import (
         ahp,
@@ -37,7 +38,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         entropy_weights,
         std_weights,
     )
-    from custvalue.services import Catalogue, entitlements, grade_complaint
     from custvalue.tiers import abc_by_count, abc_by_value, apply_pins, assign_tiers, tier_sizes
     from custvalue.validation import (
         TierStability,
@@ -52,23 +52,33 @@ __version__ = "0.1.0"
 # in a fraction of a second instead of loading polars, scikit-learn and scipy up front.
 #: Public names and the module each comes from.
 _EXPORTS = {
-    **dict.fromkeys(("CheckOptions", "CheckReport", "check_tables"), "custvalue.checks"),
-    **dict.fromkeys(("Grading", "grade"), "custvalue.grading"),
+    **dict.fromkeys(("CheckOptions", "CheckReport", "check_tables"), "custvalue.inputs.checks"),
+    "Grading": "custvalue.grading",
+    "grade": "custvalue.pipeline",
     **dict.fromkeys(("IndicatorParams", "compute_indicators"), "custvalue.indicators"),
-    "Manifest": "custvalue.manifest",
-    **dict.fromkeys(("profile", "top_customers"), "custvalue.profiles"),
+    "Manifest": "custvalue.grading",
+    **dict.fromkeys(("profile", "top_customers"), "custvalue.analysis.profiles"),
     **dict.fromkeys(("Comparison", "compare", "list_snapshots", "save_snapshot"),
                     "custvalue.regrade"),
-    **dict.fromkeys(("render_report", "write_report"), "custvalue.report"),
+    **dict.fromkeys(("render_report", "write_report"), "custvalue.present.report"),
     **dict.fromkeys(("Scheme", "explain", "objective_weights", "score"), "custvalue.scoring"),
     **dict.fromkeys(("ahp", "combine_weights", "critic_weights", "entropy_weights",
                      "std_weights"), "custvalue.scoring.weights"),
-    **dict.fromkeys(("Catalogue", "entitlements", "grade_complaint"), "custvalue.services"),
+    **dict.fromkeys(("Catalogue", "entitlements", "grade_complaint"),
+                    "custvalue.analysis.services"),
     **dict.fromkeys(("abc_by_count", "abc_by_value", "apply_pins", "assign_tiers",
                      "tier_sizes"), "custvalue.tiers"),
     **dict.fromkeys(("TierStability", "TierValidation", "tier_stability", "validate_tiers"),
                     "custvalue.validation"),
 }
+
+
+#: Short names of submodules that live in a stage folder (``custvalue.samples`` ...).
+_SUBMODULES = {"samples": "custvalue.inputs.samples", "plots": "custvalue.present.plots",
+               "report": "custvalue.present.report", "profiles": "custvalue.analysis.profiles",
+               "services": "custvalue.analysis.services", "checks": "custvalue.inputs.checks",
+               "contract": "custvalue.inputs.contract", "io": "custvalue.inputs.io",
+               "manifest": "custvalue.grading.manifest"}
 
 
 def __getattr__(name: str) -> Any:
@@ -77,7 +87,7 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(module), name)
     else:  # a submodule: custvalue.samples, custvalue.tiers, custvalue.plots ...
         try:
-            value = importlib.import_module(f"custvalue.{name}")
+            value = importlib.import_module(_SUBMODULES.get(name, f"custvalue.{name}"))
         except ModuleNotFoundError as exc:
             if exc.name != f"custvalue.{name}":
                 raise

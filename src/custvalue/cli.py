@@ -89,8 +89,8 @@ def check(
     debug: Debug = False,
 ) -> None:
     """Check the input tables in DATA against the data contract and print a summary."""
-    from custvalue.checks import check_tables
-    from custvalue.io import find_tables
+    from custvalue.inputs.checks import check_tables
+    from custvalue.inputs.io import find_tables
 
     def action() -> None:
         tables = find_tables(data)
@@ -111,7 +111,7 @@ def _print_table_summary(tables: dict[str, Path]) -> None:
     import polars as pl
     from rich.table import Table
 
-    from custvalue.io import to_polars
+    from custvalue.inputs.io import to_polars
 
     customers = to_polars(tables["customers"], "customers")
     summary = Table(title="customers by class")
@@ -131,7 +131,7 @@ TableOption = Annotated[Path | None, typer.Option(help="CSV, Parquet or Excel fi
 
 def _gather_tables(data: Path | None, given: dict[str, Path | None]) -> dict[str, Path]:
     """Tables from --data DIR, overridden by the per-table options."""
-    from custvalue.io import find_tables
+    from custvalue.inputs.io import find_tables
 
     tables: dict[str, Path] = dict(find_tables(data)) if data is not None else {}
     tables.update({k: v for k, v in given.items() if v is not None})
@@ -173,7 +173,7 @@ def grade(
     """Grade a customer base and write grades.parquet, grades.csv, manifest.json, summary.txt."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from custvalue.grading import grade as run_grade
+    from custvalue.pipeline import grade as run_grade
 
     def action() -> None:
         tables = _gather_tables(data, {"customers": customers, "monthly": monthly,
@@ -306,7 +306,7 @@ def report(
     Summary, profiles, plots, validation and robustness, scheme and weights, manifest.
     """
     from custvalue.grading import Grading
-    from custvalue.report import write_report
+    from custvalue.present.report import write_report
 
     def action() -> None:
         grading = Grading.load(grading_dir)
@@ -420,7 +420,7 @@ def scheme_check(
     import tomllib
 
     from custvalue.scoring import Scheme
-    from custvalue.scoring.scheme import ahp_default_weights, default_judgments
+    from custvalue.scoring.ahp_defaults import ahp_default_weights, default_judgments
     from custvalue.scoring.weights import CR_LIMIT
 
     def action() -> None:
@@ -498,7 +498,7 @@ def sample(
     debug: Debug = False,
 ) -> None:
     """Write synthetic sample tables (one sub-folder per window when --windows > 1)."""
-    from custvalue.samples import generate_windows, write_tables
+    from custvalue.inputs.samples import generate_windows, write_tables
 
     def action() -> None:
         parts = generate_windows(customers, months=months, windows=windows, seed=seed)

@@ -133,7 +133,7 @@ def test_internal_error_exits_1_with_a_hint(windows, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("custvalue.grading.grade", broken)
+    monkeypatch.setattr("custvalue.pipeline.grade", broken)
     result = runner.invoke(app, ["grade", "--data", str(windows[0]), *TREAT,
                                  "--out", str(tmp_path / "g")])
     assert result.exit_code == EXIT_INTERNAL
@@ -199,14 +199,14 @@ def test_scheme_check_prints_lambda_max_and_cr(tmp_path):
     assert result.exit_code == 0, result.output
     assert "λmax" in result.output and "CR" in result.output
     assert "scheme OK" in result.output
-    results = custvalue.scoring.scheme.ahp_default_weights()
+    results = custvalue.scoring.ahp_defaults.ahp_default_weights()
     assert f"{results['compliance'].lambda_max:.4f}" in result.output
 
 
 def test_scheme_check_rejects_inconsistent_judgments(tmp_path):
     file = tmp_path / "s.toml"
     runner.invoke(app, ["scheme", "init", str(file)])
-    judgments = custvalue.scoring.scheme.default_judgments()
+    judgments = custvalue.scoring.ahp_defaults.default_judgments()
     cooperation = judgments["dimensions"]
     # contribution > compliance (2) and > cooperation (5), but cooperation >> compliance
     for j in cooperation["judgments"]:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from custvalue import errors
-from custvalue.checks import check_tables
+from custvalue.inputs.checks import check_tables
 
 from .conftest import valid_tables
 
@@ -232,7 +232,7 @@ def test_report_accounts_for_every_injected_fault(case):
 def test_fast_duplicate_mask_equals_polars_is_duplicated(rows):
     import polars as pl
 
-    from custvalue.checks import _duplicated
+    from custvalue.inputs.checks import _duplicated
 
     frame = pl.DataFrame({"customer_id": [r[0] for r in rows], "period": [r[1] for r in rows]},
                          schema={"customer_id": pl.String, "period": pl.Int64})
@@ -250,7 +250,7 @@ def test_fast_date_parsing_matches_the_four_accepted_forms(texts, month):
 
     import polars as pl
 
-    from custvalue.checks import _to_date
+    from custvalue.inputs.checks import _to_date
 
     def one(text):
         if text is None:

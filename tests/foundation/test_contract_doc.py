@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from custvalue.contract import TABLES
+from custvalue.inputs.contract import TABLES
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "data-contract.md").read_text("utf-8")
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custvalue.checks import check_tables
-from custvalue.contract import TABLES
-from custvalue.samples import SAMPLE_WINDOWS, generate, generate_windows, write_sample
+from custvalue.inputs.checks import check_tables
+from custvalue.inputs.contract import TABLES
+from custvalue.inputs.samples import SAMPLE_WINDOWS, generate, generate_windows, write_sample
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 import custvalue
 from custvalue import errors
-from custvalue.grading import Grading, grade
-from custvalue.samples import generate
+from custvalue.grading import Grading
+from custvalue.inputs.samples import generate
+from custvalue.pipeline import grade
 
 TREAT = {"duplicates": "last", "negative_energy": "allow"}
 

@@ -18,7 +18,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-import custvalue.samples
+import custvalue.inputs.samples
 from custvalue.errors import DuplicateRowsError
 from custvalue.indicators import INDICATOR_NAMES, IndicatorParams, compute_indicators
 

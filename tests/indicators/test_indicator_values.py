@@ -733,7 +733,7 @@ def test_property_more_energy_more_total(data, extra):
 
 
 def test_determinism_repeated_runs_are_identical():
-    import custvalue.samples
+    import custvalue.inputs.samples
 
     t = custvalue.samples.generate(400, months=24, seed=11)
     params = {"duplicates": "sum", "negative_energy": "allow"}

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from custvalue.analysis.profiles import profile, top_customers
 from custvalue.errors import InvalidValueError, MissingColumnError
-from custvalue.profiles import profile, top_customers
 
 # kWh total 1000, revenue total 600; f is ungraded.
 TABLE = pd.DataFrame({

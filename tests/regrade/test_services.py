@@ -11,14 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custvalue.errors import InvalidValueError, SchemeError
-from custvalue.services import (
+from custvalue.analysis.services import (
     COMPLAINT_LEVELS,
     Catalogue,
     CatalogueError,
     entitlements,
     grade_complaint,
 )
+from custvalue.errors import InvalidValueError, SchemeError
 
 TABLE = pd.DataFrame({
     "customer_id": ["a", "b", "c", "d", "e", "f"],
@@ -56,7 +56,8 @@ def test_default_catalogue_follows_the_domain() -> None:
 
 
 def test_default_is_package_data() -> None:
-    text = resources.files("custvalue").joinpath("service_catalogue.toml").read_text("utf-8")
+    package = resources.files("custvalue.analysis")
+    text = package.joinpath("service_catalogue.toml").read_text("utf-8")
     assert Catalogue.from_toml(text) == Catalogue.default()
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from pydantic import BaseModel
 
-from custvalue.plots import demo_table
+from custvalue.present.plots import demo_table
 from custvalue.scoring.scheme import Scheme
 
 

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custvalue import plots
 from custvalue.errors import InvalidValueError, MissingColumnError, UnsupportedInputError
+from custvalue.present import plots
 from custvalue.scoring.scheme import Scheme
 
 from .conftest import FakeGrading

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from custvalue.plots import demo_table
-from custvalue.report import render_report, write_report
+from custvalue.present.plots import demo_table
+from custvalue.present.report import render_report, write_report
 
 from .conftest import FakeComparison, FakeGrading, FakeValidation
 

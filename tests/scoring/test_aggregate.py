@@ -1,4 +1,5 @@
-"""Tests of custvalue.scoring.aggregate: missing policies, aggregators, ranks, the front."""
+"""Tests of the aggregation (scoring kernels, arrays, scorer): missing policies, aggregators,
+ranks, the front."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from custvalue.errors import SchemeError
-from custvalue.scoring.aggregate import (
+from custvalue.scoring import (
     Scorer,
     ScoreResult,
     aggregate,
@@ -21,11 +22,11 @@ from custvalue.scoring.aggregate import (
     aggregate_geometric,
     aggregate_topsis,
     effective_weights,
-    fit_topsis_reference,
     rank_scores,
     score,
     score_result,
 )
+from custvalue.scoring.kernels import fit_topsis_reference
 from custvalue.scoring.normalise import NotFittedError
 from custvalue.scoring.scheme import Scheme
 

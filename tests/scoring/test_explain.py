@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from custvalue.errors import UnknownCustomerError
-from custvalue.scoring.aggregate import Scorer, aggregate, score, score_result
+from custvalue.scoring import Scorer, aggregate, score, score_result
 from custvalue.scoring.explain import Explanation, explain
 from custvalue.scoring.scheme import Scheme
 

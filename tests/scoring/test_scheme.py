@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from custvalue.errors import SchemeError
+from custvalue.scoring.ahp_defaults import ahp_default_weights, default_judgments
 from custvalue.scoring.scheme import (
     WEIGHT_TOLERANCE,
     Indicator,
@@ -22,8 +23,6 @@ from custvalue.scoring.scheme import (
     Scheme,
     SchemeWarning,
     Tiers,
-    ahp_default_weights,
-    default_judgments,
 )
 
 ROOT = Path(__file__).resolve().parents[2]

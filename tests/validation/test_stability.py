@@ -14,8 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from custvalue.errors import InputError, SchemeError
-from custvalue.scoring import Scheme, score_result
-from custvalue.scoring.aggregate import aggregate, build_arrays
+from custvalue.scoring import Scheme, aggregate, build_arrays, score_result
 from custvalue.tiers import assign_tiers, tier_sizes
 from custvalue.validation import (
     TierStability,

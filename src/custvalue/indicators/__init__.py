@@ -7,7 +7,7 @@ lazily on polars (default, streaming), DuckDB or PySpark; see ``docs/indicators.
 
 Examples
 --------
->>> import custvalue.samples
+>>> import custvalue.inputs.samples
 >>> from custvalue.indicators import INDICATOR_NAMES, IndicatorParams, compute_indicators
 >>> t = custvalue.samples.generate(30, months=36, seed=5)
 >>> out = compute_indicators(**t, params=IndicatorParams(duplicates="sum",

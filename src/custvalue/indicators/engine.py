@@ -30,7 +30,7 @@ indicators (after a scan of ``period`` for the default window).
 
 Examples
 --------
->>> import custvalue.samples
+>>> import custvalue.inputs.samples
 >>> from custvalue.indicators import compute_indicators
 >>> t = custvalue.samples.generate(40, months=24, seed=2)
 >>> out = compute_indicators(**t, params={"duplicates": "sum", "negative_energy": "allow"})
@@ -69,7 +69,7 @@ from custvalue.indicators.prepare import (
     require_columns,
 )
 from custvalue.indicators.window import Window, epoch_day, month_start
-from custvalue.io import is_path, read_table
+from custvalue.inputs.io import is_path, read_table
 
 __all__ = ["compute_indicators", "resolve_window"]
 

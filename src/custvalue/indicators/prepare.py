@@ -31,10 +31,10 @@ from typing import Any
 
 import narwhals as nw
 
-from custvalue.contract import TABLES
 from custvalue.errors import MissingColumnError
 from custvalue.indicators.params import IndicatorParams
 from custvalue.indicators.window import Window
+from custvalue.inputs.contract import TABLES
 
 __all__ = [
     "ROW_INDEX",

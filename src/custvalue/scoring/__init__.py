@@ -14,22 +14,18 @@
 * :func:`explain` -- per-indicator contributions of one customer's score.
 """
 
-from custvalue.scoring.aggregate import (
+from custvalue.scoring.ahp_defaults import ahp_default_weights, default_judgments
+from custvalue.scoring.arrays import ScoringArrays, aggregate, build_arrays
+from custvalue.scoring.explain import Explanation, explain
+from custvalue.scoring.kernels import (
     Aggregated,
-    Scorer,
-    ScoreResult,
-    ScoringArrays,
     TopsisReference,
-    aggregate,
     aggregate_arithmetic,
     aggregate_geometric,
     aggregate_topsis,
     effective_weights,
-    score,
-    score_result,
 )
-from custvalue.scoring.explain import Explanation, explain
-from custvalue.scoring.normalise import NEUTRAL, Normaliser, NotFittedError
+from custvalue.scoring.normalise import NEUTRAL, Normaliser, NotFittedError, example_frame
 from custvalue.scoring.objective import ObjectiveWeights, objective_weights
 from custvalue.scoring.scheme import (
     ABC,
@@ -41,9 +37,8 @@ from custvalue.scoring.scheme import (
     SchemeWarning,
     Text,
     Tiers,
-    ahp_default_weights,
-    default_judgments,
 )
+from custvalue.scoring.scorer import Scorer, ScoreResult, rank_scores, score, score_result
 from custvalue.scoring.weights import (
     CR_LIMIT,
     RANDOM_INDEX,
@@ -84,13 +79,16 @@ __all__ = [
     "aggregate_topsis",
     "ahp",
     "ahp_default_weights",
+    "build_arrays",
     "combine_weights",
     "critic_weights",
     "default_judgments",
     "effective_weights",
     "entropy_weights",
+    "example_frame",
     "explain",
     "objective_weights",
+    "rank_scores",
     "score",
     "score_result",
     "std_weights",

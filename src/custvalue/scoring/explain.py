@@ -39,8 +39,8 @@ customer's weights unchanged, after raising the value to that median.
 
 Examples
 --------
->>> from custvalue.scoring.aggregate import score_result, _example_frame
->>> res = score_result(_example_frame())
+>>> from custvalue.scoring import score_result, example_frame
+>>> res = score_result(example_frame())
 >>> ex = explain(res, "C2")
 >>> round(float(ex.table["contribution"].sum()), 9) == round(ex.score, 9)
 True
@@ -51,19 +51,18 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from custvalue.errors import UnknownCustomerError
-from custvalue.scoring.aggregate import (
-    ScoreResult,
-    ScoringArrays,
-    aggregate,
-    build_arrays,
-)
-from custvalue.scoring.normalise import NORM_PREFIX
+from custvalue.grading import NORM_PREFIX
+from custvalue.scoring.arrays import ScoringArrays, aggregate, build_arrays
 from custvalue.scoring.scheme import Scheme
+
+if TYPE_CHECKING:
+    from custvalue.scoring.scorer import ScoreResult
 
 __all__ = ["Explanation", "contributions", "explain"]
 
@@ -109,8 +108,8 @@ class Explanation:
 
         Examples
         --------
-        >>> from custvalue.scoring.aggregate import score_result, _example_frame
-        >>> explain(score_result(_example_frame()), "C1").by_dimension.round(2).to_dict()
+        >>> from custvalue.scoring import score_result, example_frame
+        >>> explain(score_result(example_frame()), "C1").by_dimension.round(2).to_dict()
         {'contribution': 49.13, 'compliance': 30.81, 'cooperation': 10.62}
         """
         return self.table.groupby("dimension", sort=False)["contribution"].sum()
@@ -164,8 +163,8 @@ def contributions(
 
     Examples
     --------
-    >>> from custvalue.scoring.aggregate import Scorer, _example_frame
-    >>> arr = Scorer().fit(_example_frame()).arrays(_example_frame()).rows([0])
+    >>> from custvalue.scoring import Scorer, aggregate, example_frame
+    >>> arr = Scorer().fit(example_frame()).arrays(example_frame()).rows([0])
     >>> agg = aggregate(arr, return_weights=True)
     >>> c, f = contributions(arr, agg.weights[0], agg.fill_weights[0], agg.score[0])
     >>> bool(abs(c.sum() + f.sum() - agg.score[0]) < 1e-12)
@@ -211,7 +210,7 @@ def explain(
     Parameters
     ----------
     scored : ScoreResult or pandas.DataFrame
-        A :class:`~custvalue.scoring.aggregate.ScoreResult` (exact, preferred), or its
+        A :class:`~custvalue.scoring.ScoreResult` (exact, preferred), or its
         ``table`` (the ``norm__*`` columns are read back; a TOPSIS reference is then
         refitted on the table, which equals the original when the scorer was fitted on the
         same customers).
@@ -231,15 +230,15 @@ def explain(
 
     Examples
     --------
-    >>> from custvalue.scoring.aggregate import score_result, _example_frame
-    >>> res = score_result(_example_frame())
+    >>> from custvalue.scoring import score_result, example_frame
+    >>> res = score_result(example_frame())
     >>> ex = explain(res.table, "C3")
     >>> ex.table.loc["pf_compliance", "status"], ex.table.loc["work_cooperation", "status"]
     ('respread', 'neutral')
     >>> round(float(ex.table.loc["work_cooperation", "weight"]), 4)
     0.0706
     """
-    if isinstance(scored, ScoreResult):
+    if not isinstance(scored, pd.DataFrame):  # a ScoreResult: exact arrays
         table, scheme, arrays = scored.table, scored.scheme, scored.arrays
     else:
         table = scored

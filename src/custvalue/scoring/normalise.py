@@ -29,7 +29,7 @@ threshold      :math:`\mathrm{clip}((x - lower) / (upper - lower), 0, 1)`       
   discriminate: every present value scores :data:`NEUTRAL` (0.5), whatever the method.
   Nothing is ever divided by zero.
 * Missing values (NaN) stay NaN; the missing-value policy is applied by the aggregation
-  stage (:mod:`custvalue.scoring.aggregate`).
+  stage (:mod:`custvalue.scoring.scorer`).
 
 Examples
 --------
@@ -62,6 +62,7 @@ from custvalue.errors import (
     MissingColumnError,
     UnsupportedInputError,
 )
+from custvalue.grading import NORM_PREFIX, REASON_PREFIX
 from custvalue.scoring.scheme import Indicator, Scheme
 
 __all__ = [
@@ -72,6 +73,7 @@ __all__ = [
     "Normaliser",
     "NotFittedError",
     "check_indicator_frame",
+    "example_frame",
     "fit_indicator",
     "log_minmax_kernel",
     "minmax_kernel",
@@ -86,10 +88,6 @@ __all__ = [
 #: Score of every value of an indicator that was constant (or empty) in the fitted sample,
 #: and of a missing value under the ``neutral`` policy.
 NEUTRAL = 0.5
-#: Prefix of the normalised columns.
-NORM_PREFIX = "norm__"
-#: Prefix of the columns that say why an indicator is missing.
-REASON_PREFIX = "reason__"
 _TABLE = "indicators"
 
 
@@ -499,7 +497,7 @@ class Normaliser:
 
         Examples
         --------
-        >>> n = Normaliser().fit(_example_frame())
+        >>> n = Normaliser().fit(example_frame())
         >>> n.fits_["total_kwh"].high
         2000000.0
         """
@@ -532,7 +530,7 @@ class Normaliser:
 
         Examples
         --------
-        >>> f = _example_frame()
+        >>> f = example_frame()
         >>> Normaliser().fit(f).transform(f).loc["C2", "norm__pf_compliance"]
         np.float64(0.5)
         """
@@ -549,7 +547,7 @@ class Normaliser:
 
         Examples
         --------
-        >>> Normaliser().fit_transform(_example_frame()).shape
+        >>> Normaliser().fit_transform(example_frame()).shape
         (6, 14)
         """
         return self.fit(frame).transform(frame)
@@ -560,7 +558,7 @@ class Normaliser:
 
         Examples
         --------
-        >>> b = Normaliser().fit(_example_frame()).bounds_
+        >>> b = Normaliser().fit(example_frame()).bounds_
         >>> b.loc["days_late", "method"], float(b.loc["days_late", "high"])
         ('threshold', 30.0)
         """
@@ -586,7 +584,7 @@ class Normaliser:
         )
 
 
-def _example_frame() -> pd.DataFrame:
+def example_frame() -> pd.DataFrame:
     """A small hand-built indicator frame with the default scheme's columns (for examples)."""
     nan = np.nan
     data = {

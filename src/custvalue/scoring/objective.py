@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from custvalue.errors import MissingColumnError, SchemeError
-from custvalue.scoring.aggregate import DIM_PREFIX
+from custvalue.grading import DIM_PREFIX
 from custvalue.scoring.scheme import Scheme
 from custvalue.scoring.weights import critic_weights, entropy_weights, std_weights
 

@@ -46,7 +46,6 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
@@ -54,6 +53,14 @@ from pydantic import (
     model_validator,
 )
 
+from custvalue.config import (
+    NAME_PATTERN,
+    ConfigModel,
+    PathError,
+    config_error,
+    read_source,
+    to_toml,
+)
 from custvalue.errors import SchemeError
 
 __all__ = [
@@ -68,12 +75,8 @@ __all__ = [
     "SchemeWarning",
     "Text",
     "Tiers",
-    "ahp_default_weights",
-    "default_judgments",
 ]
 
-#: Names of dimensions and indicators: a letter or underscore, then letters, digits, ``_``.
-NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 #: Weights under one parent must sum to 1 within this tolerance.
 WEIGHT_TOLERANCE = 1e-9
 
@@ -85,65 +88,14 @@ Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 
 _PACKAGE = "custvalue.scoring"
 _DEFAULT_SCHEME = "default_scheme.toml"
-_DEFAULT_JUDGMENTS = "default_judgments.toml"
+_INLINE_KEYS = frozenset({"label", "description", "normalisation"})
 
 
 class SchemeWarning(UserWarning):
     """A scheme was accepted after an automatic change (e.g. weights rescaled to sum to 1)."""
 
 
-class _PathError(ValueError):
-    """A validation problem located below the model that raised it (``subpath``)."""
-
-    def __init__(self, subpath: tuple[str, ...], problem: str) -> None:
-        super().__init__(problem)
-        self.subpath = subpath
-        self.problem = problem
-
-
-def _scheme_error(exc: ValidationError, prefix: tuple[str, ...] = ()) -> SchemeError:
-    """Turn a pydantic ``ValidationError`` into a :class:`SchemeError` with a dotted path."""
-    problems: list[tuple[str, str]] = []
-    for err in exc.errors(include_url=False):
-        loc = [*prefix, *(str(p) for p in err["loc"])]
-        cause = (err.get("ctx") or {}).get("error")
-        if isinstance(cause, _PathError):
-            loc += list(cause.subpath)
-            msg = cause.problem
-        else:
-            msg = err["msg"].removeprefix("Value error, ")
-            value = err.get("input")
-            if err["type"] not in ("missing", "extra_forbidden") and not isinstance(
-                value, Mapping
-            ):
-                msg += f" (got {value!r})"
-            if err["type"] == "extra_forbidden":
-                msg = "unknown key (check its spelling)"
-        problems.append((".".join(loc), msg))
-    path, problem = problems[0]
-    if len(problems) > 1:
-        problem += "; also " + "; ".join(f"{p}: {m}" for p, m in problems[1:])
-    return SchemeError(path, problem)
-
-
-class _SchemeMeta(type(BaseModel)):  # type: ignore[misc]
-    """Make the models' constructors raise :class:`SchemeError` (nested validation is
-    untouched, so paths stay complete)."""
-
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().__call__(*args, **kwargs)
-        except ValidationError as exc:
-            raise _scheme_error(exc) from None
-
-
-class _Model(BaseModel, metaclass=_SchemeMeta):
-    """Frozen, strict-keyed base model whose constructor raises :class:`SchemeError`."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
-
-
-class Text(_Model):
+class Text(ConfigModel):
     """A bilingual text: Chinese (``zh``) and English (``en``).
 
     Examples
@@ -156,7 +108,7 @@ class Text(_Model):
     en: str = ""
 
 
-class Normalisation(_Model):
+class Normalisation(ConfigModel):
     """How an indicator's raw values are mapped onto [0, 1] (before the direction is applied).
 
     Parameters
@@ -192,30 +144,30 @@ class Normalisation(_Model):
         if self.method == "threshold":
             for key in ("lower", "upper"):
                 if getattr(self, key) is None:
-                    raise _PathError(
+                    raise PathError(
                         (key,), "method 'threshold' needs both lower and upper"
                     )
             if not self.lower < self.upper:  # type: ignore[operator]
-                raise _PathError(
+                raise PathError(
                     ("upper",), f"upper ({self.upper}) must be greater than lower ({self.lower})"
                 )
         else:
             for key in ("lower", "upper"):
                 if getattr(self, key) is not None:
-                    raise _PathError(
+                    raise PathError(
                         (key,), f"{key} is only used by method 'threshold' (got {self.method!r})"
                     )
         if self.winsorise is not None:
             lo, hi = self.winsorise
             if not 0.0 <= lo < hi <= 1.0:
-                raise _PathError(
+                raise PathError(
                     ("winsorise",),
                     f"winsorise quantiles must satisfy 0 <= lo < hi <= 1 (got {self.winsorise})",
                 )
         return self
 
 
-class Indicator(_Model):
+class Indicator(ConfigModel):
     """One indicator of a dimension.
 
     Parameters
@@ -261,15 +213,15 @@ class Indicator(_Model):
     @model_validator(mode="after")
     def _check(self) -> Indicator:
         if self.direction == "target" and self.ideal is None:
-            raise _PathError(("ideal",), "direction 'target' needs an ideal value")
+            raise PathError(("ideal",), "direction 'target' needs an ideal value")
         if self.direction != "target" and self.ideal is not None:
-            raise _PathError(
+            raise PathError(
                 ("ideal",), f"ideal is only used with direction 'target' (got {self.direction!r})"
             )
         return self
 
 
-class Dimension(_Model):
+class Dimension(ConfigModel):
     """A dimension: a weight, a missing-dimension policy, labels and its indicators.
 
     ``missing`` applies when *none* of the dimension's indicators is available for a
@@ -308,13 +260,13 @@ def _check_sum(path: tuple[str, ...], weights: Mapping[str, float]) -> None:
     total = math.fsum(weights.values())
     if abs(total - 1.0) > WEIGHT_TOLERANCE:
         listed = ", ".join(f"{k}={v!r}" for k, v in weights.items())
-        raise _PathError(
+        raise PathError(
             path,
             f"weights sum to {total!r}, not 1 ({listed}); fix them or load with normalise=True",
         )
 
 
-class Tiers(_Model):
+class Tiers(ConfigModel):
     """Quota tiers: share of customers per tier, best first, with bilingual labels.
 
     ``ties`` tells the tier stage (:func:`custvalue.tiers.assign_tiers`) what to do with
@@ -336,21 +288,21 @@ class Tiers(_Model):
     @model_validator(mode="after")
     def _check(self) -> Tiers:
         if not self.quotas:
-            raise _PathError(("quotas",), "at least one tier is needed")
+            raise PathError(("quotas",), "at least one tier is needed")
         for i, q in enumerate(self.quotas):
             if not 0.0 <= q <= 1.0:
-                raise _PathError(("quotas", str(i)), f"a quota is a share in [0, 1] (got {q!r})")
+                raise PathError(("quotas", str(i)), f"a quota is a share in [0, 1] (got {q!r})")
         _check_sum(("quotas",), {str(i): q for i, q in enumerate(self.quotas)})
         for key in ("labels_zh", "labels_en"):
             if len(getattr(self, key)) != len(self.quotas):
-                raise _PathError(
+                raise PathError(
                     (key,),
                     f"{len(getattr(self, key))} labels for {len(self.quotas)} quotas",
                 )
         return self
 
 
-class ABC(_Model):
+class ABC(ConfigModel):
     """ABC classification settings.
 
     ``method='count'`` cuts the ranked customers by ``quotas`` (A 5 %, B 15 %, C 80 %);
@@ -372,18 +324,18 @@ class ABC(_Model):
     @model_validator(mode="after")
     def _check(self) -> ABC:
         if len(self.quotas) != len(self.labels):
-            raise _PathError(
+            raise PathError(
                 ("quotas",),
                 f"{len(self.quotas)} quotas for {len(self.labels)} labels",
             )
         for i, q in enumerate(self.quotas):
             if not 0.0 <= q <= 1.0:
-                raise _PathError(
+                raise PathError(
                     ("quotas", str(i)), f"a quota is a share in [0, 1] (got {q!r})"
                 )
         _check_sum(("quotas",), {str(i): q for i, q in enumerate(self.quotas)})
         if len(self.cuts) != len(self.labels) - 1:
-            raise _PathError(
+            raise PathError(
                 ("cuts",),
                 f"{len(self.labels)} classes need {len(self.labels) - 1} cuts "
                 f"(got {len(self.cuts)})",
@@ -394,14 +346,14 @@ class ABC(_Model):
             or cuts[-1] > 1.0
             or any(a > b for a, b in itertools.pairwise(cuts))
         ):
-            raise _PathError(
+            raise PathError(
                 ("cuts",),
                 f"need 0 < first cut <= ... <= last cut <= 1 (got {self.cuts})",
             )
         return self
 
 
-class Aggregation(_Model):
+class Aggregation(ConfigModel):
     """How normalised indicators are combined into the score.
 
     Parameters
@@ -466,7 +418,7 @@ def _rescale(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return data, notes
 
 
-class Scheme(_Model):
+class Scheme(ConfigModel):
     """A complete grading scheme.
 
     Build one with :meth:`default`, :meth:`from_dict`, :meth:`from_toml`, :meth:`from_json`
@@ -532,7 +484,7 @@ class Scheme(_Model):
             )
             for iname in dim.indicators:
                 if iname in seen:
-                    raise _PathError(
+                    raise PathError(
                         ("dimensions", dname, "indicators", iname),
                         f"indicator name already used in dimension {seen[iname]!r}; "
                         "indicator names must be unique across dimensions",
@@ -590,7 +542,7 @@ class Scheme(_Model):
         try:
             scheme = cls.model_validate(data)
         except ValidationError as exc:
-            raise _scheme_error(exc) from None
+            raise config_error(exc) from None
         for note in notes:
             warnings.warn(note, SchemeWarning, stacklevel=3)
         return scheme
@@ -622,7 +574,7 @@ class Scheme(_Model):
         >>> Scheme.from_toml(text).dimensions["size"].indicators["total_kwh"].column
         'total_kwh'
         """
-        text, where = _read_source(source)
+        text, where = read_source(source)
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -650,7 +602,7 @@ class Scheme(_Model):
         >>> Scheme.from_json(s.to_json()) == s
         True
         """
-        text, where = _read_source(source)
+        text, where = read_source(source)
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -682,7 +634,8 @@ class Scheme(_Model):
         """The default scheme shipped with custvalue (``default_scheme.toml``).
 
         Its weights come from the AHP judgments in ``default_judgments.toml`` (see
-        ``docs/scheme.md`` and :func:`ahp_default_weights`).
+        ``docs/scheme.md`` and
+        :func:`custvalue.scoring.ahp_defaults.ahp_default_weights`).
 
         Examples
         --------
@@ -776,9 +729,7 @@ class Scheme(_Model):
         >>> print(Scheme.default().to_toml().splitlines()[0])
         name = "default"
         """
-        lines: list[str] = []
-        _emit_table((), self.to_dict(), lines)
-        return "\n".join(lines).strip() + "\n"
+        return to_toml(self.to_dict(), inline_keys=_INLINE_KEYS)
 
     def save(self, path: str | Path) -> Path:
         """Write the scheme to ``path`` as TOML or JSON, by suffix; return the path.
@@ -895,75 +846,6 @@ class Scheme(_Model):
     __str__ = __repr__
 
 
-# ---------------------------------------------------------------------- files and TOML
-def _read_source(source: str | Path,
-                 error: type[SchemeError] = SchemeError) -> tuple[str, str]:
-    """Return ``(text, where)`` for a path or literal text; problems raise ``error``.
-
-    Shared with :class:`custvalue.services.Catalogue` (``error=CatalogueError``).
-    """
-    if isinstance(source, Path):
-        try:
-            return source.read_text(encoding="utf-8"), str(source)
-        except OSError as exc:
-            raise error("", f"cannot read {source}: {exc}") from None
-    if isinstance(source, str):
-        if "\n" not in source and source.strip():
-            try:
-                candidate = Path(source)
-                if candidate.is_file():
-                    return candidate.read_text(encoding="utf-8"), source
-            except OSError:
-                pass
-            if source.lower().endswith((".toml", ".json")):
-                raise error("", f"no such file: {source}")
-        return source, "the text"
-    raise error("", f"expected TOML/JSON text or a path (got {type(source).__name__})")
-
-
-_INLINE_KEYS = frozenset({"label", "description", "normalisation"})
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):  # pragma: no cover - excluded by validation
-            raise SchemeError("", f"cannot write a non-finite number {value!r}")
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        if not value:
-            return "{}"
-        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    raise SchemeError("", f"cannot write {type(value).__name__} to TOML")  # pragma: no cover
-
-
-def _toml_key(key: str) -> str:
-    ok = key and all(c.isascii() and (c.isalnum() or c in "_-") for c in key)
-    return key if ok else json.dumps(key, ensure_ascii=False)
-
-
-def _emit_table(path: tuple[str, ...], table: Mapping[str, Any], out: list[str]) -> None:
-    def is_table(key: str, value: Any) -> bool:
-        return isinstance(value, Mapping) and key not in _INLINE_KEYS
-
-    plain = [(k, v) for k, v in table.items() if not is_table(k, v)]
-    tables = [(k, v) for k, v in table.items() if is_table(k, v)]
-    if path and (plain or not tables):
-        out.append("")
-        out.append("[" + ".".join(_toml_key(p) for p in path) + "]")
-    for key, value in plain:
-        out.append(f"{_toml_key(key)} = {_toml_value(value)}")
-    for key, value in tables:
-        _emit_table((*path, key), value, out)
-
-
 # ---------------------------------------------------------------------- defaults
 @lru_cache(maxsize=1)
 def _default_scheme() -> Scheme:
@@ -971,79 +853,3 @@ def _default_scheme() -> Scheme:
     return Scheme.from_toml(text)
 
 
-def default_judgments() -> dict[str, Any]:
-    """The AHP pairwise judgments behind the default weights (``default_judgments.toml``).
-
-    Returns
-    -------
-    dict
-        One entry per comparison matrix: ``"dimensions"`` and each dimension's name.  Each
-        entry has ``items`` (the compared names, in order) and ``judgments``, a list of
-        ``{a, b, value, why}``: ``a`` is ``value`` times as important as ``b`` on Saaty's
-        1–9 scale.
-
-    Examples
-    --------
-    >>> j = default_judgments()
-    >>> list(j)
-    ['dimensions', 'contribution', 'compliance', 'cooperation']
-    >>> j["dimensions"]["judgments"][0]["a"], j["dimensions"]["judgments"][0]["value"]
-    ('contribution', 2)
-    """
-    text = resources.files(_PACKAGE).joinpath(_DEFAULT_JUDGMENTS).read_text(encoding="utf-8")
-    return tomllib.loads(text)
-
-
-def ahp_default_weights(judgments: Mapping[str, Any] | None = None, *,
-                        allow_inconsistent: bool = False) -> dict[str, Any]:
-    """Run AHP (eigenvector method) on each judgment matrix; return the AHP results by name.
-
-    Uses :func:`custvalue.scoring.weights.ahp` on a reciprocal matrix built from the
-    judgments (unlisted pairs are 1, the diagonal is 1).
-
-    Parameters
-    ----------
-    judgments : mapping, optional
-        As returned by :func:`default_judgments` (the default).
-    allow_inconsistent : bool, default False
-        Return the results of matrices with CR > 0.10 instead of raising (to report all).
-
-    Returns
-    -------
-    dict of str to AHPResult
-        ``"dimensions"`` and one entry per dimension, each with ``.weights`` (pd.Series),
-        ``.lambda_max``, ``.ci`` and ``.cr``.
-
-    Examples
-    --------
-    >>> res = ahp_default_weights()
-    >>> round(float(res["dimensions"].weights["contribution"]), 4)
-    0.5816
-    >>> all(r.cr <= 0.10 for r in res.values())
-    True
-    """
-    from custvalue.scoring.weights import ahp  # the weights stage; imported lazily
-
-    judgments = default_judgments() if judgments is None else judgments
-    return {name: ahp(judgment_matrix(entry), allow_inconsistent=allow_inconsistent)
-            for name, entry in judgments.items()}
-
-
-def judgment_matrix(entry: Mapping[str, Any]) -> Any:
-    """The reciprocal pairwise comparison matrix (a DataFrame) of one judgment entry.
-
-    Examples
-    --------
-    >>> m = judgment_matrix({"items": ["a", "b"],
-    ...                      "judgments": [{"a": "a", "b": "b", "value": 3}]})
-    >>> m.loc["b", "a"]
-    np.float64(0.3333333333333333)
-    """
-    import pandas as pd
-
-    items = list(entry["items"])
-    m = pd.DataFrame(np.ones((len(items), len(items))), index=items, columns=items)
-    for j in entry.get("judgments", ()):
-        m.loc[j["a"], j["b"]] = float(j["value"])
-        m.loc[j["b"], j["a"]] = 1.0 / float(j["value"])
-    return m

@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 
 from custvalue.errors import SchemeError
-from custvalue.tiers.quotas import (
+from custvalue.tiers._common import (
     TiesRule,
-    _assign_kernel,
-    _check_scores,
-    _check_ties,
-    _rational_quotas,
+    assign_kernel,
+    check_scores,
+    check_ties,
+    rational_quotas,
 )
 
 __all__ = ["ABC_CLASSES", "DEFAULT_ABC_CUTS", "DEFAULT_ABC_QUOTAS", "abc_by_count", "abc_by_value"]
@@ -126,13 +126,13 @@ def abc_by_count(
     >>> abc.head(5).tolist()
     ['A', 'B', 'B', 'B', 'C']
     """
-    shares = _rational_quotas(quotas, "abc.quotas")
+    shares = rational_quotas(quotas, "abc.quotas")
     if len(shares) != len(ABC_CLASSES):
         raise SchemeError("abc.quotas", f"give three quotas (A, B, C), got {len(shares)}")
-    ties = _check_ties(ties)
-    checked = _check_scores(values, table="values")
+    ties = check_ties(ties)
+    checked = check_scores(values, table="values")
     value = checked.to_numpy(dtype=np.float64)
-    out = _assign_kernel(value, np.zeros(value.size, dtype=np.int64), 1, shares, ties)
+    out = assign_kernel(value, np.zeros(value.size, dtype=np.int64), 1, shares, ties)
     return _abc_series(out["tier"], checked.index)
 
 
@@ -226,7 +226,7 @@ def abc_by_value(
     b brings the cumulative share to exactly 0.80 and is A; c starts at 0.80 and is B.
     """
     cut_a, cut_b = _check_cuts(cuts)
-    checked = _check_scores(values, table="values")
+    checked = check_scores(values, table="values")
     value = checked.to_numpy(dtype=np.float64)
     codes, share, before, cum = _pareto_kernel(value, cut_a, cut_b, SHARE_TOLERANCE)
     abc = _abc_series(codes, checked.index)

@@ -23,23 +23,23 @@ from custvalue.errors import (
     UnknownCustomerError,
     UnsupportedInputError,
 )
-from custvalue.tiers.quotas import (
-    DEFAULT_QUOTAS,
+from custvalue.grading import DEFAULT_QUOTAS
+from custvalue.tiers._common import (
     TiesRule,
-    _add_note,
-    _add_note_tie_moved,
-    _assign_kernel,
-    _attrs,
-    _build_frame,
-    _by_series,
-    _check_labels,
-    _check_scores,
-    _check_ties,
-    _group_codes,
-    _int_column,
-    _note_array,
-    _rational_quotas,
-    _tier_text,
+    add_note,
+    add_note_tie_moved,
+    assign_kernel,
+    build_frame,
+    by_series,
+    check_labels,
+    check_scores,
+    check_ties,
+    group_codes,
+    int_column,
+    note_array,
+    rational_quotas,
+    tier_attrs,
+    tier_text,
 )
 
 __all__ = ["apply_pins"]
@@ -237,41 +237,41 @@ def apply_pins(
     >>> apply_pins(scores, pins, count_against_quota=False)["tier"].tolist()
     [0, 1, 1, 1, 2, 2, 2, 2, 3, 0]
     """
-    shares = _rational_quotas(quotas)
+    shares = rational_quotas(quotas)
     k = len(shares)
-    ties = _check_ties(ties)
-    lab = _check_labels(labels, k)
-    by = _by_series(by, scores)
-    values = _check_scores(scores)
+    ties = check_ties(ties)
+    lab = check_labels(labels, k)
+    by = by_series(by, scores)
+    values = check_scores(scores)
     checked = _check_pins(pins, values.index, k)
-    code, groups, n_groups = _group_codes(by, values.index)
+    code, groups, n_groups = group_codes(by, values.index)
     score = values.to_numpy(dtype=np.float64)
 
     pin_tier = checked["tier"].reindex(values.index).fillna(-1).to_numpy(dtype=np.int64)
     reason = checked["reason"].reindex(values.index)
     pinned = pin_tier >= 0
 
-    free = _assign_kernel(score, code, n_groups, shares, ties)
-    out = _assign_kernel(score, code, n_groups, shares, ties, pin_tier, count_against_quota)
+    free = assign_kernel(score, code, n_groups, shares, ties)
+    out = assign_kernel(score, code, n_groups, shares, ties, pin_tier, count_against_quota)
     tier, qtier, unpinned_tier = out["tier"], out["quota_tier"], free["tier"]
 
-    notes = _note_array(score.size)
+    notes = note_array(score.size)
     graded = ~np.isnan(score)
-    _add_note(notes, (tier < 0), "ungraded: no score")
-    _add_note(notes, pinned & ~graded, "pinned (ungraded)")
+    add_note(notes, (tier < 0), "ungraded: no score")
+    add_note(notes, pinned & ~graded, "pinned (ungraded)")
     mask = pinned & graded
-    _add_note(notes, mask, _tier_text("pinned (quota order: tier ", unpinned_tier[mask], ")"))
+    add_note(notes, mask, tier_text("pinned (quota order: tier ", unpinned_tier[mask], ")"))
     mask = ~pinned & (tier >= 0) & (tier != unpinned_tier)
-    _add_note(
-        notes, mask, _tier_text("moved by pins (tier ", unpinned_tier[mask], " without pins)")
+    add_note(
+        notes, mask, tier_text("moved by pins (tier ", unpinned_tier[mask], " without pins)")
     )
-    _add_note_tie_moved(notes, tier, qtier)
+    add_note_tie_moved(notes, tier, qtier)
 
-    result = _build_frame(values.index, out, lab, groups, notes)
+    result = build_frame(values.index, out, lab, groups, notes)
     result["pinned"] = pinned
     result["pin_reason"] = pd.array(reason.to_numpy(dtype=object), dtype="string")
-    result["tier_unpinned"] = _int_column(unpinned_tier, -1)
-    attrs = _attrs(quotas, ties, lab, out)
+    result["tier_unpinned"] = int_column(unpinned_tier, -1)
+    attrs = tier_attrs(quotas, ties, lab, out)
     attrs["pins_count_against_quota"] = bool(count_against_quota)
     result.attrs = attrs
     return result

@@ -38,7 +38,6 @@ Design notes (also in ``docs/validation.md``):
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -51,7 +50,8 @@ from sklearn.metrics import calinski_harabasz_score
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
-from custvalue.errors import InputError, InvalidValueError, MissingColumnError, SchemeError
+from custvalue.errors import InputError, MissingColumnError, SchemeError
+from custvalue.validation._common import check_grading, graded_frame, num
 
 __all__ = [
     "DEFAULT_SAMPLE_SIZE",
@@ -316,14 +316,6 @@ def _order_clusters_kernel(labels: np.ndarray, score: np.ndarray, k: int) -> np.
 # --------------------------------------------------------------------------- result
 
 
-def _num(x: Any) -> float | None:
-    """A float for JSON (NaN and inf become None)."""
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
-
-
 @dataclass(frozen=True, eq=False)
 class TierValidation:
     """The result of :func:`validate_tiers` (see ``docs/validation.md`` to read it).
@@ -421,23 +413,23 @@ class TierValidation:
                 "counts": ct.to_numpy().astype(int).tolist(),
             },
             "cluster_tier": {str(c): int(t) for c, t in self.cluster_tier.items()},
-            "ari": _num(self.ari), "nmi": _num(self.nmi),
-            "cramers_v": _num(self.cramers_v), "spearman": _num(self.spearman),
-            "silhouette": _num(self.silhouette),
-            "silhouette_per_tier": {str(t): _num(v) for t, v in
+            "ari": num(self.ari), "nmi": num(self.nmi),
+            "cramers_v": num(self.cramers_v), "spearman": num(self.spearman),
+            "silhouette": num(self.silhouette),
+            "silhouette_per_tier": {str(t): num(v) for t, v in
                                     self.silhouette_per_tier.items()},
-            "silhouette_clusters": _num(self.silhouette_clusters),
-            "davies_bouldin": _num(self.davies_bouldin),
-            "davies_bouldin_clusters": _num(self.davies_bouldin_clusters),
-            "disagreement": _num(self.disagreement),
+            "silhouette_clusters": num(self.silhouette_clusters),
+            "davies_bouldin": num(self.davies_bouldin),
+            "davies_bouldin_clusters": num(self.davies_bouldin_clusters),
+            "disagreement": num(self.disagreement),
             "n_disagree": int(self.customers["disagree"].sum()),
             "silhouette_sample": self.silhouette_sample,
             "centroids": [
-                {"cluster": int(c), **{k: _num(v) for k, v in row.items()}}
+                {"cluster": int(c), **{k: num(v) for k, v in row.items()}}
                 for c, row in self.centroids.iterrows()
             ],
             "k_scan": None if self.k_scan is None else [
-                {"k": int(r["k"]), **{c: _num(r[c]) for c in self.k_scan.columns if c != "k"}}
+                {"k": int(r["k"]), **{c: num(r[c]) for c in self.k_scan.columns if c != "k"}}
                 for _, r in self.k_scan.iterrows()
             ],
             "best_k": dict(self.best_k),
@@ -447,7 +439,7 @@ class TierValidation:
             rows = self.disagreements.reset_index()
             out["disagreements"] = [
                 {k: (v if isinstance(v, str) else
-                     _num(v) if isinstance(v, float) else
+                     num(v) if isinstance(v, float) else
                      bool(v) if isinstance(v, bool | np.bool_) else int(v))
                  for k, v in r.items()}
                 for r in rows.to_dict(orient="records")
@@ -541,47 +533,6 @@ def _feature_names(table: pd.DataFrame, scheme: Any, features: str) -> list[str]
             f"the grading table has no {features} columns {missing[:5]}",
             fix="pass a Grading made by custvalue.grade (or a table with these columns)")
     return names
-
-
-def _graded_rows(table: pd.DataFrame) -> np.ndarray:
-    if "graded" in table.columns:
-        graded = table["graded"].fillna(False).to_numpy(dtype=bool)
-    else:
-        graded = table["score"].notna().to_numpy()
-    return graded & table["score"].notna().to_numpy() & table["tier"].notna().to_numpy()
-
-
-def _check_grading(grading: Any) -> tuple[pd.DataFrame, Any]:
-    table = getattr(grading, "table", None)
-    scheme = getattr(grading, "scheme", None)
-    if not isinstance(table, pd.DataFrame) or scheme is None:
-        raise InputError("grading", None, "expected a Grading (an object with .table and "
-                         f".scheme), got {type(grading).__name__}",
-                         fix="pass the result of custvalue.grade or Grading.load")
-    for col in ("score", "tier"):
-        if col not in table.columns:
-            raise MissingColumnError("grading", col, f"the grading table has no '{col}' column")
-    if not table.index.is_unique:
-        dup = table.index[table.index.duplicated()][:5]
-        raise InvalidValueError("grading", "customer_id", "customer ids are not unique",
-                                examples=[{"customer_id": c} for c in dup])
-    return table, scheme
-
-
-def graded_frame(grading: Any, columns: Sequence[str] = ()) -> tuple[pd.DataFrame, Any]:
-    """The graded rows of a grading's table, sorted by ``customer_id``, and its scheme.
-
-    Only ``score``, ``tier`` and ``columns`` are kept.  Shared by the validation functions
-    (not exported from the package).
-    """
-    table, scheme = _check_grading(grading)
-    keep = list(dict.fromkeys(["score", "tier", *columns]))
-    rows = table.loc[_graded_rows(table), keep]
-    if not pd.api.types.is_string_dtype(rows.index):
-        rows = rows.set_axis(rows.index.astype(str))
-    if not rows.index.is_monotonic_increasing:
-        rows = rows.sort_index(kind="stable")
-    return rows, scheme
 
 
 def _quotas(scheme: Any, n_tiers: int) -> np.ndarray:
@@ -748,7 +699,7 @@ def validate_tiers(
         raise SchemeError("validation.sample_size",
                           f"sample_size must be an integer >= 2 (got {sample_size!r})")
 
-    table, scheme = _check_grading(grading)
+    table, scheme = check_grading(grading)
     names = _feature_names(table, scheme, features)
     rows, scheme = graded_frame(grading, names)
     x = rows[names].to_numpy(dtype=np.float64, na_value=np.nan)

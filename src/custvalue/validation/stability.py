@@ -46,11 +46,7 @@ import numpy as np
 import pandas as pd
 
 from custvalue.errors import InputError, SchemeError
-from custvalue.validation.clustering import (
-    _check_grading,
-    _num,
-    graded_frame,
-)
+from custvalue.validation._common import check_grading, graded_frame, num
 
 __all__ = [
     "BORDERLINE",
@@ -90,7 +86,7 @@ class _Prepared:
 
 
 def _prepare(arrays: Any) -> _Prepared:
-    """Turn :class:`custvalue.scoring.aggregate.ScoringArrays` into kernel inputs."""
+    """Turn :class:`custvalue.scoring.ScoringArrays` into kernel inputs."""
     a = np.asarray(arrays.available, dtype=bool)
     x = np.asarray(arrays.values, dtype=float)
     method = arrays.method
@@ -368,20 +364,20 @@ class TierStability:
             "draws": self.draws, "concentration": self.concentration, "seed": self.seed,
             "quotas": list(self.quotas), "strata": self.strata,
             "n_customers": self.n_customers, "borderline_threshold": self.borderline,
-            "borderline_share": _num(self.borderline_share),
-            "expected_change": _num(self.expected_change),
-            "max_score_error": _num(self.max_score_error),
+            "borderline_share": num(self.borderline_share),
+            "expected_change": num(self.expected_change),
+            "max_score_error": num(self.max_score_error),
             "tier_mismatch": self.tier_mismatch,
             "tiers": [
-                {"tier": int(t), "customers": int(r["customers"]), "p_same": _num(r["p_same"]),
-                 "borderline": _num(r["borderline"]),
-                 "to": [_num(r[f"p_tier{j}"]) for j in range(self.n_tiers)]}
+                {"tier": int(t), "customers": int(r["customers"]), "p_same": num(r["p_same"]),
+                 "borderline": num(r["borderline"]),
+                 "to": [num(r[f"p_tier{j}"]) for j in range(self.n_tiers)]}
                 for t, r in ts.iterrows()
             ],
             "sensitivity": [
                 {"level": r["level"], "dimension": r["dimension"], "name": r["name"],
-                 "weight": _num(r["weight"]), **{s: _num(r[s]) for s in steps},
-                 "max": _num(r["max"])}
+                 "weight": num(r["weight"]), **{s: num(r[s]) for s in steps},
+                 "max": num(r["max"])}
                 for _, r in self.sensitivity.iterrows()
             ],
             "notes": list(self.notes),
@@ -455,9 +451,9 @@ class TierStability:
 
 def _arrays(grading: Any) -> tuple[Any, pd.DataFrame, Any]:
     """Scoring arrays of the graded customers, their table rows and the scheme."""
-    from custvalue.scoring.aggregate import build_arrays
+    from custvalue.scoring import build_arrays
 
-    table, scheme = _check_grading(grading)
+    table, scheme = check_grading(grading)
     if not hasattr(scheme, "weight_arrays"):
         raise SchemeError("", "tier_stability needs a custvalue.scoring.Scheme "
                           f"(got {type(scheme).__name__})")

@@ -1,4 +1,4 @@
-"""The regrade cycle: compare two gradings and keep a history of dated snapshots.
+"""Compare two gradings: transitions, movers and their drivers, rank correlation.
 
 The article behind custvalue (seed 001, 篇8) updates, adjusts and checks the grading every
 three years (以三年为节点对各类客户等级进行更新、调整和检验).  A regrade is a new grading
@@ -8,10 +8,6 @@ of the same customer base over a later window; this module tells what changed:
   columns for customers that are new, departed or ungraded), the customers who moved up or
   down a tier and the two indicators that drove each move, and the rank correlation of the
   scores of the customers graded both times.
-* :func:`save_snapshot`, :func:`list_snapshots` -- a history folder that keeps each grading
-  as a dated sub-folder (``2021-12/``, ``2024-12/`` ...), the input of ``custvalue compare``.
-* :func:`grading_table` -- the grading table of a ``Grading``, a plain table or a saved
-  grading folder, checked and indexed by ``customer_id``.
 
 See ``docs/regrade.md``.
 """
@@ -21,224 +17,30 @@ from __future__ import annotations
 import html
 import json
 import math
-import re
-import shutil
-import tempfile
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from custvalue.errors import (
-    ColumnTypeError,
-    CustvalueError,
-    DuplicateRowsError,
-    InvalidValueError,
-    MissingColumnError,
-    UnsupportedInputError,
+from custvalue.grading import (
+    DEPARTED,
+    NEW,
+    NORM_PREFIX,
+    UNGRADED,
+    grading_table,
+    tier_labels,
+    tier_levels,
 )
-from custvalue.tiers import DEFAULT_LABELS
+from custvalue.regrade._common import source_label
 
-__all__ = [
-    "GRADING_FILES",
-    "Comparison",
-    "SnapshotError",
-    "compare",
-    "grading_table",
-    "list_snapshots",
-    "save_snapshot",
-]
+__all__ = ["Comparison", "compare"]
 
-#: Files of a saved grading that a snapshot keeps (``grades.parquet`` is required).
-GRADING_FILES: tuple[str, ...] = ("grades.parquet", "manifest.json", "scheme.json", "checks.json",
-                                  "summary.txt")
-#: Row label of customers only in the current grading, column label of those only in the
-#: previous one, and row/column label of customers present but not graded.
-NEW, DEPARTED, UNGRADED = "new", "departed", "ungraded"
 #: Number of drivers reported per mover.
 N_DRIVERS = 2
-
-_NORM = "norm__"
-_LABEL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_MONTH = re.compile(r"\d{4}-\d{2}")
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-class SnapshotError(CustvalueError):
-    """A snapshot cannot be written: bad label, or the label exists and ``overwrite`` is off."""
-
-
-# --------------------------------------------------------------------------- the table
-
-
-def grading_table(source: Any, *, name: str = "grading") -> pd.DataFrame:
-    """The grading table of ``source``, indexed by ``customer_id`` and sorted by it.
-
-    Parameters
-    ----------
-    source : Grading, pandas.DataFrame, str or Path
-        Anything with a ``.table`` attribute (a ``Grading``), a table indexed by
-        ``customer_id`` or holding it as a column, or a saved grading folder (or the path
-        of its ``grades.parquet``).
-    name : str, default "grading"
-        Name of the table in error messages.
-
-    Returns
-    -------
-    pandas.DataFrame
-        A copy with a string index ``customer_id`` (sorted ascending) and ``tier`` as
-        ``Int64`` (``<NA>`` = ungraded).
-
-    Raises
-    ------
-    UnsupportedInputError
-        ``source`` is none of the above, or the folder has no ``grades.parquet``.
-    MissingColumnError
-        No ``customer_id`` (index or column) or no ``tier`` column.
-    DuplicateRowsError
-        A ``customer_id`` appears twice.
-    InvalidValueError
-        A tier is not a non-negative whole number.
-
-    Examples
-    --------
-    >>> t = grading_table(pd.DataFrame({"customer_id": ["b", "a"], "tier": [1, None]}))
-    >>> t.index.tolist(), t["tier"].tolist()
-    (['a', 'b'], [<NA>, 1])
-    """
-    table = getattr(source, "table", source)
-    if isinstance(table, str | Path):
-        path = Path(table)
-        file = path / "grades.parquet" if path.is_dir() else path
-        if not file.is_file():
-            raise UnsupportedInputError(
-                name, None, f"no saved grading at {path} (grades.parquet not found)",
-                fix="give a folder written by Grading.save or `custvalue grade --out`",
-            )
-        table = pd.read_parquet(file)
-    if not isinstance(table, pd.DataFrame):
-        raise UnsupportedInputError(
-            name, None, f"cannot read a grading from {type(source).__name__}",
-            fix="give a Grading, a pandas DataFrame or a saved grading folder",
-        )
-    if table.index.name != "customer_id":
-        if "customer_id" not in table.columns:
-            raise MissingColumnError(
-                name, "customer_id", "no customer_id index or column",
-                fix="index the table by customer_id",
-            )
-        table = table.set_index("customer_id")
-    else:
-        table = table.copy()
-    table.index = table.index.astype(str)
-    dup = table.index.duplicated(keep=False)
-    if dup.any():
-        ids = table.index[dup]
-        raise DuplicateRowsError(
-            name, "customer_id", "a customer appears more than once",
-            examples=[{"customer_id": c} for c in dict.fromkeys(ids)],
-            count=int(dup.sum()), fix="keep one row per customer",
-        )
-    if "tier" not in table.columns:
-        raise MissingColumnError(name, "tier", "no tier column",
-                                 fix="pass a graded table (custvalue.grading.grade)")
-    try:
-        tier = pd.to_numeric(table["tier"], errors="raise")
-    except (TypeError, ValueError):
-        raise ColumnTypeError(name, "tier", "tiers are not numbers",
-                              fix="tiers are 0 (特级) .. 3 (三级) or empty") from None
-    bad = tier.notna() & ((tier < 0) | (tier % 1 != 0))
-    if bad.any():
-        raise InvalidValueError(
-            name, "tier", "tiers must be whole numbers >= 0",
-            examples=[{"customer_id": c, "tier": v} for c, v in tier[bad].head().items()],
-            count=int(bad.sum()),
-        )
-    table["tier"] = tier.astype("Int64")
-    return table.sort_index()
-
-
-def _tier_levels(*tables: pd.DataFrame) -> list[int]:
-    """Tiers 0..worst tier seen in any of ``tables`` (empty if none is graded)."""
-    worst = max((int(t["tier"].max()) for t in tables if t["tier"].notna().any()), default=-1)
-    return list(range(worst + 1))
-
-
-def _tier_labels(*tables: pd.DataFrame) -> dict[int, tuple[str, str]]:
-    """(Chinese, English) label by tier, from the tables' ``tier_zh``/``tier_en`` columns.
-
-    Tiers without a label in any table get the defaults of :func:`custvalue.tiers.assign_tiers`
-    (特级客户/special ... for tiers 0-3, ``第{t+1}级``/``tier {t}`` beyond).
-    """
-    count = max(len(DEFAULT_LABELS), len(_tier_levels(*tables)))
-    labels = {t: DEFAULT_LABELS[t] if t < len(DEFAULT_LABELS) else (f"第{t + 1}级", f"tier {t}")
-              for t in range(count)}
-    for t in tables:
-        for pos, col in enumerate(("tier_zh", "tier_en")):
-            if col not in t.columns:
-                continue
-            known = t.loc[t["tier"].notna() & t[col].notna(), ["tier", col]]
-            known = known.drop_duplicates("tier")  # one label per tier: loop over tiers
-            for tier, text in zip(known["tier"].astype(int), known[col], strict=True):
-                pair = list(labels[tier])
-                pair[pos] = str(text)
-                labels[tier] = (pair[0], pair[1])
-    return labels
-
-
-# --------------------------------------------------------------------------- labels
-
-
-def _as_dict(obj: Any) -> dict[str, Any]:
-    if obj is None:
-        return {}
-    if isinstance(obj, Mapping):
-        return dict(obj)
-    if hasattr(obj, "model_dump"):
-        return obj.model_dump(mode="json")
-    return dict(vars(obj)) if hasattr(obj, "__dict__") else {}
-
-
-def _window_end(window: Any) -> str | None:
-    """``YYYY-MM`` of the end of a manifest window (``{"start", "end"}`` or text), else None."""
-    if isinstance(window, Mapping):
-        window = window.get("end")
-    months = _MONTH.findall(str(window or ""))
-    return months[-1] if months else None
-
-
-def _manifest_label(manifest: Any) -> str | None:
-    """Snapshot label from a manifest: window end ``YYYY-MM``, else creation day."""
-    data = _as_dict(manifest)
-    end = _window_end(data.get("window"))
-    if end:
-        return end
-    day = _DAY.search(str(data.get("created_at") or ""))
-    return day.group(0) if day else None
-
-
-def _read_manifest(folder: Path) -> dict[str, Any]:
-    file = folder / "manifest.json"
-    if not file.is_file():
-        return {}
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _source_label(source: Any, default: str) -> str:
-    if isinstance(source, str | Path):
-        path = Path(source)
-        folder = path if path.is_dir() else path.parent
-        return _manifest_label(_read_manifest(folder)) or folder.name or default
-    return _manifest_label(getattr(source, "manifest", None)) or default
 
 
 # --------------------------------------------------------------------------- kernels
@@ -283,7 +85,7 @@ def _source_scheme(source: Any) -> Any:
 
 
 def _norm_names(table: pd.DataFrame) -> list[str]:
-    return [c[len(_NORM):] for c in table.columns if c.startswith(_NORM)]
+    return [c[len(NORM_PREFIX):] for c in table.columns if c.startswith(NORM_PREFIX)]
 
 
 def _contributions(
@@ -296,12 +98,12 @@ def _contributions(
     pos = {name: j for j, name in enumerate(names)}
     if scheme is None:
         for name in _norm_names(part):  # a loop over indicators
-            norm = part[_NORM + name].to_numpy(dtype=float, na_value=np.nan)
+            norm = part[NORM_PREFIX + name].to_numpy(dtype=float, na_value=np.nan)
             out[:, pos[name]] = np.nan_to_num(norm, nan=0.0)
         return out
     if not len(ids):
         return out
-    from custvalue.scoring.aggregate import build_arrays, effective_weights
+    from custvalue.scoring import build_arrays, effective_weights
 
     arrays = build_arrays(part, scheme)
     weights, _ = effective_weights(arrays.available, arrays.indicator_weights,
@@ -318,7 +120,7 @@ def _driver_setup(
     """Basis (``effective`` or ``norm``), indicator names and the two schemes (or None)."""
     schemes = (_source_scheme(prev_src), _source_scheme(cur_src))
     complete = all(
-        s is not None and all(_NORM + n in t.columns for n in s.indicator_names)
+        s is not None and all(NORM_PREFIX + n in t.columns for n in s.indicator_names)
         for s, t in zip(schemes, (prev, cur), strict=True)
     )
     if complete:
@@ -638,10 +440,10 @@ def compare(
     prev = grading_table(previous, name="previous grading")
     cur = grading_table(current, name="current grading")
     if labels is None:
-        labels = (_source_label(previous, "previous"), _source_label(current, "current"))
+        labels = (source_label(previous, "previous"), source_label(current, "current"))
         if labels[0] == labels[1]:
             labels = (f"{labels[0]} (previous)", f"{labels[1]} (current)")
-    levels = _tier_levels(prev, cur)
+    levels = tier_levels(prev, cur)
     k = len(levels)
 
     # --- transition matrix: codes 0..k-1 tiers, k ungraded, k+1 new/departed
@@ -723,151 +525,7 @@ def compare(
         spearman_rho=rho,
         spearman_p=rho_p,
         drivers_basis=basis,
-        tier_names={t: zh for t, (zh, _) in _tier_labels(prev, cur).items() if t in levels},
+        tier_names={t: zh for t, (zh, _) in tier_labels(prev, cur).items() if t in levels},
     )
 
 
-# --------------------------------------------------------------------------- history
-
-
-def save_snapshot(
-    grading: Any,
-    history_dir: str | Path,
-    label: str | None = None,
-    *,
-    overwrite: bool = False,
-) -> Path:
-    """Keep a grading as the dated snapshot ``history_dir/<label>/``.
-
-    The snapshot holds the files of a saved grading (:data:`GRADING_FILES`: the required
-    ``grades.parquet``, and ``manifest.json``, ``scheme.json``, ``checks.json``,
-    ``summary.txt`` where present; the CLI's ``grades.csv`` copy is not kept).  It is
-    written to a temporary folder inside ``history_dir`` first and then renamed, so a
-    failed write leaves no half snapshot.
-
-    Parameters
-    ----------
-    grading : str, Path, Grading or pandas.DataFrame
-        A saved grading folder (as written by ``Grading.save`` or ``custvalue grade
-        --out``), a ``Grading`` (saved with its ``save`` method), or a bare grading table
-        (written as ``grades.parquet`` alone).
-    history_dir : str or Path
-        The history folder; created if needed.
-    label : str, optional
-        Sub-folder name.  Default: the end of the grading window in the manifest
-        (``YYYY-MM``, e.g. ``2024-12``), else the manifest's creation date
-        (``YYYY-MM-DD``), else today's date (UTC).  Letters, digits, ``.``, ``_``, ``-``.
-    overwrite : bool, default False
-        Replace an existing snapshot of the same label instead of raising.
-
-    Returns
-    -------
-    Path
-        The snapshot folder.
-
-    Raises
-    ------
-    SnapshotError
-        Bad label, or the snapshot exists and ``overwrite`` is False.
-    UnsupportedInputError
-        The folder holds no ``grades.parquet``, or ``grading`` cannot be saved.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> table = pd.DataFrame({"tier": [0, 1]}, index=pd.Index(["a", "b"], name="customer_id"))
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     path = save_snapshot(table, d, label="2024-12")
-    ...     print(path.name, list_snapshots(d)["label"].tolist())
-    2024-12 ['2024-12']
-    """
-    history = Path(history_dir)
-    if isinstance(grading, str | Path):
-        folder = Path(grading)
-        if not (folder / "grades.parquet").is_file():
-            raise UnsupportedInputError(
-                "grading", None, f"no saved grading at {folder} (grades.parquet not found)",
-                fix="give a folder written by Grading.save or `custvalue grade --out`",
-            )
-        default = _manifest_label(_read_manifest(folder))
-    elif isinstance(grading, pd.DataFrame) or hasattr(grading, "save"):
-        default = _manifest_label(getattr(grading, "manifest", None))
-    else:
-        raise UnsupportedInputError(
-            "grading", None, f"cannot save {type(grading).__name__} as a snapshot",
-            fix="give a saved grading folder, a Grading or a grading table",
-        )
-    label = label or default or datetime.now(UTC).strftime("%Y-%m-%d")
-    if not _LABEL_PATTERN.match(label):
-        raise SnapshotError(
-            f"snapshot label {label!r}: use letters, digits, '.', '_' and '-' "
-            "(e.g. 2024-12)"
-        )
-    target = history / label
-    if target.exists() and not overwrite:
-        raise SnapshotError(
-            f"snapshot {target} exists; choose another label or pass overwrite=True"
-        )
-    history.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{label}.", dir=history))
-    staged = tmp / "snapshot"
-    try:
-        if isinstance(grading, str | Path):
-            staged.mkdir()
-            for name in GRADING_FILES:
-                if (Path(grading) / name).is_file():
-                    shutil.copy2(Path(grading) / name, staged / name)
-        elif isinstance(grading, pd.DataFrame):
-            staged.mkdir()
-            grading_table(grading).to_parquet(staged / "grades.parquet")
-        else:
-            grading.save(staged)
-        if target.exists():
-            shutil.rmtree(target)
-        staged.rename(target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
-
-
-def list_snapshots(history_dir: str | Path) -> pd.DataFrame:
-    """The snapshots in a history folder, oldest label first.
-
-    A snapshot is a sub-folder holding ``grades.parquet`` (hidden folders are skipped).
-
-    Parameters
-    ----------
-    history_dir : str or Path
-        The history folder (a missing folder has no snapshots).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``label``, ``path``, ``window_end`` (``YYYY-MM`` or None), ``created_at``
-        (as in the manifest, or None) and ``customers`` (rows of ``grades.parquet``),
-        sorted by ``label``.
-
-    Examples
-    --------
-    >>> list_snapshots("no/such/folder").columns.tolist()
-    ['label', 'path', 'window_end', 'created_at', 'customers']
-    """
-    import pyarrow.parquet as pq
-
-    history = Path(history_dir)
-    rows = []
-    folders = sorted(history.iterdir()) if history.is_dir() else []
-    for folder in folders:  # a loop over snapshots
-        grades = folder / "grades.parquet"
-        if folder.name.startswith(".") or not grades.is_file():
-            continue
-        manifest = _read_manifest(folder)
-        rows.append({
-            "label": folder.name,
-            "path": folder,
-            "window_end": _window_end(manifest.get("window")),
-            "created_at": manifest.get("created_at"),
-            "customers": pq.ParquetFile(grades).metadata.num_rows,
-        })
-    columns = ["label", "path", "window_end", "created_at", "customers"]
-    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,140 @@
+"""The grading table contract: the one place that says what a grading is.
+
+Every stage after the tiers reads gradings, and every stage before it writes part of one.
+This module holds what they must agree on, and nothing else:
+
+* the column names and prefixes of the grading table (``norm__``, ``dim__``, ``reason__``,
+  ``score``, ``tier`` ...) and the register columns carried into it;
+* the **tier-key rule**: a tier is an integer (0 = 特级, best) wherever it appears, in a
+  column, an index or a dict key; a customer without a tier has ``<NA>`` in ``tier`` and its
+  state in a separate ``status`` column, with the words of :data:`STATUSES`
+  (``graded``, ``ungraded``, ``new``, ``departed``);
+* the default tier labels and quotas of the source article;
+* the file layout of a saved grading.
+
+Examples
+--------
+>>> tier_status(pd.array([0, None, 3], dtype="Int64")).tolist()
+['graded', 'ungraded', 'graded']
+>>> GRADES_FILE, norm_column("kwh"), dim_column("contribution")
+('grades.parquet', 'norm__kwh', 'dim__contribution')
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+import pandas as pd
+
+__all__ = [
+    "CHECKS_FILE",
+    "DEFAULT_LABELS",
+    "DEFAULT_QUOTAS",
+    "DEPARTED",
+    "DIM_PREFIX",
+    "GRADED",
+    "GRADES_FILE",
+    "GRADING_FILES",
+    "MANIFEST_FILE",
+    "NEW",
+    "NORM_PREFIX",
+    "RANK_DECIMALS",
+    "REASON_PREFIX",
+    "REGISTER_COLUMNS",
+    "SCHEME_FILE",
+    "STATUSES",
+    "SUMMARY_FILE",
+    "UNGRADED",
+    "UNGRADED_LABELS",
+    "Status",
+    "dim_column",
+    "norm_column",
+    "reason_column",
+    "tier_label",
+    "tier_status",
+]
+
+# -- columns -------------------------------------------------------------------------------
+#: Register columns carried into every grading table (for strata, profiles and reports).
+REGISTER_COLUMNS: Final = ("customer_class", "contract_kva", "voltage_kv", "industry",
+                           "region", "opened", "closed")
+#: Prefix of the normalised indicator columns (0..1, 1 = best).
+NORM_PREFIX: Final = "norm__"
+#: Prefix of the dimension score columns (0..100).
+DIM_PREFIX: Final = "dim__"
+#: Prefix of the columns that say why an indicator is missing.
+REASON_PREFIX: Final = "reason__"
+#: Scores (0–100) are compared at this many decimals when ranking and tiering: closer
+#: scores tie, so that rank order and tier order agree under floating-point noise.
+RANK_DECIMALS: Final = 9
+
+
+def norm_column(indicator: str) -> str:
+    """Name of the normalised column of ``indicator``."""
+    return NORM_PREFIX + indicator
+
+
+def dim_column(dimension: str) -> str:
+    """Name of the score column of ``dimension``."""
+    return DIM_PREFIX + dimension
+
+
+def reason_column(indicator: str) -> str:
+    """Name of the column saying why ``indicator`` is missing."""
+    return REASON_PREFIX + indicator
+
+
+# -- the tier-key rule -----------------------------------------------------------------------
+Status = Literal["graded", "ungraded", "new", "departed"]
+#: A customer with a tier, one in the register without a tier, one only in the current
+#: grading of a comparison, one only in the previous grading.
+GRADED: Final = "graded"
+UNGRADED: Final = "ungraded"
+NEW: Final = "new"
+DEPARTED: Final = "departed"
+STATUSES: Final = (GRADED, UNGRADED, NEW, DEPARTED)
+#: (Chinese, English) display label of each status that has no tier.
+UNGRADED_LABELS: Final = ("未评级", "ungraded")
+STATUS_LABELS: Final = {UNGRADED: UNGRADED_LABELS, NEW: ("新增", "new"),
+                        DEPARTED: ("退出", "departed"), GRADED: ("已评级", "graded")}
+
+#: The article's quotas: 特级 10 %, 一级 30 %, 二级 50 %, 三级 10 % of the customer count.
+DEFAULT_QUOTAS: Final[tuple[float, ...]] = (0.10, 0.30, 0.50, 0.10)
+#: (Chinese, English) label of each tier, best first.
+DEFAULT_LABELS: Final[tuple[tuple[str, str], ...]] = (
+    ("特级客户", "special"),
+    ("一级客户", "first"),
+    ("二级客户", "second"),
+    ("三级客户", "third"),
+)
+
+
+def tier_label(tier: int) -> tuple[str, str]:
+    """(Chinese, English) default label of ``tier``, also beyond the article's four.
+
+    Examples
+    --------
+    >>> tier_label(0), tier_label(5)
+    (('特级客户', 'special'), ('第6级', 'tier 5'))
+    """
+    return DEFAULT_LABELS[tier] if tier < len(DEFAULT_LABELS) else (f"第{tier + 1}级",
+                                                                     f"tier {tier}")
+
+
+def tier_status(tier: pd.Series | pd.api.extensions.ExtensionArray) -> pd.Series:
+    """The ``status`` of each row of a tier column: ``graded`` with a tier, else ``ungraded``."""
+    tiers = pd.Series(tier)
+    return pd.Series(pd.Categorical.from_codes(tiers.isna().to_numpy().astype("int8"),
+                                               categories=[GRADED, UNGRADED]),
+                     index=tiers.index).astype("string")
+
+
+# -- the saved layout ------------------------------------------------------------------------
+#: Files of a saved grading; the first three are required.
+GRADES_FILE: Final = "grades.parquet"
+SCHEME_FILE: Final = "scheme.json"
+MANIFEST_FILE: Final = "manifest.json"
+CHECKS_FILE: Final = "checks.json"
+SUMMARY_FILE: Final = "summary.txt"
+GRADING_FILES: Final = (GRADES_FILE, SCHEME_FILE, MANIFEST_FILE, CHECKS_FILE, SUMMARY_FILE)
+REQUIRED_FILES: Final = (GRADES_FILE, SCHEME_FILE, MANIFEST_FILE)

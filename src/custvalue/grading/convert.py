@@ -1,0 +1,198 @@
+"""One converter from anything that stands for a grading to the grading's table or object.
+
+Every consumer of a grading (validation, regrade, analysis, plots, report, objective
+weights) accepts a :class:`~custvalue.grading.Grading`, its table (a pandas DataFrame) or
+the folder of a saved grading, and turns it into what it needs here, so that "a grading"
+is checked the same way everywhere: :func:`grading_table` for the table alone,
+:func:`as_grading` where the scheme is needed too.
+
+Examples
+--------
+>>> t = grading_table(pd.DataFrame({"customer_id": ["b", "a"], "tier": [1, None]}))
+>>> t.index.tolist(), t["tier"].tolist()
+(['a', 'b'], [<NA>, 1])
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
+
+import pandas as pd
+
+from custvalue.errors import (
+    ColumnTypeError,
+    DuplicateRowsError,
+    InputError,
+    InvalidValueError,
+    MissingColumnError,
+    UnsupportedInputError,
+)
+from custvalue.grading.contract import DEFAULT_LABELS, GRADES_FILE, tier_label
+from custvalue.grading.result import Grading
+
+if TYPE_CHECKING:
+    from custvalue.scoring.scheme import Scheme
+
+__all__ = ["GradingLike", "as_grading", "grading_table", "tier_labels", "tier_levels"]
+
+#: What every consumer of a grading accepts.
+GradingLike: TypeAlias = "Grading | pd.DataFrame | str | os.PathLike[str]"
+
+
+def as_grading(source: GradingLike, scheme: Scheme | None = None, *,
+               name: str = "grading") -> Grading:
+    """A :class:`Grading` from a grading, a saved grading folder, or a table plus a scheme.
+
+    Parameters
+    ----------
+    source : Grading, pandas.DataFrame, str or Path
+        A grading, a grading table (then ``scheme`` is required), or a saved folder.
+    scheme : Scheme, optional
+        The scheme of a bare table; for a grading or a folder it replaces theirs.
+    name : str
+        Name of the source in error messages.
+
+    Raises
+    ------
+    InputError
+        A table without a scheme, or a folder that is not a saved grading.
+
+    Examples
+    --------
+    >>> import custvalue
+    >>> t = custvalue.samples.generate(60, months=24, seed=3)
+    >>> g = custvalue.grade(**t, duplicates="last", negative_energy="allow")
+    >>> as_grading(g) is g, as_grading(g.table, g.scheme).table.equals(g.table)
+    (True, True)
+    """
+    if isinstance(source, Grading):
+        return source if scheme is None else source.with_scheme(scheme)
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        folder = path.parent if path.is_file() else path
+        grading = Grading.load(folder)
+        return grading if scheme is None else grading.with_scheme(scheme)
+    if isinstance(source, pd.DataFrame):
+        if scheme is None:
+            raise InputError(name, None, "a bare grading table has no scheme",
+                             fix="pass the Grading itself, or the scheme with the table")
+        return Grading.from_table(grading_table(source, name=name), scheme)
+    raise UnsupportedInputError(
+        name, None, f"cannot read a grading from {type(source).__name__}",
+        fix="give a Grading, a pandas DataFrame or a saved grading folder")
+
+
+def grading_table(source: GradingLike, *, name: str = "grading") -> pd.DataFrame:
+    """The grading table of ``source``, indexed by ``customer_id`` and sorted by it.
+
+    Parameters
+    ----------
+    source : Grading, pandas.DataFrame, str or Path
+        Anything with a ``.table`` attribute (a ``Grading``), a table indexed by
+        ``customer_id`` or holding it as a column, or a saved grading folder (or the path
+        of its ``grades.parquet``).
+    name : str, default "grading"
+        Name of the table in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with a string index ``customer_id`` (sorted ascending) and ``tier`` as
+        ``Int64`` (``<NA>`` = ungraded).
+
+    Raises
+    ------
+    UnsupportedInputError
+        ``source`` is none of the above, or the folder has no ``grades.parquet``.
+    MissingColumnError
+        No ``customer_id`` (index or column) or no ``tier`` column.
+    DuplicateRowsError
+        A ``customer_id`` appears twice.
+    InvalidValueError
+        A tier is not a non-negative whole number.
+
+    Examples
+    --------
+    >>> t = grading_table(pd.DataFrame({"customer_id": ["b", "a"], "tier": [1, None]}))
+    >>> t.index.tolist(), t["tier"].tolist()
+    (['a', 'b'], [<NA>, 1])
+    """
+    table = getattr(source, "table", source)
+    if isinstance(table, str | Path):
+        path = Path(table)
+        file = path / GRADES_FILE if path.is_dir() else path
+        if not file.is_file():
+            raise UnsupportedInputError(
+                name, None, f"no saved grading at {path} (grades.parquet not found)",
+                fix="give a folder written by Grading.save or `custvalue grade --out`",
+            )
+        table = pd.read_parquet(file)
+    if not isinstance(table, pd.DataFrame):
+        raise UnsupportedInputError(
+            name, None, f"cannot read a grading from {type(source).__name__}",
+            fix="give a Grading, a pandas DataFrame or a saved grading folder",
+        )
+    if table.index.name != "customer_id":
+        if "customer_id" not in table.columns:
+            raise MissingColumnError(
+                name, "customer_id", "no customer_id index or column",
+                fix="index the table by customer_id",
+            )
+        table = table.set_index("customer_id")
+    else:
+        table = table.copy()
+    table.index = table.index.astype(str)
+    dup = table.index.duplicated(keep=False)
+    if dup.any():
+        ids = table.index[dup]
+        raise DuplicateRowsError(
+            name, "customer_id", "a customer appears more than once",
+            examples=[{"customer_id": c} for c in dict.fromkeys(ids)],
+            count=int(dup.sum()), fix="keep one row per customer",
+        )
+    if "tier" not in table.columns:
+        raise MissingColumnError(name, "tier", "no tier column",
+                                 fix="pass a graded table (custvalue.grade)")
+    try:
+        tier = pd.to_numeric(table["tier"], errors="raise")
+    except (TypeError, ValueError):
+        raise ColumnTypeError(name, "tier", "tiers are not numbers",
+                              fix="tiers are 0 (特级) .. 3 (三级) or empty") from None
+    bad = tier.notna() & ((tier < 0) | (tier % 1 != 0))
+    if bad.any():
+        raise InvalidValueError(
+            name, "tier", "tiers must be whole numbers >= 0",
+            examples=[{"customer_id": c, "tier": v} for c, v in tier[bad].head().items()],
+            count=int(bad.sum()),
+        )
+    table["tier"] = tier.astype("Int64")
+    return table.sort_index()
+
+
+def tier_levels(*tables: pd.DataFrame) -> list[int]:
+    """Tiers 0..worst tier seen in any of ``tables`` (empty if none is graded)."""
+    worst = max((int(t["tier"].max()) for t in tables if t["tier"].notna().any()), default=-1)
+    return list(range(worst + 1))
+
+
+def tier_labels(*tables: pd.DataFrame) -> dict[int, tuple[str, str]]:
+    """(Chinese, English) label by tier, from the tables' ``tier_zh``/``tier_en`` columns.
+
+    Tiers without a label in any table get the defaults of :func:`custvalue.tiers.assign_tiers`
+    (特级客户/special ... for tiers 0-3, ``第{t+1}级``/``tier {t}`` beyond).
+    """
+    count = max(len(DEFAULT_LABELS), len(tier_levels(*tables)))
+    labels = {t: tier_label(t) for t in range(count)}
+    for t in tables:
+        for pos, col in enumerate(("tier_zh", "tier_en")):
+            if col not in t.columns:
+                continue
+            known = t.loc[t["tier"].notna() & t[col].notna(), ["tier", col]]
+            known = known.drop_duplicates("tier")  # one label per tier: loop over tiers
+            for tier, text in zip(known["tier"].astype(int), known[col], strict=True):
+                pair = list(labels[tier])
+                pair[pos] = str(text)
+                labels[tier] = (pair[0], pair[1])
+    return labels

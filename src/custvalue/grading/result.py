@@ -1,0 +1,327 @@
+"""The grading: one row per register customer, the scheme and the manifest.
+
+:class:`Grading` is what :func:`custvalue.grade` returns and what every later stage
+(validation, regrade, analysis, presentation) takes.  It lives at the ground floor of the
+package so that every consumer can type against it; its convenience methods
+(:meth:`Grading.explain`, :meth:`Grading.validate` ...) import their stage when called.
+
+Examples
+--------
+>>> import custvalue
+>>> t = custvalue.samples.generate(60, months=24, seed=3)
+>>> g = custvalue.grade(**t, duplicates="last", negative_energy="allow")
+>>> from custvalue.grading import SCHEMA_VERSION
+>>> g.to_dict()["manifest"]["schema_version"] == SCHEMA_VERSION
+True
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from custvalue.errors import InputError
+from custvalue.grading.contract import (
+    CHECKS_FILE,
+    GRADES_FILE,
+    MANIFEST_FILE,
+    REQUIRED_FILES,
+    SCHEME_FILE,
+)
+from custvalue.grading.manifest import Manifest
+from custvalue.grading.protocol import Result, jsonable, write_atomic
+
+if TYPE_CHECKING:
+    from custvalue.analysis.services import Catalogue
+    from custvalue.scoring.explain import Explanation
+    from custvalue.scoring.scheme import Scheme
+    from custvalue.validation import TierStability, TierValidation
+
+__all__ = ["Grading"]
+
+
+@dataclass(eq=False)  # a DataFrame has no truth value: compare with equals()
+class Grading(Result):
+    """The result of :func:`grade`: one row per register customer, the scheme, the manifest.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Indexed by ``customer_id`` (sorted); columns as in ``docs/architecture.md``:
+        register columns, raw indicators and their ``reason__*``, ``norm__*``, ``dim__*``,
+        ``score``, ``rank``, ``percentile``, ``tier``, ``tier_zh``, ``tier_en``, ``abc``,
+        ``graded``, ``reason``, ``tier_note`` (why a tier differs from the plain quota
+        cut, e.g. a shared tie); with pins, ``pinned`` / ``pin_reason`` / ``tier_unpinned``;
+        with strata, ``stratum`` and ``rank_in_stratum`` (``rank`` stays the overall rank).
+    scheme : Scheme
+        The grading scheme used.
+    manifest : Manifest
+        Versions, input fingerprints, row counts, window, timings, creation time.
+    findings : list of dict
+        The input-check findings (``CheckReport.findings`` as plain data).
+    """
+
+    table: pd.DataFrame
+    scheme: Scheme
+    manifest: Manifest
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+    def equals(self, other: object) -> bool:
+        """Same table (values, dtypes, order), scheme, manifest and findings.
+
+        Examples
+        --------
+        >>> import custvalue
+        >>> t = custvalue.samples.generate(60, months=24, seed=3)
+        >>> g = custvalue.grade(**t, duplicates="last", negative_energy="allow")
+        >>> g.equals(g), g.equals(None)
+        (True, False)
+        """
+        return (isinstance(other, Grading) and self.table.equals(other.table)
+                and self.scheme == other.scheme and self.manifest == other.manifest
+                and self.findings == other.findings)
+
+    # -- views ---------------------------------------------------------------------------
+    @property
+    def graded(self) -> pd.DataFrame:
+        """The rows of graded customers only."""
+        return self.table[self.table["graded"]]
+
+    def summary(self) -> pd.DataFrame:
+        """Count and share per tier, score range and the cut score below each tier.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per tier (best first) and one ``ungraded`` row: ``tier``, ``label_zh``,
+            ``label_en``, ``customers``, ``share`` (of all register customers),
+            ``target_share`` (the quota), ``score_min``, ``score_max`` and ``cut_score``
+            (the lowest score inside the tier, i.e. the score needed to reach it).
+        """
+        t = self.table
+        tiers = self.scheme.tiers
+        rows = []
+        for k, (zh, en) in enumerate(zip(tiers.labels_zh, tiers.labels_en, strict=True)):
+            scores = t.loc[t["tier"] == k, "score"]
+            rows.append({
+                "tier": str(k), "label_zh": zh, "label_en": en, "customers": len(scores),
+                "target_share": tiers.quotas[k],
+                "score_min": scores.min() if len(scores) else np.nan,
+                "score_max": scores.max() if len(scores) else np.nan,
+            })
+        ungraded = int((~t["graded"]).sum())
+        rows.append({"tier": "ungraded", "label_zh": "未评级", "label_en": "ungraded",
+                     "customers": ungraded, "target_share": np.nan,
+                     "score_min": np.nan, "score_max": np.nan})
+        out = pd.DataFrame(rows)
+        out.insert(4, "share", out["customers"] / max(len(t), 1))
+        out["cut_score"] = out["score_min"]
+        return out.set_index("tier")
+
+    def explain(self, customer_id: str) -> Explanation:
+        """Each indicator's contribution to one customer's score (see ``scoring.explain``)."""
+        from custvalue.scoring import explain
+
+        return explain(self.table, customer_id, self.scheme)
+
+    def profile(self, by: str | None = None, top_k: int = 10) -> pd.DataFrame:
+        """Profile of each tier (or stratum × tier); see :func:`custvalue.profile`.
+
+        Examples
+        --------
+        >>> import custvalue
+        >>> t = custvalue.samples.generate(200, months=36, seed=4)
+        >>> g = custvalue.grade(**t, duplicates="last", negative_energy="allow")
+        >>> int(g.profile()["customers"].sum()) == len(g.table)
+        True
+        """
+        from custvalue.analysis.profiles import profile
+
+        return profile(self.table, by=by, top_k=top_k)
+
+    def services(self, catalogue: Catalogue | None = None) -> pd.DataFrame:
+        """Each customer's service entitlements; see :func:`custvalue.entitlements`.
+
+        Parameters
+        ----------
+        catalogue : Catalogue, optional
+            Tier → services mapping (default: the catalogue shipped with the package).
+        """
+        from custvalue.analysis.services import entitlements
+
+        return entitlements(self.table, catalogue)
+
+    def validate(self, method: str = "kmeans", k: int | str | Sequence[int] = 4,
+                 features: str = "indicators", seed: int = 0,
+                 **options: Any) -> TierValidation:
+        """Check the tiers against a clustering; see :func:`custvalue.validate_tiers`.
+
+        Returns
+        -------
+        TierValidation
+        """
+        from custvalue.validation import validate_tiers
+
+        return validate_tiers(self, method=method, k=k, features=features, seed=seed,
+                              **options)
+
+    def stability(self, draws: int = 1000, concentration: float = 100.0, seed: int = 0,
+                  **options: Any) -> TierStability:
+        """Tier robustness under random weights; see :func:`custvalue.tier_stability`.
+
+        Returns
+        -------
+        TierStability
+        """
+        from custvalue.validation import tier_stability
+
+        return tier_stability(self, draws=draws, concentration=concentration, seed=seed,
+                              **options)
+
+
+    # -- construction and the result protocol --------------------------------------------------
+    @classmethod
+    def from_table(cls, table: pd.DataFrame, scheme: Scheme,
+                   manifest: Manifest | None = None) -> Grading:
+        """A grading around an existing table (e.g. one edited in a notebook).
+
+        The manifest, when not given, records only the scheme hash and the row count.
+        """
+        from custvalue import __version__
+
+        manifest = manifest or Manifest(package_version=__version__,
+                                        scheme_hash=scheme.hash(),
+                                        row_counts={"grading": len(table)})
+        return cls(table=table, scheme=scheme, manifest=manifest)
+
+    def with_scheme(self, scheme: Scheme) -> Grading:
+        """The same table under another scheme object (nothing is re-scored)."""
+        return Grading(table=self.table, scheme=scheme, manifest=self.manifest,
+                       findings=self.findings)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The grading table (one row per register customer)."""
+        return self.table
+
+    def to_dict(self) -> dict[str, Any]:
+        """Summary, scheme, manifest and findings as plain data (JSON-serialisable).
+
+        The per-customer table is not included (see :meth:`to_frame` or :meth:`save`).
+        """
+        summary = self.summary().reset_index()
+        return jsonable({"summary": summary.to_dict(orient="records"),
+                         "scheme": self.scheme.to_dict(),
+                         "manifest": self.manifest.model_dump(mode="json"),
+                         "findings": self.findings})
+
+    def headline(self) -> str:
+        """One line: customers, graded, window, scheme."""
+        return repr(self)
+
+    def to_text(self) -> str:
+        """The summary as aligned text (what ``summary.txt`` holds)."""
+        return self.summary_text()
+
+    def to_html(self) -> str:
+        """The summary as an HTML table (the notebook display)."""
+        return self._summary_html()
+
+    # -- persistence -----------------------------------------------------------------------
+    def save(self, folder: str | Path) -> Path:  # type: ignore[override]
+        """Write the grading to ``folder``: Parquet table + JSON scheme, manifest, findings.
+
+        The same grading always gives byte-identical ``grades.parquet``; the Parquet file
+        carries the output schema version in its metadata (``custvalue.schema_version``).
+        Each file is written through a temporary file and a rename.
+        """
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        write_atomic(out / GRADES_FILE, self.parquet_bytes())
+        write_atomic(out / SCHEME_FILE, self.scheme.to_json().encode("utf-8"))
+        write_atomic(out / MANIFEST_FILE,
+                     self.manifest.model_dump_json(indent=2).encode("utf-8"))
+        write_atomic(out / CHECKS_FILE, json.dumps(self.findings, indent=2, default=str,
+                                                   ensure_ascii=False).encode("utf-8"))
+        return out
+
+    def parquet_bytes(self) -> bytes:
+        """The table as Parquet (zstd), with the schema version in the file metadata."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        arrow = pa.Table.from_pandas(self.table.reset_index(), preserve_index=False)
+        meta = dict(arrow.schema.metadata or {})
+        meta[b"custvalue.schema_version"] = str(self.manifest.schema_version).encode()
+        arrow = arrow.replace_schema_metadata(meta)
+        sink = pa.BufferOutputStream()
+        pq.write_table(arrow, sink, compression="zstd")
+        return bytes(sink.getvalue().to_pybytes())
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Grading:
+        """Read a grading written by :meth:`save`; the round trip is exact."""
+        base = Path(folder)
+        missing = [f for f in REQUIRED_FILES
+                   if not (base / f).exists()]
+        if missing:
+            raise InputError("grading", None, f"{base} is not a saved grading "
+                             f"(missing {', '.join(missing)})",
+                             fix="pass the folder written by `custvalue grade --out`")
+        from custvalue.scoring.scheme import Scheme
+
+        table = pd.read_parquet(base / GRADES_FILE).set_index("customer_id")
+        scheme = Scheme.from_json(base / SCHEME_FILE)
+        manifest = Manifest.model_validate_json((base / MANIFEST_FILE).read_text("utf-8"))
+        findings_path = base / CHECKS_FILE
+        findings = json.loads(findings_path.read_text("utf-8")) if findings_path.exists() else []
+        return cls(table=table, scheme=scheme, manifest=manifest, findings=findings)
+
+    # -- display -----------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        t = self.table
+        window = self.manifest.window
+        return (f"<Grading {len(t):,} customers, {int(t['graded'].sum()):,} graded, "
+                f"window {window.get('start', '?')}…{window.get('end', '?')}, "
+                f"scheme {self.manifest.scheme_hash[:12]}>")
+
+    def summary_text(self) -> str:
+        """The summary as aligned plain text (what ``summary.txt`` holds)."""
+        from rich.cells import cell_len
+
+        s = self.summary()
+        lines = [repr(self), "",
+                 f"{'tier':<9}{'label':<18}{'customers':>10}{'share':>8}{'target':>8}"
+                 f"{'score min':>11}{'score max':>11}"]
+        for tier, row in s.iterrows():
+            target = "" if pd.isna(row["target_share"]) else f"{row['target_share']:.0%}"
+            smin = "" if pd.isna(row["score_min"]) else f"{row['score_min']:.2f}"
+            smax = "" if pd.isna(row["score_max"]) else f"{row['score_max']:.2f}"
+            label = f"{row['label_zh']} {row['label_en']}"
+            label += " " * max(18 - cell_len(label), 1)  # Chinese characters are 2 cells wide
+            lines.append(f"{tier:<9}{label}{row['customers']:>10,}{row['share']:>8.1%}"
+                         f"{target:>8}{smin:>11}{smax:>11}")
+        return "\n".join(lines)
+
+    def _summary_html(self) -> str:
+        s = self.summary()
+        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in
+                       ("tier", "label", "customers", "share", "target", "score range"))
+        body = []
+        for tier, row in s.iterrows():
+            rng = ("" if pd.isna(row["score_min"])
+                   else f"{row['score_min']:.1f} – {row['score_max']:.1f}")
+            target = "" if pd.isna(row["target_share"]) else f"{row['target_share']:.0%}"
+            body.append(
+                f"<tr><td>{html.escape(str(tier))}</td>"
+                f"<td>{html.escape(row['label_zh'])} {html.escape(row['label_en'])}</td>"
+                f"<td>{row['customers']:,}</td><td>{row['share']:.1%}</td>"
+                f"<td>{target}</td><td>{rng}</td></tr>")
+        return (f"<div><p><b>{html.escape(repr(self))}</b></p>"
+                f"<table><tr>{head}</tr>{''.join(body)}</table></div>")

@@ -1,0 +1,263 @@
+"""The numpy inputs of the aggregation (:class:`ScoringArrays`) and :func:`aggregate`.
+
+:func:`build_arrays` turns a normalised indicator table and a scheme into arrays once;
+:func:`aggregate` applies the scheme's aggregator from :mod:`~custvalue.scoring.kernels` to
+them, with the scheme's weights or with a batch of weight draws (leading axis ``K``), and
+applies the ``ungraded`` missing-value policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from custvalue.errors import SchemeError
+from custvalue.grading import NORM_PREFIX, REASON_PREFIX
+from custvalue.scoring.kernels import (
+    FILL_VALUES,
+    Aggregated,
+    TopsisReference,
+    aggregate_arithmetic,
+    aggregate_geometric,
+    aggregate_topsis,
+    fit_topsis_reference,
+)
+from custvalue.scoring.scheme import Scheme
+
+__all__ = ["ScoringArrays", "aggregate", "build_arrays", "join_reasons"]
+
+@dataclass(frozen=True)
+class ScoringArrays:
+    """Everything the aggregation needs, as numpy arrays (rows sorted by ``customer_id``).
+
+    Built by :meth:`Scorer.arrays` (or :func:`build_arrays`).  Pass it to
+    :func:`aggregate` with perturbed weights for robustness analyses.
+
+    Attributes
+    ----------
+    customer_id : numpy.ndarray of str, shape (N,)
+    indicators, dimensions : tuple of str
+        Names in scheme order (I indicators, D dimensions).
+    values : numpy.ndarray, shape (N, I)
+        Normalised values, imputed under ``neutral``/``worst``, NaN where unavailable.
+    available, imputed, missing : numpy.ndarray of bool, shape (N, I)
+        Taking part; imputed; raw value missing.
+    indicator_weights : (I,), dim_of : (I,) int, dim_weights : (D,)
+        From the scheme.
+    dim_fill : (D,)
+        Fill value of an empty dimension (NaN: re-spread or ungraded).
+    dim_ungraded : (D,) bool
+        Dimensions whose ``missing`` policy is ``ungraded``.
+    ungraded : (N,) bool
+        Customers missing an indicator whose policy is ``ungraded``.
+    reasons : (N,) object
+        Why (``"<indicator> missing (<reason code>)"``), None for the others.
+    method : str
+        Aggregation method; ``floor`` its geometric floor; ``topsis`` the fitted reference.
+    """
+
+    customer_id: np.ndarray
+    indicators: tuple[str, ...]
+    dimensions: tuple[str, ...]
+    values: np.ndarray
+    available: np.ndarray
+    imputed: np.ndarray
+    missing: np.ndarray
+    indicator_weights: np.ndarray
+    dim_of: np.ndarray
+    dim_weights: np.ndarray
+    dim_fill: np.ndarray
+    dim_ungraded: np.ndarray
+    ungraded: np.ndarray
+    reasons: np.ndarray
+    method: str = "arithmetic"
+    floor: float = 0.01
+    topsis: TopsisReference | None = field(default=None, repr=False)
+
+    def rows(self, index: Any) -> ScoringArrays:
+        """The same arrays restricted to some rows (positions, slice or mask).
+
+        Examples
+        --------
+        >>> from custvalue.scoring import Scorer, example_frame
+        >>> arr = Scorer().fit(example_frame()).arrays(example_frame())
+        >>> arr.rows([0]).values.shape
+        (1, 14)
+        """
+        return replace(
+            self,
+            customer_id=self.customer_id[index],
+            values=self.values[index],
+            available=self.available[index],
+            imputed=self.imputed[index],
+            missing=self.missing[index],
+            ungraded=self.ungraded[index],
+            reasons=self.reasons[index],
+        )
+
+
+def build_arrays(
+    norm: pd.DataFrame,
+    scheme: Scheme,
+    raw: pd.DataFrame | None = None,
+    topsis: TopsisReference | None = None,
+) -> ScoringArrays:
+    """Apply the missing-value policies to a frame of ``norm__*`` columns.
+
+    ``respread`` and ``ungraded`` leave the value unavailable (the customer's weights are
+    re-spread; ``ungraded`` also marks the customer); ``neutral`` and ``worst`` impute 0.5
+    and 0.  Reason codes come from the ``reason__<column>`` columns of ``raw`` when given.
+
+    Parameters
+    ----------
+    norm : pandas.DataFrame
+        ``norm__<indicator>`` columns, indexed by ``customer_id`` (sorted).
+    scheme : Scheme
+    raw : pandas.DataFrame, optional
+        The indicator frame (for reason codes), same index.
+    topsis : TopsisReference, optional
+        Fitted TOPSIS reference (TOPSIS aggregation only; fitted from ``norm`` if absent).
+
+    Returns
+    -------
+    ScoringArrays
+
+    Examples
+    --------
+    >>> s = Scheme.from_dict({"dimensions": {"d": {"weight": 1, "indicators": {
+    ...     "x": {"weight": 0.5, "missing": "neutral"},
+    ...     "y": {"weight": 0.5, "missing": "ungraded"}}}}})
+    >>> norm = pd.DataFrame({"norm__x": [np.nan, 1.0], "norm__y": [0.2, np.nan]},
+    ...                     index=pd.Index(["a", "b"], name="customer_id"))
+    >>> arr = build_arrays(norm, s)
+    >>> arr.values.tolist(), arr.ungraded.tolist(), arr.reasons.tolist()
+    ([[0.5, 0.2], [1.0, nan]], [False, True], [None, 'y missing'])
+    """
+    names = scheme.indicator_names
+    w, dim_of, dw = scheme.weight_arrays()
+    n = len(norm)
+    values = np.empty((n, len(names)))
+    for i, name in enumerate(names):
+        col = NORM_PREFIX + name
+        if col not in norm.columns:
+            raise SchemeError(f"indicators.{name}", f"the frame has no {col} column")
+        values[:, i] = norm[col].to_numpy(dtype=float, na_value=np.nan)
+    missing = np.isnan(values)
+    available = ~missing
+    imputed = np.zeros_like(missing)
+    ungraded = np.zeros(n, dtype=bool)
+    reason_parts: list[np.ndarray] = []
+    for i, (_, name, ind) in enumerate(scheme.iter_indicators()):
+        m = missing[:, i]
+        if ind.missing in FILL_VALUES:
+            values[m, i] = FILL_VALUES[ind.missing]
+            available[m, i] = True
+            imputed[:, i] = m
+        elif ind.missing == "ungraded" and m.any():
+            ungraded |= m
+            text = np.full(n, f"{name} missing", dtype=object)
+            rcol = REASON_PREFIX + ind.column
+            if raw is not None and rcol in raw.columns:
+                codes = raw[rcol].to_numpy(dtype=object)
+                has_code = pd.notna(codes)
+                text[has_code] = [f"{name} missing ({c})" for c in codes[has_code]]
+            reason_parts.append(np.where(m, text, None))
+    reasons = np.full(n, None, dtype=object)
+    for part in reason_parts:
+        reasons = join_reasons(reasons, part)
+    dims = list(scheme.dimensions.values())
+    dim_fill = np.array([FILL_VALUES.get(d.missing, np.nan) for d in dims])
+    dim_ungraded = np.array([d.missing == "ungraded" for d in dims])
+    if scheme.aggregation.method == "topsis" and topsis is None:
+        topsis = fit_topsis_reference(values, available, scheme.aggregation.topsis_normalisation)
+    return ScoringArrays(
+        customer_id=norm.index.to_numpy(dtype=object).astype(str),
+        indicators=names,
+        dimensions=scheme.dimension_names,
+        values=values,
+        available=available,
+        imputed=imputed,
+        missing=missing,
+        indicator_weights=w,
+        dim_of=dim_of,
+        dim_weights=dw,
+        dim_fill=dim_fill,
+        dim_ungraded=dim_ungraded,
+        ungraded=ungraded,
+        reasons=reasons,
+        method=scheme.aggregation.method,
+        floor=scheme.aggregation.floor,
+        topsis=topsis if scheme.aggregation.method == "topsis" else None,
+    )
+
+
+def join_reasons(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element-wise ``"; "``-join of two object arrays of str/None."""
+    out = a.copy()
+    both = pd.notna(a) & pd.notna(b)
+    only_b = pd.isna(a) & pd.notna(b)
+    out[both] = [f"{x}; {y}" for x, y in zip(a[both], b[both], strict=True)]
+    out[only_b] = b[only_b]
+    return out
+
+
+def aggregate(
+    arrays: ScoringArrays,
+    indicator_weights: np.ndarray | None = None,
+    dim_weights: np.ndarray | None = None,
+    *,
+    return_weights: bool = False,
+) -> Aggregated:
+    """Aggregate :class:`ScoringArrays` with the scheme's method, applying ``ungraded``.
+
+    Scores are NaN for customers missing an ``ungraded`` indicator, customers with an
+    empty ``ungraded`` dimension, and customers with no dimension at all.
+
+    Parameters
+    ----------
+    arrays : ScoringArrays
+    indicator_weights : numpy.ndarray, shape (I,) or (K, I), optional
+        Replace the scheme's within-dimension weights (e.g. Monte-Carlo draws).
+    dim_weights : numpy.ndarray, shape (D,) or (K, D), optional
+        Replace the scheme's dimension weights.
+    return_weights : bool, default False
+        Also return the effective weights.
+
+    Returns
+    -------
+    Aggregated
+        Unit scale [0, 1]; leading draw axis when weights are 2-D.
+
+    Examples
+    --------
+    >>> from custvalue.scoring import Scorer, example_frame
+    >>> arr = Scorer().fit(example_frame()).arrays(example_frame())
+    >>> rng = np.random.default_rng(0)
+    >>> draws = rng.dirichlet(np.ones(3) * 50, size=200)       # (200, D) dimension weights
+    >>> aggregate(arr, dim_weights=draws).score.shape
+    (200, 6)
+    """
+    w = arrays.indicator_weights if indicator_weights is None else indicator_weights
+    v = arrays.dim_weights if dim_weights is None else dim_weights
+    common = (arrays.available, w, arrays.dim_of, v, arrays.dim_fill)
+    if arrays.method == "arithmetic":
+        out = aggregate_arithmetic(arrays.values, *common, return_weights=return_weights)
+    elif arrays.method == "geometric":
+        out = aggregate_geometric(
+            arrays.values, *common, floor=arrays.floor, return_weights=return_weights
+        )
+    else:
+        ref = arrays.topsis
+        if ref is None:
+            raise SchemeError("aggregation.method", "TOPSIS needs a fitted TopsisReference")
+        out = aggregate_topsis(
+            ref.apply(arrays.values), *common, ideal=ref.ideal, anti_ideal=ref.anti_ideal,
+            return_weights=return_weights,
+        )
+    bad = np.broadcast_to(arrays.ungraded, out.score.shape).copy()
+    for d in np.flatnonzero(arrays.dim_ungraded):
+        bad |= ~out.dim_available[..., d]
+    return out._replace(score=np.where(bad, np.nan, out.score))

@@ -1,0 +1,356 @@
+"""Score customers: :class:`Scorer` (fit normalisation and the TOPSIS reference, then
+transform), :func:`score` and :func:`score_result`, and the rank rule.
+
+Ties in rank are broken by ``customer_id`` ascending at :data:`RANK_DECIMALS` decimals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from custvalue.errors import SchemeError
+from custvalue.grading import DIM_PREFIX, RANK_DECIMALS, REASON_PREFIX
+from custvalue.scoring.arrays import ScoringArrays, aggregate, build_arrays, join_reasons
+from custvalue.scoring.explain import Explanation, explain
+from custvalue.scoring.kernels import Aggregated
+from custvalue.scoring.normalise import (
+    Normaliser,
+    NotFittedError,
+    check_indicator_frame,
+)
+from custvalue.scoring.scheme import Scheme
+
+__all__ = ["RANK_DECIMALS", "ScoreResult", "Scorer", "rank_scores", "score", "score_result"]
+
+def rank_scores(score: np.ndarray, decimals: int = RANK_DECIMALS) -> np.ndarray:
+    """Ranks 1 = best for scores in ``customer_id`` order; NaN scores get rank 0.
+
+    Scores equal at ``decimals`` decimals tie and are broken by position (i.e. by
+    ``customer_id`` ascending when rows are sorted by it).
+
+    Examples
+    --------
+    >>> rank_scores(np.array([50.0, 70.0, np.nan, 70.0])).tolist()
+    [3, 1, 0, 2]
+    """
+    s = np.round(np.asarray(score, dtype=float), decimals)
+    graded = ~np.isnan(s)
+    order = np.argsort(np.where(graded, -s, np.inf), kind="stable")
+    ranks = np.zeros(s.size, dtype=np.int64)
+    ranks[order] = np.arange(1, s.size + 1)
+    return np.where(graded, ranks, 0)
+
+
+@dataclass(frozen=True, repr=False)
+class ScoreResult:
+    """The scored customers, with what is needed to explain and perturb the scores.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Indexed by ``customer_id`` (sorted): the raw scheme columns and their ``reason__*``
+        columns, ``norm__*``, ``dim__*`` (0–100), ``score`` (0–100, NaN when ungraded),
+        ``rank`` (1 = best, ``<NA>`` when ungraded), ``graded`` and ``reason``.
+    weights : pandas.DataFrame
+        Effective weight of each indicator per customer (after re-spread; rows sum to 1
+        with ``fill_weights``).
+    fill_weights : pandas.DataFrame
+        Weight carried by a dimension's fill value (``neutral``/``worst`` dimension policy).
+    arrays : ScoringArrays
+        The numpy inputs of the aggregation (for :func:`aggregate` with other weights).
+    scheme : Scheme
+    scorer : Scorer
+        The fitted scorer.
+    """
+
+    table: pd.DataFrame
+    weights: pd.DataFrame
+    fill_weights: pd.DataFrame
+    arrays: ScoringArrays
+    scheme: Scheme
+    scorer: Scorer
+
+    def explain(self, customer_id: str) -> Explanation:
+        """Per-indicator explanation of one customer's score (see :func:`explain`).
+
+        Examples
+        --------
+        >>> from custvalue.scoring import example_frame
+        >>> res = score_result(example_frame())
+        >>> ex = res.explain("C1")
+        >>> bool(abs(ex.table["contribution"].sum() - res.table.at["C1", "score"]) < 1e-9)
+        True
+        """
+        return explain(self, customer_id)
+
+    @property
+    def n_graded(self) -> int:
+        """Number of graded customers."""
+        return int(self.table["graded"].sum())
+
+    def __repr__(self) -> str:
+        t = self.table
+        head = (
+            f"ScoreResult: {len(t)} customers, {self.n_graded} graded, "
+            f"aggregation={self.scheme.aggregation.method}, scheme {self.scheme.name!r} "
+            f"(sha256 {self.scheme.hash()[:12]})"
+        )
+        cols = ["score", "rank", *[c for c in t.columns if c.startswith(DIM_PREFIX)]]
+        top = t[t["graded"]].sort_values("rank").head(5)[cols]
+        lines = [head, "top:" if len(top) else "no graded customer"]
+        if len(top):
+            lines.append(top.round(2).to_string())
+        if self.n_graded < len(t):
+            lines.append("ungraded:")
+            for cid, reason in t.loc[~t["graded"], "reason"].head(5).items():
+                lines.append(f"  {cid}: {reason}")
+        return "\n".join(lines)
+
+
+class Scorer:
+    """Fit normalisation (and TOPSIS reference) on customers; score any customers.
+
+    Parameters
+    ----------
+    scheme : Scheme, optional
+        The grading scheme (default :meth:`Scheme.default`); never changed by ``fit``.
+
+    Attributes
+    ----------
+    scheme_ : Scheme
+    normaliser_ : Normaliser
+    topsis_ : TopsisReference or None
+
+    Examples
+    --------
+    >>> from custvalue.scoring import example_frame
+    >>> frame = example_frame()
+    >>> table = Scorer().fit(frame).transform(frame)
+    >>> table["score"].round(2).to_dict()
+    {'C1': 90.56, 'C2': 64.15, 'C3': 36.61, 'C4': 18.64, 'C5': 65.34, 'C6': 83.41}
+    >>> table["rank"].tolist()
+    [1, 4, 5, 6, 3, 2]
+    """
+
+    def __init__(self, scheme: Scheme | None = None) -> None:
+        self.scheme = scheme
+
+    def fit(self, indicators: pd.DataFrame) -> Scorer:
+        """Learn normalisation bounds (and the TOPSIS reference) from ``indicators``.
+
+        Examples
+        --------
+        >>> from custvalue.scoring import example_frame
+        >>> Scorer().fit(example_frame())
+        Scorer(scheme='default', fitted on 6 customers)
+        """
+        scheme = self.scheme if self.scheme is not None else Scheme.default()
+        normaliser = Normaliser(scheme).fit(indicators)
+        topsis = None
+        if scheme.aggregation.method == "topsis":
+            raw = check_indicator_frame(indicators, scheme)
+            arr = build_arrays(normaliser.transform(raw), scheme, raw)
+            topsis = arr.topsis
+        self.scheme_ = scheme
+        self.normaliser_ = normaliser
+        self.topsis_ = topsis
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "normaliser_"):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit first")
+
+    def arrays(self, indicators: pd.DataFrame) -> ScoringArrays:
+        """The aggregation inputs for ``indicators`` (normalised with the fitted bounds).
+
+        Examples
+        --------
+        >>> from custvalue.scoring import example_frame
+        >>> arr = Scorer().fit(example_frame()).arrays(example_frame())
+        >>> arr.values.shape, int(arr.available.sum())
+        ((6, 14), 70)
+        """
+        self._check_fitted()
+        raw = check_indicator_frame(indicators, self.scheme_)
+        return build_arrays(self.normaliser_.transform(raw), self.scheme_, raw, self.topsis_)
+
+    def result(self, indicators: pd.DataFrame) -> ScoreResult:
+        """Score ``indicators`` with the fitted bounds; the full :class:`ScoreResult`.
+
+        Parameters
+        ----------
+        indicators : pandas.DataFrame
+            Indicator frame indexed by ``customer_id``.
+
+        Returns
+        -------
+        ScoreResult
+            The table plus effective weights, aggregation arrays and the scheme.
+
+        Examples
+        --------
+        >>> from custvalue.scoring import example_frame
+        >>> res = Scorer().fit(example_frame()).result(example_frame())
+        >>> bool(res.table.at["C4", "graded"]), int(res.table.at["C4", "rank"])
+        (True, 6)
+        """
+        self._check_fitted()
+        scheme = self.scheme_
+        raw = check_indicator_frame(indicators, scheme)
+        norm = self.normaliser_.transform(raw)
+        arr = build_arrays(norm, scheme, raw, self.topsis_)
+        agg = aggregate(arr, return_weights=True)
+        return _result(raw, norm, arr, agg, scheme, self)
+
+    def transform(self, indicators: pd.DataFrame) -> pd.DataFrame:
+        """Score ``indicators`` with the fitted bounds; the per-customer table.
+
+        Same as ``result(indicators).table``: the raw scheme columns and their
+        ``reason__*`` columns, ``norm__*``, ``dim__*``, ``score``, ``rank``, ``graded``,
+        ``reason``, indexed by ``customer_id`` (sorted).
+
+        Examples
+        --------
+        >>> from custvalue.scoring import example_frame
+        >>> t = Scorer().fit(example_frame()).transform(example_frame())
+        >>> list(t.columns[-4:])
+        ['score', 'rank', 'graded', 'reason']
+        """
+        return self.result(indicators).table
+
+    def fit_transform(self, indicators: pd.DataFrame) -> pd.DataFrame:
+        """``fit(indicators).transform(indicators)``.
+
+        Examples
+        --------
+        >>> from custvalue.scoring import example_frame
+        >>> int(Scorer().fit_transform(example_frame())["graded"].sum())
+        6
+        """
+        return self.fit(indicators).transform(indicators)
+
+    def __repr__(self) -> str:
+        name = self.scheme.name if self.scheme is not None else "default"
+        if not hasattr(self, "normaliser_"):
+            return f"Scorer(scheme={name!r}, not fitted)"
+        return f"Scorer(scheme={name!r}, fitted on {self.normaliser_.n_customers_} customers)"
+
+
+def _result(
+    raw: pd.DataFrame,
+    norm: pd.DataFrame,
+    arr: ScoringArrays,
+    agg: Aggregated,
+    scheme: Scheme,
+    scorer: Scorer,
+) -> ScoreResult:
+    index = raw.index
+    reasons = arr.reasons
+    policies = np.array([ind.missing for _, _, ind in scheme.iter_indicators()])
+    for d, name in enumerate(arr.dimensions):
+        if arr.dim_ungraded[d]:
+            named = arr.missing[:, (arr.dim_of == d) & (policies == "ungraded")].any(axis=1)
+            empty = ~agg.dim_available[:, d] & ~named  # else an indicator reason says it
+            reasons = join_reasons(
+                reasons, np.where(empty, f"no {name} indicator available", None)
+            )
+    score_100 = agg.score * 100.0
+    graded = ~np.isnan(score_100)
+    reasons = np.where(graded, None, reasons)
+    reasons = np.where(~graded & pd.isna(reasons), "no indicator available", reasons)
+    ranks = rank_scores(score_100)
+
+    parts: dict[str, Any] = {}
+    for col in scheme.columns:
+        parts[col] = raw[col]
+        rcol = REASON_PREFIX + col
+        if rcol in raw.columns:
+            parts[rcol] = raw[rcol]
+    for col in norm.columns:
+        parts[col] = norm[col]
+    for d, name in enumerate(arr.dimensions):
+        parts[DIM_PREFIX + name] = pd.Series(agg.dims[:, d] * 100.0, index=index)
+    parts["score"] = pd.Series(score_100, index=index)
+    parts["rank"] = pd.Series(ranks, index=index).astype("Int64").mask(~graded)
+    parts["graded"] = pd.Series(graded, index=index)
+    parts["reason"] = pd.Series(list(reasons), index=index)
+    table = pd.DataFrame(parts, index=index)
+    weights = pd.DataFrame(agg.weights, index=index, columns=list(arr.indicators))
+    fill = pd.DataFrame(agg.fill_weights, index=index, columns=list(arr.dimensions))
+    return ScoreResult(table, weights, fill, arr, scheme, scorer)
+
+
+def score(
+    indicators: pd.DataFrame,
+    scheme: Scheme | None = None,
+    *,
+    fitted: Scorer | None = None,
+) -> pd.DataFrame:
+    """Score customers: normalise, apply missing-value policies, aggregate and rank.
+
+    The table of :func:`score_result`; use that when you need the effective weights, the
+    aggregation arrays or exact explanations.
+
+    Parameters
+    ----------
+    indicators : pandas.DataFrame
+        Indicator frame indexed by ``customer_id``: one float column per scheme column
+        (NaN = missing) and optional ``reason__<column>`` strings.
+    scheme : Scheme, optional
+        Default :meth:`Scheme.default`.  With ``fitted`` it must be None or the fitted
+        scheme.
+    fitted : Scorer, optional
+        A scorer fitted on another set of customers (e.g. the previous grading period):
+        its bounds are reused instead of fitting on ``indicators``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``customer_id`` (sorted): raw scheme columns and their ``reason__*``,
+        ``norm__*``, ``dim__*`` (0–100), ``score`` (0–100), ``rank`` (Int64, 1 = best,
+        ties by ``customer_id``), ``graded`` (bool), ``reason``.
+
+    Raises
+    ------
+    InputError
+        Missing, non-numeric or infinite columns, duplicate ids.
+    SchemeError
+        ``scheme`` differs from the scheme ``fitted`` was fitted with.
+
+    Examples
+    --------
+    >>> from custvalue.scoring import example_frame
+    >>> t = score(example_frame())
+    >>> t["rank"].tolist()
+    [1, 4, 5, 6, 3, 2]
+    """
+    return score_result(indicators, scheme, fitted=fitted).table
+
+
+def score_result(
+    indicators: pd.DataFrame,
+    scheme: Scheme | None = None,
+    *,
+    fitted: Scorer | None = None,
+) -> ScoreResult:
+    """Like :func:`score`, returning the full :class:`ScoreResult`.
+
+    Examples
+    --------
+    >>> from custvalue.scoring import example_frame
+    >>> res = score_result(example_frame())
+    >>> float(res.weights.loc["C3", "pf_compliance"])   # not assessed: weight re-spread
+    0.0
+    >>> bool(res.explain("C3").score == res.table.at["C3", "score"])
+    True
+    """
+    if fitted is not None:
+        fitted._check_fitted()
+        if scheme is not None and scheme != fitted.scheme_:
+            raise SchemeError("", "scheme differs from the scheme the fitted scorer uses")
+        return fitted.result(indicators)
+    return Scorer(scheme).fit(indicators).result(indicators)
