@@ -28,3 +28,28 @@ def test_import_does_not_load_the_heavy_stages():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_old_module_paths_still_work_with_a_deprecation_warning() -> None:
+    import importlib
+    import sys
+    import warnings
+
+    import custvalue
+    from custvalue.inputs import checks
+
+    for old, new in [("custvalue.checks", checks), ("custvalue.samples", custvalue.samples)]:
+        sys.modules.pop(old, None)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            module = importlib.import_module(old)
+        assert any(issubclass(w.category, DeprecationWarning) for w in caught), old
+        assert all(getattr(module, name) is getattr(new, name) for name in new.__all__)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        from custvalue.scoring.scheme import ahp_default_weights
+    assert any(issubclass(w.category, DeprecationWarning) for w in caught)
+    from custvalue.scoring.ahp_defaults import ahp_default_weights as new_home
+    assert ahp_default_weights is new_home
+    from custvalue.grading import Grading
+    assert custvalue.Grading is Grading

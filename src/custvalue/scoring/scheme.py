@@ -853,3 +853,17 @@ def _default_scheme() -> Scheme:
     return Scheme.from_toml(text)
 
 
+
+
+_MOVED_TO_AHP_DEFAULTS = ("ahp_default_weights", "default_judgments", "judgment_matrix")
+
+
+def __getattr__(name: str) -> Any:
+    # Deprecated spellings: the AHP defaults moved to custvalue.scoring.ahp_defaults.
+    if name in _MOVED_TO_AHP_DEFAULTS:
+        warnings.warn(f"custvalue.scoring.scheme.{name} moved to "
+                      f"custvalue.scoring.ahp_defaults.{name}", DeprecationWarning, stacklevel=2)
+        from custvalue.scoring import ahp_defaults
+
+        return getattr(ahp_defaults, name)
+    raise AttributeError(f"module 'custvalue.scoring.scheme' has no attribute {name!r}")
