@@ -10,7 +10,7 @@ This module holds what they must agree on, and nothing else:
   state in a separate ``status`` column, with the words of :data:`STATUSES`
   (``graded``, ``ungraded``, ``new``, ``departed``).  Where tiers and statuses share one
   axis (the rows and columns of a regrade's transition matrix) the key is the pair
-  ``(status, tier)`` of :func:`state_index`: ``("graded", 0)`` … and ``("new", <NA>)``;
+  ``(status, tier)`` of :func:`state_index`: ``("graded", 0)`` … and ``("new", NaN)``;
   status words are never mixed into tier keys, and tiers become text only where JSON forces
   it (object keys);
 * the default tier labels and quotas of the source article;
@@ -22,8 +22,8 @@ Examples
 ['graded', 'ungraded', 'graded']
 >>> GRADES_FILE, norm_column("kwh"), dim_column("contribution")
 ('grades.parquet', 'norm__kwh', 'dim__contribution')
->>> state_index([0, 1], [UNGRADED]).tolist()
-[('graded', 0), ('graded', 1), ('ungraded', <NA>)]
+>>> [(r["status"], r["tier"]) for r in state_records(state_index([0, 1], [UNGRADED]))]
+[('graded', 0), ('graded', 1), ('ungraded', None)]
 """
 
 from __future__ import annotations
@@ -147,8 +147,10 @@ STATE_LEVELS: Final = ("status", "tier")
 def state_index(tiers: Sequence[int], statuses: Sequence[str] = ()) -> pd.MultiIndex:
     """State keys ``(status, tier)``: one ``graded`` key per tier, then one per status.
 
-    The tier level is ``Int64``: the tier for ``graded`` keys, ``<NA>`` for the others.
-    ``frame.loc["graded"]`` of a frame on these keys is indexed by the tier alone.
+    The ``tier`` level is an integer level (``int64``): the tier for ``graded`` keys,
+    missing for the others (pandas' missing level value, shown as ``NaN``).  Selecting by
+    status works on either axis, and ``frame.loc["graded"]`` of a frame on these keys is
+    indexed by the integer tier alone.
 
     Parameters
     ----------
@@ -160,17 +162,21 @@ def state_index(tiers: Sequence[int], statuses: Sequence[str] = ()) -> pd.MultiI
     Examples
     --------
     >>> idx = state_index([0, 1], [UNGRADED, NEW])
-    >>> idx.names, idx.get_level_values("tier").dtype
-    (FrozenList(['status', 'tier']), Int64Dtype())
-    >>> idx.tolist()[-1]
-    ('new', <NA>)
+    >>> idx.names, idx.levels[1].dtype
+    (FrozenList(['status', 'tier']), dtype('int64'))
+    >>> [(s, None if pd.isna(t) else int(t)) for s, t in idx]
+    [('graded', 0), ('graded', 1), ('ungraded', None), ('new', None)]
     """
     bad = [s for s in statuses if s not in STATUSES or s == GRADED]
     if bad:
         raise ValueError(f"not a status without a tier: {bad[0]!r}")
-    status = pd.array([GRADED] * len(tiers) + list(statuses), dtype="string")
-    tier = pd.array([int(t) for t in tiers] + [None] * len(statuses), dtype="Int64")
-    return pd.MultiIndex.from_arrays([status, tier], names=list(STATE_LEVELS))
+    tiers = [int(t) for t in tiers]
+    words = list(dict.fromkeys([GRADED, *statuses]))
+    status_codes = [0] * len(tiers) + [words.index(s) for s in statuses]
+    tier_codes = list(range(len(tiers))) + [-1] * len(statuses)
+    return pd.MultiIndex(levels=[pd.Index(words, dtype="string"),
+                                 pd.Index(tiers, dtype="int64")],
+                         codes=[status_codes, tier_codes], names=list(STATE_LEVELS))
 
 
 def state_records(index: pd.Index) -> list[dict[str, Any]]:
@@ -181,8 +187,7 @@ def state_records(index: pd.Index) -> list[dict[str, Any]]:
     >>> state_records(state_index([0], [NEW]))
     [{'status': 'graded', 'tier': 0}, {'status': 'new', 'tier': None}]
     """
-    return [{"status": str(s), "tier": None if pd.isna(t) else int(t)}
-            for s, t in index.tolist()]
+    return [{"status": str(s), "tier": None if pd.isna(t) else int(t)} for s, t in index]
 
 
 # -- the saved layout ------------------------------------------------------------------------

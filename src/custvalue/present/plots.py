@@ -63,7 +63,7 @@ from custvalue.errors import (
     InvalidValueError,
     MissingColumnError,
 )
-from custvalue.grading import DEFAULT_LABELS
+from custvalue.grading import DEFAULT_LABELS, GRADED
 from custvalue.present._common import frame_of
 from custvalue.tiers import tier_sizes
 
@@ -387,9 +387,16 @@ def tier_names(table: Any = None, *, lang: Lang = "zh", scheme: Any = None) -> d
 
 
 def axis_names(values: Sequence[Any], names: Mapping[int, str], lang: Lang) -> list[str]:
-    """Row/column labels of a heatmap: tier numbers become tier names."""
+    """Row/column labels of a heatmap: tier numbers become tier names.
+
+    A ``(status, tier)`` state key (a regrade's transition matrix) is named by its tier
+    when graded, else by its status word.
+    """
     out = []
     for v in values:
+        if isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str):
+            status, tier = v
+            v = tier if status == GRADED and not pd.isna(tier) else status
         key = None
         if (
             (isinstance(v, int | np.integer) and not isinstance(v, bool))
@@ -1021,7 +1028,8 @@ def transition_heatmap(
     ----------
     transitions : DataFrame or Comparison
         Counts; an object with a ``transitions`` (or ``transition_matrix``) DataFrame
-        attribute is accepted.
+        attribute is accepted.  Rows and columns are tier numbers and status words, or
+        ``(status, tier)`` state keys as in ``Comparison.transitions``.
     normalise : {None, 'index', 'columns'}
         Colour by counts (default) or by row shares (``'index'``: where each previous tier
         went) or column shares.
