@@ -13,13 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from custvalue.grading import state_records
 from custvalue.errors import (
     DuplicateRowsError,
     InvalidValueError,
     MissingColumnError,
     UnsupportedInputError,
 )
+from custvalue.grading import state_records
 from custvalue.regrade import (
     Comparison,
     SnapshotError,
