@@ -717,7 +717,7 @@ def pareto_curve(
 def _tier_shares(rows: pd.DataFrame, values: Sequence[str]) -> pd.DataFrame:
     """Share of customers and of each value per tier (rows: tiers; columns: measures)."""
     counts = rows.groupby("tier").size()
-    out = pd.DataFrame({"customers": counts / counts.sum()})
+    out = pd.DataFrame({"customer_share": counts / counts.sum()})
     for column in values:
         sums = rows.groupby("tier")[column].sum(min_count=1).astype(float)
         total = sums.sum()
@@ -776,7 +776,7 @@ def tier_profile_bars(
     measures = list(shares.columns)
     width = 0.8 / len(measures)
     for j, column in enumerate(measures):
-        label = (_t("share_customers", lang) if column == "customers"
+        label = (_t("share_customers", lang) if column == "customer_share"
                  else _value_name(column, lang))
         pos = np.arange(len(tiers)) - 0.4 + width * (j + 0.5)
         heights = 100 * shares[column].to_numpy(dtype=float)
