@@ -271,7 +271,8 @@ def compare(
 ) -> None:
     """Compare two gradings (a regrade): transitions, movers and drivers, rank correlation.
 
-    Prints the comparison and writes transitions.csv, movers.csv, comparison.json/.txt.
+    Prints the comparison and writes transitions.csv (one row per previous x current
+    state: status and tier of each), movers.csv, comparison.json/.txt.
     """
     from custvalue.regrade import compare as run_compare
 

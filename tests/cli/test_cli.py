@@ -266,8 +266,8 @@ def test_compare_prints_and_saves_the_transitions(graded, tmp_path):
     assert tidy["count"].sum() == len(prev.index.union(cur.index))
     both = prev.index.intersection(cur.index)
     stayed = int((prev.loc[both, "tier"] == cur.loc[both, "tier"]).sum())
-    diagonal = tidy[(tidy["previous"] == tidy["current"])
-                    & tidy["previous"].astype(str).str.isdigit()]["count"].sum()
+    graded_both = (tidy["previous_status"] == "graded") & (tidy["current_status"] == "graded")
+    diagonal = tidy[graded_both & (tidy["previous_tier"] == tidy["current_tier"])]["count"].sum()
     assert diagonal == stayed
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -62,14 +64,33 @@ def test_rank_and_percentile(grading):
 def test_summary_accounts_for_everyone(grading):
     s = grading.summary()
     assert s["customers"].sum() == len(grading.table)
-    assert s.loc["0", "label_zh"] == "特级客户"
-    assert s.loc["0", "cut_score"] == grading.graded.loc[grading.graded["tier"] == 0,
+    assert s.loc[0, "tier_zh"] == "特级客户"
+    assert s.loc[0, "cut_score"] == grading.graded.loc[grading.graded["tier"] == 0,
                                                          "score"].min()
     assert "特级客户" in grading._repr_html_()
     assert "customers" in repr(grading)
     from rich.cells import cell_len  # the text table lines up in a terminal (CJK = 2 cells)
 
     assert len({cell_len(line) for line in grading.summary_text().splitlines()[2:]}) == 1
+
+
+def test_summary_follows_the_tier_key_rule(grading):
+    s = grading.summary()
+    # the tier is an integer index; the row without a tier has <NA> and its own status
+    assert s.index.name == "tier" and s.index.dtype == "Int64"
+    assert s.index[:-1].tolist() == list(range(len(grading.scheme.tiers.quotas)))
+    assert pd.isna(s.index[-1])
+    assert s["status"].tolist() == ["graded"] * (len(s) - 1) + ["ungraded"]
+    assert list(s.columns) == ["status", "tier_zh", "tier_en", "customers",
+                               "customer_share", "target_share", "score_min", "score_max",
+                               "cut_score"]
+    assert s["customer_share"].sum() == pytest.approx(1.0)
+    assert (s["customer_share"] == s["customers"] / len(grading.table)).all()
+    # the same keys in JSON: integers and null, status words only under "status"
+    rows = json.loads(json.dumps(grading.to_dict()))["summary"]
+    assert [r["tier"] for r in rows] == [*range(len(s) - 1), None]
+    assert rows[-1]["status"] == "ungraded"
+    assert "<table" in grading._repr_html_() and str(grading) == grading.to_text()
 
 
 def test_manifest(tables, grading):
@@ -148,7 +169,8 @@ def test_customer_without_records_is_listed_ungraded_with_a_reason(tables):
     assert "total_kwh" in row["reason"] or "record" in row["reason"]
     assert len(g.table) == len(customers) + 1
     # the others' tiers are those of a grading without it
-    assert int(g.summary().loc["ungraded", "customers"]) == 1
+    s = g.summary()
+    assert int(s.loc[s["status"] == "ungraded", "customers"].item()) == 1
 
 
 def test_grading_methods_reach_the_later_stages(grading):

@@ -19,6 +19,7 @@ from custvalue.errors import (
     MissingColumnError,
     UnsupportedInputError,
 )
+from custvalue.grading import state_records
 from custvalue.regrade import (
     Comparison,
     SnapshotError,
@@ -51,27 +52,39 @@ CUR = pd.DataFrame({
 
 def test_transition_counts_by_hand() -> None:
     cmp = compare(PREV, CUR)
-    assert list(cmp.transitions.index) == ["0", "1", "2", "3", "ungraded", "new"]
-    assert list(cmp.transitions.columns) == ["0", "1", "2", "3", "ungraded", "departed"]
-    expected = pd.DataFrame(0, index=cmp.transitions.index, columns=cmp.transitions.columns)
-    expected.loc["0", "1"] = 1          # a: 0 -> 1
-    expected.loc["1", "0"] = 1          # b: 1 -> 0
-    expected.loc["1", "1"] = 1          # c stays
-    expected.loc["2", "2"] = 1          # d stays
-    expected.loc["2", "ungraded"] = 1   # e loses its tier
-    expected.loc["3", "departed"] = 1   # f left
-    expected.loc["new", "2"] = 1        # g joined
-    pd.testing.assert_frame_equal(cmp.transitions, expected, check_names=False,
-                                  check_dtype=False)
+    rows, cols = cmp.transitions.index, cmp.transitions.columns
+    assert rows.names == cols.names == ["status", "tier"]
+    assert state_records(rows) == [*({"status": "graded", "tier": t} for t in range(4)),
+                                   {"status": "ungraded", "tier": None},
+                                   {"status": "new", "tier": None}]
+    assert state_records(cols)[-2:] == [{"status": "ungraded", "tier": None},
+                                        {"status": "departed", "tier": None}]
+    # tier keys are integers (never text), status words live on their own level
+    assert cmp.transitions.loc["graded", "graded"].index.dtype == np.int64
+    assert cmp.transitions.loc["graded", "graded"].columns.tolist() == [0, 1, 2, 3]
+    g = ("graded",)
+    expected = np.zeros((6, 6), dtype=np.int64)
+    expected[0, 1] = 1   # a: 0 -> 1
+    expected[1, 0] = 1   # b: 1 -> 0
+    expected[1, 1] = 1   # c stays
+    expected[2, 2] = 1   # d stays
+    expected[2, 4] = 1   # e loses its tier (ungraded)
+    expected[3, 5] = 1   # f left (departed)
+    expected[5, 2] = 1   # g joined (new)
+    np.testing.assert_array_equal(cmp.transitions.to_numpy(), expected)
+    assert cmp.transitions.loc[(*g, 0), (*g, 1)] == 1
+    assert cmp.transitions.loc["new", "graded"].loc[:, 2].item() == 1
+    assert cmp.transitions.loc["graded", "departed"].to_numpy().ravel().tolist() == [0, 0, 0, 1]
     assert int(cmp.transitions.to_numpy().sum()) == 7  # every customer of either, once
 
 
 def test_transition_row_shares() -> None:
     shares = compare(PREV, CUR).transition_shares
-    assert shares.loc["1", "0"] == 0.5 and shares.loc["1", "1"] == 0.5
-    assert shares.loc["2", "ungraded"] == 0.5
-    assert shares.loc["3", "departed"] == 1.0
-    assert shares.loc["ungraded"].isna().all()  # nobody was ungraded before
+    tiers = shares.loc["graded", "graded"]
+    assert tiers.loc[1, 0] == 0.5 and tiers.loc[1, 1] == 0.5
+    assert shares.loc["graded", "ungraded"].loc[2].item() == 0.5
+    assert shares.loc["graded", "departed"].loc[3].item() == 1.0
+    assert shares.loc["ungraded"].isna().all(axis=None)  # nobody was ungraded before
     filled = shares.dropna()
     np.testing.assert_allclose(filled.sum(axis=1), 1.0)
 
@@ -197,9 +210,16 @@ def test_text_html_and_dict() -> None:
     assert "previous -> current" in text and "1 new, 1 departed" in text
     assert "up 1, down 1" in text and "Kendall tau" in text
     assert "<table" in cmp._repr_html_()
-    assert "Comparison(" in repr(cmp)
+    assert "Comparison(" in repr(cmp) and "\n" not in repr(cmp)
+    assert text == cmp.to_text() and cmp._repr_html_() == cmp.to_html()
+    assert cmp.to_frame() is cmp.transitions
     data = json.loads(json.dumps(cmp.to_dict(), allow_nan=False))
+    assert data == json.loads(cmp.to_json())
     assert data["summary"]["n_new"] == 1
+    assert data["transitions"]["rows"][0] == {"status": "graded", "tier": 0}
+    assert data["transitions"]["rows"][-1] == {"status": "new", "tier": None}
+    assert data["transitions"]["columns"][-1] == {"status": "departed", "tier": None}
+    assert data["tier_names"]["0"] == "特级客户"  # object keys: JSON forces text
     assert data["transitions"]["counts"][1] == [1, 1, 0, 0, 0, 0]
     assert data["transitions"]["row_shares"][4] == [None] * 6
     assert [r["customer_id"] for r in data["movers"]] == ["a", "b"]
@@ -208,13 +228,19 @@ def test_text_html_and_dict() -> None:
 
 def test_save_writes_the_four_files(tmp_path: Path) -> None:
     cmp = compare(PREV, CUR)
-    paths = cmp.save(tmp_path / "out")
-    assert [p.name for p in paths] == ["transitions.csv", "movers.csv", "comparison.json",
-                                       "comparison.txt"]
-    tidy = pd.read_csv(paths[0], dtype={"previous": str, "current": str})
+    folder = cmp.save(tmp_path / "out")
+    assert folder == tmp_path / "out"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "comparison.json", "comparison.txt", "movers.csv", "transitions.csv"]
+    paths = [folder / n for n in ("transitions.csv", "movers.csv", "comparison.json",
+                                  "comparison.txt")]
+    tidy = pd.read_csv(paths[0], dtype={"previous_tier": "Int64", "current_tier": "Int64"})
+    assert tidy.columns.tolist() == ["previous_status", "previous_tier", "current_status",
+                                     "current_tier", "count", "row_share"]
     assert len(tidy) == 6 * 6 and tidy["count"].sum() == 7
-    cell = tidy[(tidy["previous"] == "new") & (tidy["current"] == "2")]
+    cell = tidy[(tidy["previous_status"] == "new") & (tidy["current_tier"] == 2)]
     assert cell["count"].item() == 1 and cell["row_share"].item() == 1.0
+    assert pd.isna(cell["previous_tier"].item()) and cell["current_status"].item() == "graded"
     movers = pd.read_csv(paths[1], index_col="customer_id")
     assert movers.index.tolist() == ["a", "b"]
     assert json.loads(paths[2].read_text("utf-8")) == cmp.to_dict()
@@ -236,12 +262,13 @@ def test_transition_margins(prev: list, cur: list, shift: int) -> None:
     t = cmp.transitions
     ids = set(p["customer_id"]) | set(c["customer_id"])
     assert int(t.to_numpy().sum()) == len(ids)
-    for tier in (x for x in t.index if x.isdigit()):
-        assert t.loc[tier].sum() == (p["tier"] == int(tier)).sum()
-        assert t[tier].sum() == (c["tier"] == int(tier)).sum()
-    assert t.loc["new"].sum() == len(cmp.new)
-    assert t["departed"].sum() == len(cmp.departed)
-    assert t.loc["new", "departed"] == 0
+    rows, cols = t.sum(axis=1), t.sum(axis=0)
+    for tier in (int(k) for s, k in t.index if s == "graded"):
+        assert rows.loc[("graded", tier)] == (p["tier"] == tier).sum()
+        assert cols.loc[("graded", tier)] == (c["tier"] == tier).sum()
+    assert int(t.loc["new"].to_numpy().sum()) == len(cmp.new)
+    assert int(t["departed"].to_numpy().sum()) == len(cmp.departed)
+    assert t.loc["new", "departed"].to_numpy().item() == 0
     assert len(cmp.movers) + cmp.n_stayed == cmp.n_common_graded
 
 

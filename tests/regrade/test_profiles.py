@@ -34,6 +34,8 @@ def test_profile_by_tier() -> None:
     assert p["tier_en"].tolist() == ["special", "first", "second", "ungraded"]
     assert p["tier"].iloc[:3].tolist() == [0, 1, 2] and pd.isna(p["tier"].iloc[3])
     assert p["tier_zh"].iloc[3] == "未评级"
+    assert p["status"].tolist() == ["graded", "graded", "graded", "ungraded"]
+    assert list(p.columns[:4]) == ["tier", "status", "tier_zh", "tier_en"]
     assert p["customers"].tolist() == [1, 2, 2, 1]
     np.testing.assert_allclose(p["customer_share"], [1 / 6, 2 / 6, 2 / 6, 1 / 6])
     np.testing.assert_allclose(p["kwh"], [500, 300, 150, 50])

@@ -111,11 +111,13 @@ class FakeGrading:
         for k, (zh, en) in enumerate(zip(self.scheme.tiers.labels_zh,
                                          self.scheme.tiers.labels_en, strict=True)):
             s = t.loc[(t["tier"] == k).fillna(False), "score"]
-            rows.append({"tier": str(k), "label_zh": zh, "label_en": en,
-                         "customers": len(s), "share": len(s) / len(t),
+            rows.append({"tier": k, "status": "graded", "tier_zh": zh, "tier_en": en,
+                         "customers": len(s), "customer_share": len(s) / len(t),
                          "target_share": self.scheme.tiers.quotas[k],
                          "score_min": s.min(), "score_max": s.max(), "cut_score": s.min()})
-        return pd.DataFrame(rows).set_index("tier")
+        out = pd.DataFrame(rows)
+        out.index = pd.Index(pd.array(out.pop("tier"), dtype="Int64"), name="tier")
+        return out
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 from dataclasses import replace
@@ -98,7 +99,8 @@ class TestDefaultScheme:
         assert "no_records" in ex.reason
         assert ex.table["contribution"].isna().all()
         assert ex.table.loc["total_kwh", "status"] == "missing"
-        assert "not graded" in repr(ex)
+        assert "not graded" in repr(ex) and "not graded" in str(ex)
+        assert json.loads(json.dumps(ex.to_dict()))["score"] is None
 
     def test_from_table_equals_from_result(self):
         res = score_result(indicator_frame())
@@ -110,13 +112,30 @@ class TestDefaultScheme:
         with pytest.raises(UnknownCustomerError):
             score_result(indicator_frame()).explain("nobody")
 
-    def test_repr_readable(self):
+    def test_text_readable(self):
         ex = score_result(indicator_frame()).explain("K02")
-        text = repr(ex)
-        assert text.startswith("Customer K02: score")
+        text = str(ex)
+        assert text == ex.to_text() and text.startswith("Customer K02: score")
         assert "weakest (gain if raised to the median)" in text
         assert "pf_compliance" in text and isinstance(ex, Explanation)
         assert len(ex.to_frame()) == 14
+        # repr is one short line naming the customer, its score and weakest indicators
+        short = repr(ex)
+        assert "\n" not in short and short.startswith("<Explanation Customer K02: score")
+        assert all(name in short for name in ex.weakest.index)
+
+    def test_result_protocol(self):
+        ex = score_result(indicator_frame()).explain("K02")
+        data = json.loads(json.dumps(ex.to_dict(), allow_nan=False))
+        assert data == json.loads(ex.to_json())
+        assert data["customer_id"] == "K02" and data["score"] == pytest.approx(ex.score)
+        assert [r["indicator"] for r in data["indicators"]] == ex.table.index.tolist()
+        assert [r["contribution"] for r in data["indicators"]] == pytest.approx(
+            ex.table["contribution"].tolist())
+        assert [r["indicator"] for r in data["weakest"]] == ex.weakest.index.tolist()
+        assert sum(data["by_dimension"].values()) == pytest.approx(ex.score)
+        page = ex._repr_html_()
+        assert page == ex.to_html() and "<table" in page and "pf_compliance" in page
 
     def test_weights_exact_against_result(self):
         res = score_result(indicator_frame())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -239,6 +240,24 @@ def test_report_text_html_and_json() -> None:
     assert data["contingency"]["counts"] == v.contingency.to_numpy().tolist()
     assert data["ari"] == pytest.approx(v.ari)
     assert len(data["disagreements"]) == int(v.customers["disagree"].sum())
+
+
+def test_result_protocol(tmp_path: Path) -> None:
+    v = validate_tiers(planted(), k_range=[3, 4])
+    assert str(v) == v.to_text() and v._repr_html_() == v.to_html()
+    assert "\n" not in repr(v) and v.headline().startswith("Tier validation by kmeans")
+    assert "<table" in v._repr_html_()
+    assert v.to_frame() is v.contingency
+    assert v.to_frame().index.dtype == np.int64  # tier keys are integers
+    data = json.loads(json.dumps(v.to_dict(), allow_nan=False))
+    assert data == json.loads(v.to_json())
+    assert data["contingency"]["tiers"] == [0, 1, 2, 3]
+    # object keys: integers as text only because JSON forces it
+    assert data["cluster_tier"] == {str(c): t for c, t in v.cluster_tier.items()}
+    assert [c["cluster"] for c in data["centroids"]] == list(range(v.k))
+    assert [r["k"] for r in data["k_scan"]] == [3, 4]
+    saved = v.save(tmp_path / "validation.json")
+    assert json.loads(saved.read_text("utf-8")) == data
 
 
 # ----------------------------------------------------------------------------- errors

@@ -293,6 +293,16 @@ def test_report_text_html_json_and_files(tmp_path: Any) -> None:
     data = json.loads(json.dumps(res.to_dict()))
     assert data["n_customers"] == res.n_customers
     assert len(data["sensitivity"]) == 17
+    assert str(res) == res.to_text() and res._repr_html_() == res.to_html()
+    assert "<table" in res._repr_html_() and "\n" not in repr(res)
+    assert res.headline().startswith("Tier stability: 20 Dirichlet weight draws")
+    pd.testing.assert_frame_equal(res.to_frame(), res.tier_summary())
+    assert res.to_frame().index.dtype == np.int64  # tier keys are integers
+    assert json.loads(json.dumps(data, allow_nan=False)) == json.loads(res.to_json())
+    assert [t["tier"] for t in data["tiers"]] == res.tier_summary().index.tolist()
+    assert data["tiers"][0]["to"] == pytest.approx(
+        res.tier_summary().loc[0, [f"p_tier{j}" for j in range(4)]].tolist())
+    assert json.loads(res.save(tmp_path / "stability.json").read_text("utf-8")) == data
     paths = write_reports(g, tmp_path / "out", draws=15, seed=1, sample_size=50)
     saved = json.loads(paths["json"].read_text("utf-8"))
     assert set(saved) == {"clustering", "stability"}

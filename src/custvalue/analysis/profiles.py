@@ -7,7 +7,8 @@ customers inside each group and their share of it (消费额靠前的客户及�
 景); and the groups' credit standing (信用度).  :func:`profile` computes them per tier
 (optionally per stratum and tier); :func:`top_customers` lists a tier's top customers.
 
-Customers without a tier are never dropped: they form the group ``"ungraded"``.
+Customers without a tier are never dropped: they form the group with ``tier`` ``<NA>`` and
+``status`` ``"ungraded"`` (the tier-key rule of :mod:`custvalue.grading.contract`).
 
 See ``docs/profiles.md``.
 """
@@ -21,7 +22,14 @@ import numpy as np
 import pandas as pd
 
 from custvalue.errors import InvalidValueError, MissingColumnError
-from custvalue.grading import grading_table, tier_labels, tier_levels
+from custvalue.grading import (
+    GRADED,
+    UNGRADED,
+    UNGRADED_LABELS,
+    grading_table,
+    tier_labels,
+    tier_levels,
+)
 
 __all__ = ["PROFILE_COLUMNS", "UNGRADED_LABELS", "profile", "top_customers"]
 
@@ -38,8 +46,6 @@ PROFILE_COLUMNS: dict[str, str] = {
     "days_late": "days_late",
     "score": "score",
 }
-#: (Chinese, English) label of the group of customers without a tier.
-UNGRADED_LABELS: tuple[str, str] = ("未评级", "ungraded")
 _MISSING_STRATUM = "(missing)"
 
 
@@ -87,7 +93,7 @@ def profile(
 ) -> pd.DataFrame:
     """Profile of each tier (or each stratum × tier): size, consumption, revenue, growth, payment.
 
-    One row per tier ``0 .. worst tier present`` plus one row ``"ungraded"`` (customers
+    One row per tier ``0 .. worst tier present`` plus one ``ungraded`` row (customers
     with ``tier`` ``<NA>``, always present, possibly with 0 customers); with ``by``, one such
     block per value of the ``by`` column (missing values form the stratum ``"(missing)"``).
     Shares are within the stratum when ``by`` is given, of the whole table otherwise, so each
@@ -98,6 +104,7 @@ def profile(
     ========================  ===========================================================
     ``<by>``                  the stratum (only with ``by``)
     ``tier``                  tier, ``Int64``; ``<NA>`` on the ungraded row
+    ``status``                ``graded``, or ``ungraded`` on the row without a tier
     ``tier_zh``, ``tier_en``  labels (from the table's label columns; 未评级 / ungraded)
     ``customers``             number of customers
     ``customer_share``        customers / customers of the block
@@ -240,6 +247,7 @@ def profile(
     en = [labels[t][1] for t in levels] + [UNGRADED_LABELS[1]]
     head = pd.DataFrame({
         "tier": pd.array(np.where(codes < k, codes, 0), dtype="Int64"),
+        "status": pd.array(np.where(codes < k, GRADED, UNGRADED), dtype="string"),
         "tier_zh": pd.array(np.asarray(zh, dtype=object)[codes], dtype="string"),
         "tier_en": pd.array(np.asarray(en, dtype=object)[codes], dtype="string"),
     }, index=out.index)
@@ -295,7 +303,7 @@ def top_customers(
     if not isinstance(k, int | np.integer) or k < 1:
         raise InvalidValueError("top_customers", "k", f"k must be a whole number >= 1 "
                                 f"(got {k!r})")
-    if tier is None or (isinstance(tier, str) and tier == UNGRADED_LABELS[1]):
+    if tier is None or (isinstance(tier, str) and tier == UNGRADED):
         members = table[table["tier"].isna()]
     elif isinstance(tier, int | np.integer) and not isinstance(tier, bool):
         members = table[table["tier"].eq(int(tier)).fillna(False).to_numpy(dtype=bool)]

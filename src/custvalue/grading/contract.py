@@ -8,7 +8,11 @@ This module holds what they must agree on, and nothing else:
 * the **tier-key rule**: a tier is an integer (0 = 特级, best) wherever it appears, in a
   column, an index or a dict key; a customer without a tier has ``<NA>`` in ``tier`` and its
   state in a separate ``status`` column, with the words of :data:`STATUSES`
-  (``graded``, ``ungraded``, ``new``, ``departed``);
+  (``graded``, ``ungraded``, ``new``, ``departed``).  Where tiers and statuses share one
+  axis (the rows and columns of a regrade's transition matrix) the key is the pair
+  ``(status, tier)`` of :func:`state_index`: ``("graded", 0)`` … and ``("new", NaN)``;
+  status words are never mixed into tier keys, and tiers become text only where JSON forces
+  it (object keys);
 * the default tier labels and quotas of the source article;
 * the file layout of a saved grading.
 
@@ -18,11 +22,14 @@ Examples
 ['graded', 'ungraded', 'graded']
 >>> GRADES_FILE, norm_column("kwh"), dim_column("contribution")
 ('grades.parquet', 'norm__kwh', 'dim__contribution')
+>>> [(r["status"], r["tier"]) for r in state_records(state_index([0, 1], [UNGRADED]))]
+[('graded', 0), ('graded', 1), ('ungraded', None)]
 """
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from collections.abc import Sequence
+from typing import Any, Final, Literal
 
 import pandas as pd
 
@@ -42,7 +49,9 @@ __all__ = [
     "REASON_PREFIX",
     "REGISTER_COLUMNS",
     "SCHEME_FILE",
+    "STATE_LEVELS",
     "STATUSES",
+    "STATUS_LABELS",
     "SUMMARY_FILE",
     "UNGRADED",
     "UNGRADED_LABELS",
@@ -50,6 +59,8 @@ __all__ = [
     "dim_column",
     "norm_column",
     "reason_column",
+    "state_index",
+    "state_records",
     "tier_label",
     "tier_status",
 ]
@@ -127,6 +138,56 @@ def tier_status(tier: pd.Series | pd.api.extensions.ExtensionArray) -> pd.Series
     return pd.Series(pd.Categorical.from_codes(tiers.isna().to_numpy().astype("int8"),
                                                categories=[GRADED, UNGRADED]),
                      index=tiers.index).astype("string")
+
+
+#: Names of the two levels of a state key (a row or column of a transition matrix).
+STATE_LEVELS: Final = ("status", "tier")
+
+
+def state_index(tiers: Sequence[int], statuses: Sequence[str] = ()) -> pd.MultiIndex:
+    """State keys ``(status, tier)``: one ``graded`` key per tier, then one per status.
+
+    The ``tier`` level is an integer level (``int64``): the tier for ``graded`` keys,
+    missing for the others (pandas' missing level value, shown as ``NaN``).  Selecting by
+    status works on either axis, and ``frame.loc["graded"]`` of a frame on these keys is
+    indexed by the integer tier alone.
+
+    Parameters
+    ----------
+    tiers : sequence of int
+        The tiers, best first (0 = 特级).
+    statuses : sequence of str
+        Status words (of :data:`STATUSES`, other than ``graded``) after the tiers.
+
+    Examples
+    --------
+    >>> idx = state_index([0, 1], [UNGRADED, NEW])
+    >>> idx.names, idx.levels[1].dtype
+    (FrozenList(['status', 'tier']), dtype('int64'))
+    >>> [(s, None if pd.isna(t) else int(t)) for s, t in idx]
+    [('graded', 0), ('graded', 1), ('ungraded', None), ('new', None)]
+    """
+    bad = [s for s in statuses if s not in STATUSES or s == GRADED]
+    if bad:
+        raise ValueError(f"not a status without a tier: {bad[0]!r}")
+    tiers = [int(t) for t in tiers]
+    words = list(dict.fromkeys([GRADED, *statuses]))
+    status_codes = [0] * len(tiers) + [words.index(s) for s in statuses]
+    tier_codes = list(range(len(tiers))) + [-1] * len(statuses)
+    return pd.MultiIndex(levels=[pd.Index(words, dtype="string"),
+                                 pd.Index(tiers, dtype="int64")],
+                         codes=[status_codes, tier_codes], names=list(STATE_LEVELS))
+
+
+def state_records(index: pd.Index) -> list[dict[str, Any]]:
+    """State keys as JSON objects ``{"status": ..., "tier": int or None}``.
+
+    Examples
+    --------
+    >>> state_records(state_index([0], [NEW]))
+    [{'status': 'graded', 'tier': 0}, {'status': 'new', 'tier': None}]
+    """
+    return [{"status": str(s), "tier": None if pd.isna(t) else int(t)} for s, t in index]
 
 
 # -- the saved layout ------------------------------------------------------------------------

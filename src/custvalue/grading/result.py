@@ -30,10 +30,13 @@ import pandas as pd
 from custvalue.errors import InputError
 from custvalue.grading.contract import (
     CHECKS_FILE,
+    GRADED,
     GRADES_FILE,
     MANIFEST_FILE,
     REQUIRED_FILES,
     SCHEME_FILE,
+    UNGRADED,
+    UNGRADED_LABELS,
 )
 from custvalue.grading.manifest import Manifest
 from custvalue.grading.protocol import Result, jsonable, write_atomic
@@ -100,10 +103,23 @@ class Grading(Result):
         Returns
         -------
         pandas.DataFrame
-            One row per tier (best first) and one ``ungraded`` row: ``tier``, ``label_zh``,
-            ``label_en``, ``customers``, ``share`` (of all register customers),
-            ``target_share`` (the quota), ``score_min``, ``score_max`` and ``cut_score``
-            (the lowest score inside the tier, i.e. the score needed to reach it).
+            Indexed by ``tier`` (``Int64``): one row per tier (best first, 0 = 特级) and one
+            row for the customers without a tier (``tier`` ``<NA>``).  Columns: ``status``
+            (``graded`` / ``ungraded``, see the tier-key rule in ``docs/tiers.md``),
+            ``tier_zh``, ``tier_en``, ``customers``, ``customer_share`` (of all register
+            customers), ``target_share`` (the quota), ``score_min``, ``score_max`` and
+            ``cut_score`` (the lowest score inside the tier, i.e. the score needed to
+            reach it).
+
+        Examples
+        --------
+        >>> import custvalue
+        >>> t = custvalue.samples.generate(60, months=24, seed=3)
+        >>> s = custvalue.grade(**t, duplicates="last", negative_energy="allow").summary()
+        >>> s.index.dtype, s["status"].tolist()
+        (Int64Dtype(), ['graded', 'graded', 'graded', 'graded', 'ungraded'])
+        >>> s.loc[0, "tier_en"], int(s["customers"].sum()) == len(t["customers"])
+        ('special', True)
         """
         t = self.table
         tiers = self.scheme.tiers
@@ -111,19 +127,21 @@ class Grading(Result):
         for k, (zh, en) in enumerate(zip(tiers.labels_zh, tiers.labels_en, strict=True)):
             scores = t.loc[t["tier"] == k, "score"]
             rows.append({
-                "tier": str(k), "label_zh": zh, "label_en": en, "customers": len(scores),
-                "target_share": tiers.quotas[k],
+                "tier": k, "status": GRADED, "tier_zh": zh, "tier_en": en,
+                "customers": len(scores), "target_share": tiers.quotas[k],
                 "score_min": scores.min() if len(scores) else np.nan,
                 "score_max": scores.max() if len(scores) else np.nan,
             })
         ungraded = int((~t["graded"]).sum())
-        rows.append({"tier": "ungraded", "label_zh": "未评级", "label_en": "ungraded",
-                     "customers": ungraded, "target_share": np.nan,
-                     "score_min": np.nan, "score_max": np.nan})
+        rows.append({"tier": None, "status": UNGRADED, "tier_zh": UNGRADED_LABELS[0],
+                     "tier_en": UNGRADED_LABELS[1], "customers": ungraded,
+                     "target_share": np.nan, "score_min": np.nan, "score_max": np.nan})
         out = pd.DataFrame(rows)
-        out.insert(4, "share", out["customers"] / max(len(t), 1))
+        out["status"] = out["status"].astype("string")
+        out.insert(5, "customer_share", out["customers"] / max(len(t), 1))
         out["cut_score"] = out["score_min"]
-        return out.set_index("tier")
+        out.index = pd.Index(pd.array(out.pop("tier").tolist(), dtype="Int64"), name="tier")
+        return out
 
     def explain(self, customer_id: str) -> Explanation:
         """Each indicator's contribution to one customer's score (see ``scoring.explain``)."""
@@ -300,13 +318,14 @@ class Grading(Result):
                  f"{'tier':<9}{'label':<18}{'customers':>10}{'share':>8}{'target':>8}"
                  f"{'score min':>11}{'score max':>11}"]
         for tier, row in s.iterrows():
+            key = row["status"] if pd.isna(tier) else str(tier)  # display only
             target = "" if pd.isna(row["target_share"]) else f"{row['target_share']:.0%}"
             smin = "" if pd.isna(row["score_min"]) else f"{row['score_min']:.2f}"
             smax = "" if pd.isna(row["score_max"]) else f"{row['score_max']:.2f}"
-            label = f"{row['label_zh']} {row['label_en']}"
+            label = f"{row['tier_zh']} {row['tier_en']}"
             label += " " * max(18 - cell_len(label), 1)  # Chinese characters are 2 cells wide
-            lines.append(f"{tier:<9}{label}{row['customers']:>10,}{row['share']:>8.1%}"
-                         f"{target:>8}{smin:>11}{smax:>11}")
+            lines.append(f"{key:<9}{label}{row['customers']:>10,}"
+                         f"{row['customer_share']:>8.1%}{target:>8}{smin:>11}{smax:>11}")
         return "\n".join(lines)
 
     def _summary_html(self) -> str:
@@ -315,13 +334,14 @@ class Grading(Result):
                        ("tier", "label", "customers", "share", "target", "score range"))
         body = []
         for tier, row in s.iterrows():
+            key = row["status"] if pd.isna(tier) else str(tier)  # display only
             rng = ("" if pd.isna(row["score_min"])
                    else f"{row['score_min']:.1f} – {row['score_max']:.1f}")
             target = "" if pd.isna(row["target_share"]) else f"{row['target_share']:.0%}"
             body.append(
-                f"<tr><td>{html.escape(str(tier))}</td>"
-                f"<td>{html.escape(row['label_zh'])} {html.escape(row['label_en'])}</td>"
-                f"<td>{row['customers']:,}</td><td>{row['share']:.1%}</td>"
+                f"<tr><td>{html.escape(key)}</td>"
+                f"<td>{html.escape(row['tier_zh'])} {html.escape(row['tier_en'])}</td>"
+                f"<td>{row['customers']:,}</td><td>{row['customer_share']:.1%}</td>"
                 f"<td>{target}</td><td>{rng}</td></tr>")
         return (f"<div><p><b>{html.escape(repr(self))}</b></p>"
                 f"<table><tr>{head}</tr>{''.join(body)}</table></div>")

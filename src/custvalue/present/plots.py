@@ -63,7 +63,7 @@ from custvalue.errors import (
     InvalidValueError,
     MissingColumnError,
 )
-from custvalue.grading import DEFAULT_LABELS
+from custvalue.grading import DEFAULT_LABELS, GRADED
 from custvalue.present._common import frame_of
 from custvalue.tiers import tier_sizes
 
@@ -387,9 +387,16 @@ def tier_names(table: Any = None, *, lang: Lang = "zh", scheme: Any = None) -> d
 
 
 def axis_names(values: Sequence[Any], names: Mapping[int, str], lang: Lang) -> list[str]:
-    """Row/column labels of a heatmap: tier numbers become tier names."""
+    """Row/column labels of a heatmap: tier numbers become tier names.
+
+    A ``(status, tier)`` state key (a regrade's transition matrix) is named by its tier
+    when graded, else by its status word.
+    """
     out = []
     for v in values:
+        if isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str):
+            status, tier = v
+            v = tier if status == GRADED and not pd.isna(tier) else status
         key = None
         if (
             (isinstance(v, int | np.integer) and not isinstance(v, bool))
@@ -710,7 +717,7 @@ def pareto_curve(
 def _tier_shares(rows: pd.DataFrame, values: Sequence[str]) -> pd.DataFrame:
     """Share of customers and of each value per tier (rows: tiers; columns: measures)."""
     counts = rows.groupby("tier").size()
-    out = pd.DataFrame({"customers": counts / counts.sum()})
+    out = pd.DataFrame({"customer_share": counts / counts.sum()})
     for column in values:
         sums = rows.groupby("tier")[column].sum(min_count=1).astype(float)
         total = sums.sum()
@@ -769,7 +776,7 @@ def tier_profile_bars(
     measures = list(shares.columns)
     width = 0.8 / len(measures)
     for j, column in enumerate(measures):
-        label = (_t("share_customers", lang) if column == "customers"
+        label = (_t("share_customers", lang) if column == "customer_share"
                  else _value_name(column, lang))
         pos = np.arange(len(tiers)) - 0.4 + width * (j + 0.5)
         heights = 100 * shares[column].to_numpy(dtype=float)
@@ -1021,7 +1028,8 @@ def transition_heatmap(
     ----------
     transitions : DataFrame or Comparison
         Counts; an object with a ``transitions`` (or ``transition_matrix``) DataFrame
-        attribute is accepted.
+        attribute is accepted.  Rows and columns are tier numbers and status words, or
+        ``(status, tier)`` state keys as in ``Comparison.transitions``.
     normalise : {None, 'index', 'columns'}
         Colour by counts (default) or by row shares (``'index'``: where each previous tier
         went) or column shares.

@@ -50,6 +50,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from custvalue.errors import InvalidValueError
+from custvalue.grading import GRADED, UNGRADED, UNGRADED_LABELS
 from custvalue.present import plots
 from custvalue.present._common import frame_of
 
@@ -81,10 +82,11 @@ _SECTIONS = (
 # Bilingual headers for the column names the report knows.
 _HEADERS: dict[str, str] = {
     "tier": "等级 tier",
-    "label_zh": "名称",
-    "label_en": "name",
+    "status": "状态 status",
+    "tier_zh": "名称",
+    "tier_en": "name",
     "customers": "客户数 customers",
-    "share": "占比 share",
+    "customer_share": "占比 share",
     "target_share": "目标 target",
     "score_min": "最低分 min",
     "score_max": "最高分 max",
@@ -385,6 +387,7 @@ def _tier_legend(names: Mapping[int, str]) -> str:
 
 
 def _summary_frame(grading: Any, table: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """The grading's ``summary()``, or the same frame made from a bare table."""
     summary = getattr(grading, "summary", None)
     if callable(summary):
         frame = summary()
@@ -400,16 +403,19 @@ def _summary_frame(grading: Any, table: pd.DataFrame, lang: Lang) -> pd.DataFram
         if k not in known and k >= len(names_zh):
             continue
         s = score[(tier == k).fillna(False).to_numpy(dtype=bool)]
-        rows.append({"tier": str(k), "label_zh": names_zh.get(k, ""),
-                     "label_en": names_en.get(k, ""), "customers": len(s),
-                     "share": len(s) / max(len(table), 1),
+        rows.append({"tier": k, "status": GRADED, "tier_zh": names_zh.get(k, ""),
+                     "tier_en": names_en.get(k, ""), "customers": len(s),
+                     "customer_share": len(s) / max(len(table), 1),
                      "score_min": s.min() if len(s) else np.nan,
                      "score_max": s.max() if len(s) else np.nan})
     ungraded = int(tier.isna().sum())
-    rows.append({"tier": "ungraded", "label_zh": "未评级", "label_en": "ungraded",
-                 "customers": ungraded, "share": ungraded / max(len(table), 1),
+    rows.append({"tier": None, "status": UNGRADED, "tier_zh": UNGRADED_LABELS[0],
+                 "tier_en": UNGRADED_LABELS[1], "customers": ungraded,
+                 "customer_share": ungraded / max(len(table), 1),
                  "score_min": np.nan, "score_max": np.nan})
-    out = pd.DataFrame(rows).set_index("tier")
+    out = pd.DataFrame(rows)
+    out["status"] = out["status"].astype("string")
+    out.index = pd.Index(pd.array(out.pop("tier").tolist(), dtype="Int64"), name="tier")
     out["cut_score"] = out["score_min"]
     return out
 
@@ -424,7 +430,7 @@ def _abc_frame(table: pd.DataFrame) -> pd.DataFrame | None:
     for label in sorted(cls.dropna().unique().tolist()):
         members = (cls == label).fillna(False).to_numpy(dtype=bool)
         row: dict[str, Any] = {"class": label, "customers": int(members.sum()),
-                               "share": members.sum() / max(len(table), 1)}
+                               "customer_share": members.sum() / max(len(table), 1)}
         for c in values:
             total = totals[c]
             row[f"{c}_share"] = (table.loc[members, c].sum() / total
@@ -479,7 +485,7 @@ def _profile_table(prof: pd.DataFrame, caption: str | None, lang: Lang) -> str:
     if label in frame.columns:
         names = [str(v) if not _is_missing(v) else str(k)
                  for k, v in zip(frame.index, frame[label], strict=True)]
-        frame = frame.drop(columns=[c for c in ("tier", "tier_zh", "tier_en")
+        frame = frame.drop(columns=[c for c in ("tier", "status", "tier_zh", "tier_en")
                                     if c in frame.columns])
         frame.index = pd.Index(names)
     turned = frame.T

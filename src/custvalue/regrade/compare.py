@@ -5,7 +5,8 @@ three years (以三年为节点对各类客户等级进行更新、调整和检�
 of the same customer base over a later window; this module tells what changed:
 
 * :func:`compare` -- the transition matrix between the two gradings' tiers (with rows and
-  columns for customers that are new, departed or ungraded), the customers who moved up or
+  columns for customers that are new, departed or ungraded; keyed by ``(status, tier)``, see
+  the tier-key rule in ``docs/tiers.md``), the customers who moved up or
   down a tier and the two indicators that drove each move, and the rank correlation of the
   scores of the customers graded both times.
 
@@ -15,10 +16,8 @@ See ``docs/regrade.md``.
 from __future__ import annotations
 
 import html
-import json
 import math
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,12 +27,18 @@ import pandas as pd
 
 from custvalue.grading import (
     DEPARTED,
+    GRADED,
     NEW,
     NORM_PREFIX,
     UNGRADED,
+    Result,
     grading_table,
+    jsonable,
+    state_index,
+    state_records,
     tier_labels,
     tier_levels,
+    write_atomic,
 )
 from custvalue.regrade._common import source_label
 
@@ -139,29 +144,14 @@ _BASIS_TEXT = {
 # --------------------------------------------------------------------------- result
 
 
-def _jsonable(value: Any) -> Any:
-    """Plain JSON types: NaN/NA -> None, numpy scalars -> Python scalars."""
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
-        return [_jsonable(v) for v in value]
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+def _state_text(key: tuple[str, Any]) -> str:
+    """Display text of a state key: the tier number, or the status word (display only)."""
+    status, tier = key
+    return str(status) if pd.isna(tier) else str(int(tier))
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    flat = frame.reset_index()
-    return [_jsonable(dict(zip(flat.columns, row, strict=True)))
-            for row in flat.itertuples(index=False, name=None)]
-
-
-@dataclass(eq=False)
-class Comparison:
+@dataclass(eq=False, repr=False)
+class Comparison(Result):
     """What changed between two gradings (see :func:`compare`).
 
     Attributes
@@ -169,9 +159,12 @@ class Comparison:
     previous_label, current_label : str
         Names of the two gradings (window end ``YYYY-MM`` where known).
     transitions : pandas.DataFrame
-        Customer counts; rows are the previous state (tiers ``"0"``, ``"1"`` ...,
-        ``"ungraded"``, ``"new"``), columns the current state (tiers, ``"ungraded"``,
-        ``"departed"``).  The cell (``"new"``, ``"departed"``) is always 0.
+        Customer counts; rows are the previous state, columns the current state, both keyed
+        by ``(status, tier)`` (:func:`custvalue.grading.state_index`): ``("graded", 0)``,
+        ``("graded", 1)`` ... then ``("ungraded", NaN)`` and, for rows, ``("new", NaN)``,
+        for columns ``("departed", NaN)`` (the tier level is integer; NaN is pandas'
+        missing level value).  ``transitions.loc["graded", "graded"]`` is the
+        tier × tier matrix with integer keys.  The cell (``new``, ``departed``) is always 0.
     transition_shares : pandas.DataFrame
         ``transitions`` divided by its row sums (NaN for an empty row): of the customers in
         a previous state, the share in each current state.
@@ -248,20 +241,53 @@ class Comparison:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        """Everything as JSON types (NaN becomes ``null``); what ``comparison.json`` holds."""
-        return _jsonable({
+        """Everything as JSON types (NaN becomes ``null``); what ``comparison.json`` holds.
+
+        ``transitions`` holds ``rows`` and ``columns`` as state objects
+        ``{"status": ..., "tier": int or null}``, ``counts`` and ``row_shares`` as nested
+        lists in that order.
+        """
+        return jsonable({
             "summary": self.summary(),
             "drivers": _BASIS_TEXT[self.drivers_basis],
+            "tier_names": self.tier_names,
             "transitions": {
-                "rows": list(self.transitions.index),
-                "columns": list(self.transitions.columns),
+                "rows": state_records(self.transitions.index),
+                "columns": state_records(self.transitions.columns),
                 "counts": self.transitions.to_numpy().tolist(),
                 "row_shares": self.transition_shares.to_numpy().tolist(),
             },
-            "movers": _records(self.movers),
-            "new": _records(self.new),
-            "departed": _records(self.departed),
+            "movers": self.movers,
+            "new": self.new,
+            "departed": self.departed,
         })
+
+    def to_frame(self) -> pd.DataFrame:
+        """The transition matrix (:attr:`transitions`)."""
+        return self.transitions
+
+    def tidy_transitions(self) -> pd.DataFrame:
+        """One row per (previous, current) cell: ``previous_status``, ``previous_tier``,
+        ``current_status``, ``current_tier``, ``count``, ``row_share`` (``transitions.csv``).
+        """
+        rows, cols = self.transitions.index, self.transitions.columns
+        r = np.repeat(np.arange(len(rows)), len(cols))
+        c = np.tile(np.arange(len(cols)), len(rows))
+        return pd.DataFrame({
+            "previous_status": rows.get_level_values("status")[r],
+            "previous_tier": rows.get_level_values("tier")[r],
+            "current_status": cols.get_level_values("status")[c],
+            "current_tier": cols.get_level_values("tier")[c],
+            "count": self.transitions.to_numpy().ravel(),
+            "row_share": self.transition_shares.to_numpy().ravel(),
+        })
+
+    def _display_matrix(self) -> pd.DataFrame:
+        """The transitions with flat labels (tier numbers, status words), for display."""
+        shown = self.transitions.copy()
+        shown.index = pd.Index([_state_text(k) for k in shown.index], name="previous")
+        shown.columns = pd.Index([_state_text(k) for k in shown.columns], name="current")
+        return shown
 
     def _headline(self) -> list[str]:
         s = self.summary()
@@ -276,14 +302,21 @@ class Comparison:
             f"Spearman rho {self.spearman_rho:.3f}",
         ]
 
-    def _legend(self) -> str:
-        return "tiers: " + ", ".join(f"{t} = {n}" for t, n in sorted(self.tier_names.items())
-                                     if str(t) in self.transitions.index)
+    def headline(self) -> str:
+        """One line: the two gradings compared."""
+        return self._headline()[0]
 
-    def __str__(self) -> str:
+    def _legend(self) -> str:
+        idx = self.transitions.index
+        tiers = set(idx.get_level_values("tier")[idx.get_level_values("status") == GRADED])
+        return "tiers: " + ", ".join(f"{t} = {n}" for t, n in sorted(self.tier_names.items())
+                                     if t in tiers)
+
+    def to_text(self) -> str:
+        """The headline numbers, the transition matrix, the largest moves and the drivers."""
         lines = self._headline()
         lines += ["", "transitions (rows: previous, columns: current; customers):",
-                  self.transitions.to_string(), self._legend()]
+                  self._display_matrix().to_string(), self._legend()]
         if len(self.movers):
             top = self.movers.assign(
                 _steps=self.movers["steps"].abs(), _change=self.movers["score_change"].abs()
@@ -300,37 +333,39 @@ class Comparison:
                 f"{len(self.downgrades)} down, {len(self.new)} new, "
                 f"{len(self.departed)} departed, tau={self.kendall_tau:.3f})")
 
-    def _repr_html_(self) -> str:
+    def to_html(self) -> str:
+        """The headline numbers, the transition matrix and the first 20 movers as HTML."""
         head = "".join(f"<li>{html.escape(line)}</li>" for line in self._headline()[1:])
         movers = self.movers.head(20).to_html(float_format=lambda x: f"{x:.2f}")
         return (
-            f"<h4>{html.escape(self._headline()[0])}</h4><ul>{head}</ul>"
+            f"<div><h4>{html.escape(self.headline())}</h4><ul>{head}</ul>"
             f"<p>Transitions (rows: previous, columns: current)</p>"
-            f"{self.transitions.to_html()}<p>{html.escape(self._legend())}</p>"
+            f"{self._display_matrix().to_html()}<p>{html.escape(self._legend())}</p>"
             f"<p>Movers (first 20 of {len(self.movers)}; drivers: "
-            f"{html.escape(_BASIS_TEXT[self.drivers_basis])})</p>{movers}"
+            f"{html.escape(_BASIS_TEXT[self.drivers_basis])})</p>{movers}</div>"
         )
 
-    def save(self, folder: str | Path) -> list[Path]:
-        """Write ``transitions.csv``, ``movers.csv``, ``comparison.json``, ``comparison.txt``.
+    def save(self, path: str | Path) -> Path:
+        """Write ``transitions.csv``, ``movers.csv``, ``comparison.json`` and
+        ``comparison.txt`` to the folder ``path``; returns the folder.
 
-        ``transitions.csv`` is tidy: one row per (``previous``, ``current``) cell with its
-        ``count`` and ``row_share``.  Returns the written paths.
+        ``transitions.csv`` is tidy (:meth:`tidy_transitions`): one row per (previous,
+        current) cell, each state as a ``*_status`` and a ``*_tier`` column, with its
+        ``count`` and ``row_share``.  Each file is written through a temporary file and a
+        rename.
         """
-        folder = Path(folder)
+        folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
-        tidy = pd.DataFrame({
-            "count": self.transitions.stack(),
-            "row_share": self.transition_shares.stack(),
-        }).reset_index()
-        paths = [folder / n for n in ("transitions.csv", "movers.csv", "comparison.json",
-                                      "comparison.txt")]
-        tidy.to_csv(paths[0], index=False, lineterminator="\n")
-        self.movers.to_csv(paths[1], lineterminator="\n")
-        paths[2].write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n",
-                            encoding="utf-8")
-        paths[3].write_text(str(self) + "\n", encoding="utf-8")
-        return paths
+        files = {
+            "transitions.csv": self.tidy_transitions().to_csv(index=False,
+                                                              lineterminator="\n"),
+            "movers.csv": self.movers.to_csv(lineterminator="\n"),
+            "comparison.json": self.to_json() + "\n",
+            "comparison.txt": self.to_text() + "\n",
+        }
+        for name, text in files.items():
+            write_atomic(folder / name, text.encode("utf-8"))
+        return folder
 
 
 # --------------------------------------------------------------------------- compare
@@ -368,10 +403,13 @@ def compare(
     ``tier`` is not ``<NA>``.
 
     **Transition matrix.**  ``transitions[r, c]`` counts customers whose previous state is
-    ``r`` and current state is ``c``.  States are the tiers (``"0"`` = 特级 … best first),
-    ``"ungraded"`` (present but without a tier), ``"new"`` (row: only in the current
-    grading) and ``"departed"`` (column: only in the previous grading).  Every customer of
-    either grading is counted exactly once.  ``transition_shares`` divides each row by its
+    ``r`` and current state is ``c``.  States are keyed ``(status, tier)``: the tiers
+    ``("graded", 0)`` (0 = 特级) … best first, then ``("ungraded", NaN)`` (present but
+    without a tier), ``("new", NaN)`` (row: only in the current grading) and
+    ``("departed", NaN)`` (column: only in the previous grading; the tier level is integer,
+    NaN is pandas' missing level value).  Every customer of
+    either grading is counted exactly once; ``transitions.loc["graded", "graded"]`` is the
+    tier × tier block with integer keys.  ``transition_shares`` divides each row by its
     sum: the diagonal shares are the tier retention rates.
 
     **Movers and drivers.**  A mover is graded both times with a different tier; it moved
@@ -428,10 +466,14 @@ def compare(
     >>> cur = pd.DataFrame({"customer_id": ["a", "b", "d"], "tier": [1, 0, 1],
     ...                     "score": [70.0, 80.0, 40.0]})
     >>> cmp = compare(prev, cur)
-    >>> cmp.transitions.columns.tolist()
-    ['0', '1', 'ungraded', 'departed']
-    >>> cmp.transitions.loc[["0", "1", "new"], ["0", "1", "departed"]].to_numpy().tolist()
-    [[0, 1, 0], [1, 0, 1], [0, 1, 0]]
+    >>> cmp.transitions.columns.get_level_values("status").tolist()
+    ['graded', 'graded', 'ungraded', 'departed']
+    >>> cmp.transitions.loc["graded", "graded"].to_numpy().tolist()
+    [[0, 1], [1, 0]]
+    >>> cmp.transitions.loc["new", "departed"].to_numpy().tolist()
+    [[0]]
+    >>> cmp.transitions.loc["graded", "departed"].to_numpy().tolist()
+    [[0], [1]]
     >>> cmp.movers["direction"].to_dict()
     {'a': 'down', 'b': 'up'}
     >>> cmp.new.index.tolist(), cmp.departed.index.tolist()
@@ -455,11 +497,10 @@ def compare(
     prev_code = np.where(~in_prev, k + 1, pt.fillna(k).to_numpy(dtype=np.int64))
     cur_code = np.where(~in_cur, k + 1, ct.fillna(k).to_numpy(dtype=np.int64))
     counts = _transition_kernel(prev_code, cur_code, k + 2, k + 2)
-    tiers = [str(t) for t in levels]
     transitions = pd.DataFrame(
         counts,
-        index=pd.Index([*tiers, UNGRADED, NEW], name="previous"),
-        columns=pd.Index([*tiers, UNGRADED, DEPARTED], name="current"),
+        index=state_index(levels, [UNGRADED, NEW]),
+        columns=state_index(levels, [UNGRADED, DEPARTED]),
     )
     row_sum = transitions.sum(axis=1).to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):

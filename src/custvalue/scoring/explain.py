@@ -50,14 +50,15 @@ True
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from custvalue.errors import UnknownCustomerError
-from custvalue.grading import NORM_PREFIX
+from custvalue.grading import NORM_PREFIX, Result, jsonable
 from custvalue.scoring.arrays import ScoringArrays, aggregate, build_arrays
 from custvalue.scoring.scheme import Scheme
 
@@ -72,7 +73,7 @@ _COLUMNS = [
 
 
 @dataclass(frozen=True, repr=False)
-class Explanation:
+class Explanation(Result):
     """One customer's score, taken apart.
 
     Attributes
@@ -118,25 +119,61 @@ class Explanation:
         """A copy of :attr:`table`."""
         return self.table.copy()
 
-    def __repr__(self) -> str:
+    def to_dict(self) -> dict[str, Any]:
+        """The explanation as JSON-serialisable plain data.
+
+        ``indicators`` and ``weakest`` are lists of records (with ``indicator``),
+        ``by_dimension`` maps each dimension to its points; NaN becomes ``None``.
+
+        Examples
+        --------
+        >>> import json
+        >>> from custvalue.scoring import score_result, example_frame
+        >>> data = json.loads(json.dumps(explain(score_result(example_frame()), "C1").to_dict()))
+        >>> data["customer_id"], data["indicators"][0]["indicator"], len(data["weakest"]) <= 2
+        ('C1', 'total_kwh', True)
+        """
+        return jsonable({
+            "customer_id": self.customer_id, "score": self.score, "rank": self.rank,
+            "graded": self.graded, "reason": self.reason, "aggregation": self.aggregation,
+            "by_dimension": self.by_dimension.to_dict(),
+            "indicators": self.table, "weakest": self.weakest,
+        })
+
+    def headline(self) -> str:
+        """One line: the customer and its score, rank and aggregation (or why ungraded)."""
         if self.graded:
-            head = (
-                f"Customer {self.customer_id}: score {self.score:.2f} (rank {self.rank}, "
-                f"{self.aggregation})"
-            )
-        else:
-            head = f"Customer {self.customer_id}: not graded ({self.reason})"
+            return (f"Customer {self.customer_id}: score {self.score:.2f} (rank {self.rank}, "
+                    f"{self.aggregation})")
+        return f"Customer {self.customer_id}: not graded ({self.reason})"
+
+    def _shown(self) -> pd.DataFrame:
         shown = self.table.copy()
         for col, digits in (("normalised", 3), ("used", 3), ("weight", 3),
                             ("contribution", 2), ("percentile", 0)):
             shown[col] = shown[col].round(digits)
-        lines = [head, shown.to_string(na_rep="-")]
+        return shown
+
+    def _weakest_line(self) -> str:
+        gains = ", ".join(f"{k} +{v:.2f}" for k, v in self.weakest["gain"].items())
+        return f"weakest (gain if raised to the median): {gains}"
+
+    def to_text(self) -> str:
+        """The headline, the indicator table and the weakest indicators as aligned text."""
+        lines = [self.headline(), self._shown().to_string(na_rep="-")]
         if len(self.weakest):
-            gains = ", ".join(
-                f"{k} +{v:.2f}" for k, v in self.weakest["gain"].items()
-            )
-            lines.append(f"weakest (gain if raised to the median): {gains}")
+            lines.append(self._weakest_line())
         return "\n".join(lines)
+
+    def to_html(self) -> str:
+        """The headline, the indicator table and the weakest indicators as HTML."""
+        weakest = (f"<p>{html.escape(self._weakest_line())}</p>" if len(self.weakest) else "")
+        return (f"<div><p><b>{html.escape(self.headline())}</b></p>"
+                f"{self._shown().to_html(na_rep='-')}{weakest}</div>")
+
+    def __repr__(self) -> str:
+        weak = ", ".join(self.weakest.index)
+        return f"<Explanation {self.headline()}" + (f"; weakest: {weak}>" if weak else ">")
 
 
 def contributions(

@@ -7,7 +7,6 @@ A grading reaches validation as a :class:`~custvalue.grading.Grading` (or a save
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,15 +15,7 @@ import pandas as pd
 
 from custvalue.errors import InputError, InvalidValueError, MissingColumnError
 
-__all__ = ["check_grading", "graded_frame", "graded_rows", "num"]
-
-
-def num(x: Any) -> float | None:
-    """A float for JSON (NaN and inf become None)."""
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
+__all__ = ["check_grading", "graded_frame", "graded_rows"]
 
 
 def graded_rows(table: pd.DataFrame) -> np.ndarray:

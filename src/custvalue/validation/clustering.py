@@ -51,7 +51,8 @@ from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
 from custvalue.errors import InputError, MissingColumnError, SchemeError
-from custvalue.validation._common import check_grading, graded_frame, num
+from custvalue.grading import Result, jsonable
+from custvalue.validation._common import check_grading, graded_frame
 
 __all__ = [
     "DEFAULT_SAMPLE_SIZE",
@@ -316,8 +317,8 @@ def _order_clusters_kernel(labels: np.ndarray, score: np.ndarray, k: int) -> np.
 # --------------------------------------------------------------------------- result
 
 
-@dataclass(frozen=True, eq=False)
-class TierValidation:
+@dataclass(frozen=True, eq=False, repr=False)
+class TierValidation(Result):
     """The result of :func:`validate_tiers` (see ``docs/validation.md`` to read it).
 
     Attributes
@@ -403,7 +404,7 @@ class TierValidation:
             Also include the per-customer rows of the disagreeing customers.
         """
         ct = self.contingency
-        out: dict[str, Any] = {
+        out = {
             "method": self.method, "features": self.features, "impute": self.impute,
             "k": self.k, "seed": self.seed, "n_customers": self.n_customers,
             "feature_names": list(self.feature_names),
@@ -412,39 +413,37 @@ class TierValidation:
                 "clusters": [int(c) for c in ct.columns],
                 "counts": ct.to_numpy().astype(int).tolist(),
             },
-            "cluster_tier": {str(c): int(t) for c, t in self.cluster_tier.items()},
-            "ari": num(self.ari), "nmi": num(self.nmi),
-            "cramers_v": num(self.cramers_v), "spearman": num(self.spearman),
-            "silhouette": num(self.silhouette),
-            "silhouette_per_tier": {str(t): num(v) for t, v in
-                                    self.silhouette_per_tier.items()},
-            "silhouette_clusters": num(self.silhouette_clusters),
-            "davies_bouldin": num(self.davies_bouldin),
-            "davies_bouldin_clusters": num(self.davies_bouldin_clusters),
-            "disagreement": num(self.disagreement),
+            # object keys: JSON makes the integer cluster and tier keys text
+            "cluster_tier": {int(c): int(t) for c, t in self.cluster_tier.items()},
+            "ari": self.ari, "nmi": self.nmi,
+            "cramers_v": self.cramers_v, "spearman": self.spearman,
+            "silhouette": self.silhouette,
+            "silhouette_per_tier": dict(self.silhouette_per_tier),
+            "silhouette_clusters": self.silhouette_clusters,
+            "davies_bouldin": self.davies_bouldin,
+            "davies_bouldin_clusters": self.davies_bouldin_clusters,
+            "disagreement": self.disagreement,
             "n_disagree": int(self.customers["disagree"].sum()),
             "silhouette_sample": self.silhouette_sample,
-            "centroids": [
-                {"cluster": int(c), **{k: num(v) for k, v in row.items()}}
-                for c, row in self.centroids.iterrows()
-            ],
-            "k_scan": None if self.k_scan is None else [
-                {"k": int(r["k"]), **{c: num(r[c]) for c in self.k_scan.columns if c != "k"}}
-                for _, r in self.k_scan.iterrows()
-            ],
+            "centroids": self.centroids.rename_axis("cluster"),
+            "k_scan": None if self.k_scan is None else self.k_scan.to_dict(orient="records"),
             "best_k": dict(self.best_k),
             "notes": list(self.notes),
         }
         if customers:
-            rows = self.disagreements.reset_index()
-            out["disagreements"] = [
-                {k: (v if isinstance(v, str) else
-                     num(v) if isinstance(v, float) else
-                     bool(v) if isinstance(v, bool | np.bool_) else int(v))
-                 for k, v in r.items()}
-                for r in rows.to_dict(orient="records")
-            ]
-        return out
+            out["disagreements"] = self.disagreements
+        return jsonable(out)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The contingency table: customers per tier (rows) and cluster (columns).
+
+        The per-customer rows are in :attr:`customers`.
+        """
+        return self.contingency
+
+    def headline(self) -> str:
+        """One line: method, ``k``, features, customers, seed."""
+        return self._lines()[0]
 
     def _lines(self) -> list[str]:
         f = "{:.3f}".format
@@ -487,7 +486,8 @@ class TierValidation:
             lines += ["", *(f"note: {n}" for n in self.notes)]
         return lines
 
-    def __str__(self) -> str:
+    def to_text(self) -> str:
+        """The figures, the contingency table and the choice of ``k`` as aligned text."""
         return "\n".join(self._lines())
 
     def __repr__(self) -> str:
@@ -496,7 +496,8 @@ class TierValidation:
                 f"silhouette {self.silhouette:.3f}, disagreement {self.disagreement:.1%}, "
                 f"n={self.n_customers:,}>")
 
-    def _repr_html_(self) -> str:
+    def to_html(self) -> str:
+        """The figures and the contingency table as HTML (the notebook display)."""
         esc = html.escape
         metrics = [("adjusted Rand index", self.ari), ("normalised mutual information", self.nmi),
                    ("Cramér's V", self.cramers_v), ("Spearman cluster ~ tier", self.spearman),

@@ -46,7 +46,8 @@ import numpy as np
 import pandas as pd
 
 from custvalue.errors import InputError, SchemeError
-from custvalue.validation._common import check_grading, graded_frame, num
+from custvalue.grading import Result, jsonable
+from custvalue.validation._common import check_grading, graded_frame
 
 __all__ = [
     "BORDERLINE",
@@ -272,8 +273,8 @@ def _move_kernel(base: np.ndarray, j: int, step: float) -> np.ndarray | None:
 # --------------------------------------------------------------------------- result
 
 
-@dataclass(frozen=True, eq=False)
-class TierStability:
+@dataclass(frozen=True, eq=False, repr=False)
+class TierStability(Result):
     """The result of :func:`tier_stability` (see ``docs/validation.md`` to read it).
 
     Attributes
@@ -360,28 +361,32 @@ class TierStability:
         """Summary figures and the sensitivity table as JSON-serialisable plain data."""
         ts = self.tier_summary()
         steps = [c for c in self.sensitivity.columns if c.endswith("%")]
-        return {
+        to = [f"p_tier{j}" for j in range(self.n_tiers)]
+        return jsonable({
             "draws": self.draws, "concentration": self.concentration, "seed": self.seed,
             "quotas": list(self.quotas), "strata": self.strata,
             "n_customers": self.n_customers, "borderline_threshold": self.borderline,
-            "borderline_share": num(self.borderline_share),
-            "expected_change": num(self.expected_change),
-            "max_score_error": num(self.max_score_error),
+            "borderline_share": self.borderline_share,
+            "expected_change": self.expected_change,
+            "max_score_error": self.max_score_error,
             "tier_mismatch": self.tier_mismatch,
             "tiers": [
-                {"tier": int(t), "customers": int(r["customers"]), "p_same": num(r["p_same"]),
-                 "borderline": num(r["borderline"]),
-                 "to": [num(r[f"p_tier{j}"]) for j in range(self.n_tiers)]}
+                {"tier": int(t), "customers": int(r["customers"]), "p_same": r["p_same"],
+                 "borderline": r["borderline"], "to": r[to].tolist()}
                 for t, r in ts.iterrows()
             ],
-            "sensitivity": [
-                {"level": r["level"], "dimension": r["dimension"], "name": r["name"],
-                 "weight": num(r["weight"]), **{s: num(r[s]) for s in steps},
-                 "max": num(r["max"])}
-                for _, r in self.sensitivity.iterrows()
-            ],
+            "sensitivity": self.sensitivity[["level", "dimension", "name", "weight",
+                                             *steps, "max"]].to_dict(orient="records"),
             "notes": list(self.notes),
-        }
+        })
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-tier summary (:meth:`tier_summary`); per customer: :attr:`customers`."""
+        return self.tier_summary()
+
+    def headline(self) -> str:
+        """One line: draws, concentration, seed, customers."""
+        return self._lines()[0]
 
     def _lines(self) -> list[str]:
         lines = [
@@ -414,7 +419,8 @@ class TierStability:
             lines += ["", *(f"note: {n}" for n in self.notes)]
         return lines
 
-    def __str__(self) -> str:
+    def to_text(self) -> str:
+        """The figures, the per-tier summary and the sensitivity table as aligned text."""
         return "\n".join(self._lines())
 
     def __repr__(self) -> str:
@@ -422,7 +428,8 @@ class TierStability:
                 f"n={self.n_customers:,}: borderline {self.borderline_share:.1%}, "
                 f"expected change {self.expected_change:.1%}>")
 
-    def _repr_html_(self) -> str:
+    def to_html(self) -> str:
+        """The per-tier summary and the sensitivity table as HTML (the notebook display)."""
         esc = html.escape
         ts = self.tier_summary()
         head = "".join(f"<th>→ tier {t}</th>" for t in range(self.n_tiers))
