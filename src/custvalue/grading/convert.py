@@ -125,7 +125,7 @@ def grading_table(source: GradingLike, *, name: str = "grading") -> pd.DataFrame
         file = path / GRADES_FILE if path.is_dir() else path
         if not file.is_file():
             raise UnsupportedInputError(
-                name, None, f"no saved grading at {path} (grades.parquet not found)",
+                name, None, f"no saved grading at {path} ({GRADES_FILE} not found)",
                 fix="give a folder written by Grading.save or `custvalue grade --out`",
             )
         table = pd.read_parquet(file)

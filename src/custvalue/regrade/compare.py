@@ -30,6 +30,7 @@ from custvalue.grading import (
     DEPARTED,
     NEW,
     NORM_PREFIX,
+    SCHEME_FILE,
     UNGRADED,
     grading_table,
     tier_labels,
@@ -76,7 +77,7 @@ def _source_scheme(source: Any) -> Any:
     scheme = getattr(source, "scheme", None)
     if scheme is None and isinstance(source, str | Path):
         path = Path(source)
-        file = (path if path.is_dir() else path.parent) / "scheme.json"
+        file = (path if path.is_dir() else path.parent) / SCHEME_FILE
         if file.is_file():
             from custvalue.scoring import Scheme
 
