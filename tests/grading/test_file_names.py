@@ -17,11 +17,11 @@ def test_file_names_are_literals_only_in_the_contract() -> None:
         if path == PACKAGE / "grading" / "contract.py":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                # a literal that is a file name, or builds one in an f-string ("...{x}.json")
-                if node.value in GRADING_FILES or any(
+            # a literal that is a file name, or part of a message naming one
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and (
+                    node.value in GRADING_FILES or any(
                         node.value.endswith(f" {name}") or node.value.startswith(f"{name} ")
-                        for name in GRADING_FILES):
-                    offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {node.value!r}")
+                        for name in GRADING_FILES)):
+                offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {node.value!r}")
     assert not offenders, "use the constants of custvalue.grading.contract: " + ", ".join(
         offenders)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from custvalue.errors import InvalidValueError, MissingColumnError
-from custvalue.grading import grading_table, tier_labels, tier_levels
+from custvalue.grading import GradingLike, grading_table, tier_labels, tier_levels
 
 __all__ = ["PROFILE_COLUMNS", "UNGRADED_LABELS", "profile", "top_customers"]
 
@@ -79,7 +79,7 @@ def _stratum(table: pd.DataFrame, by: str) -> tuple[pd.Series, list[Any]]:
 
 
 def profile(
-    table: Any,
+    table: GradingLike,
     by: str | None = None,
     top_k: int = 10,
     *,
@@ -129,8 +129,9 @@ def profile(
 
     Parameters
     ----------
-    table : pandas.DataFrame or Grading
-        A grading table (see :func:`custvalue.grading.grading_table`).
+    table : Grading, pandas.DataFrame, str or Path
+        A grading, its table or its saved folder (read by
+        :func:`custvalue.grading.grading_table`).
     by : str, optional
         A stratum column, e.g. ``"region"`` or ``"customer_class"``.
     top_k : int, default 10
@@ -250,7 +251,7 @@ def profile(
 
 
 def top_customers(
-    table: Any,
+    table: GradingLike,
     tier: int | str | None,
     k: int = 10,
     *,
@@ -265,8 +266,9 @@ def top_customers(
 
     Parameters
     ----------
-    table : pandas.DataFrame or Grading
-        A grading table (see :func:`custvalue.grading.grading_table`).
+    table : Grading, pandas.DataFrame, str or Path
+        A grading, its table or its saved folder (read by
+        :func:`custvalue.grading.grading_table`).
     tier : int, or None / "ungraded"
         The tier (0 = 特级); ``None`` or ``"ungraded"`` for the customers without a tier.
     k : int, default 10

@@ -11,12 +11,11 @@ import shutil
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from custvalue.errors import CustvalueError, UnsupportedInputError
-from custvalue.grading import GRADES_FILE, GRADING_FILES, grading_table
+from custvalue.grading import GRADES_FILE, GRADING_FILES, GradingLike, grading_table
 from custvalue.regrade._common import manifest_label, read_manifest, window_end
 
 __all__ = ["GRADING_FILES", "SnapshotError", "list_snapshots", "save_snapshot"]
@@ -31,7 +30,7 @@ class SnapshotError(CustvalueError):
 
 
 def save_snapshot(
-    grading: Any,
+    grading: GradingLike,
     history_dir: str | Path,
     label: str | None = None,
     *,

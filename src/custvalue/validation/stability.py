@@ -50,7 +50,9 @@ import numpy as np
 import pandas as pd
 
 from custvalue.errors import InputError, SchemeError
-from custvalue.validation._common import check_grading, graded_frame, num
+from custvalue.grading import RANK_DECIMALS, Grading, GradingLike
+from custvalue.tiers import assign_tiers_batch
+from custvalue.validation._common import check_grading, graded_frame, load_grading, num
 
 __all__ = [
     "BORDERLINE",
@@ -279,7 +281,7 @@ class TierStability:
 # --------------------------------------------------------------------------- front
 
 
-def _arrays(grading: Any) -> tuple[Any, pd.DataFrame, Any]:
+def _arrays(grading: Grading) -> tuple[Any, pd.DataFrame, Any]:
     """Scoring arrays of the graded customers, their table rows and the scheme."""
     from custvalue.scoring import build_arrays
 
@@ -328,7 +330,7 @@ def _weight_matrix(
 
 
 def rescore(
-    grading: Any,
+    grading: GradingLike,
     dimension_weights: Mapping[str, float] | np.ndarray | None = None,
     indicator_weights: Mapping[str, float] | np.ndarray | None = None,
 ) -> pd.DataFrame:
@@ -339,9 +341,9 @@ def rescore(
 
     Parameters
     ----------
-    grading : Grading
-        Anything with ``.table`` (with the ``norm__*`` columns) and ``.scheme`` (a
-        :class:`custvalue.scoring.Scheme`).
+    grading : Grading, str or Path
+        A grading or its saved folder (anything :func:`custvalue.grading.as_grading` reads;
+        a bare table has no scheme): its table has the ``norm__*`` columns.
     dimension_weights : mapping of str to float, or array ``(D,)`` / ``(K, D)``, optional
         Dimension weights (a mapping replaces the named ones; rows need not sum to 1 —
         only ratios matter, as in the scoring).  Default: the scheme's.
@@ -373,7 +375,7 @@ def rescore(
     """
     from custvalue.scoring import aggregate_draws
 
-    arrays, rows, scheme = _arrays(grading)
+    arrays, rows, scheme = _arrays(load_grading(grading))
     w0, _, v0 = scheme.weight_arrays()
     v = _weight_matrix(dimension_weights, scheme.dimension_names, v0, "dimensions")
     w = _weight_matrix(indicator_weights, scheme.indicator_names, w0, "indicators")
@@ -402,7 +404,7 @@ class _Retier:
     extra: int
 
     @classmethod
-    def of(cls, grading: Any, ids: pd.Index, quotas: tuple[float, ...], strata: str | None,
+    def of(cls, grading: Grading, ids: pd.Index, quotas: tuple[float, ...], strata: str | None,
            ties: str) -> _Retier:
         table = grading.table
         options = _options(grading)
@@ -428,9 +430,6 @@ class _Retier:
 
     def __call__(self, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rank and tier ``(K, N)`` of unit scores ``(K, N)`` (rank -1 / tier -1: none)."""
-        from custvalue.grading import RANK_DECIMALS
-        from custvalue.tiers import assign_tiers_batch
-
         # tiered at the precision grade() tiers at: the 0-100 score at RANK_DECIMALS
         points = np.round(score * 100.0, RANK_DECIMALS)
         if self.extra:
@@ -442,21 +441,19 @@ class _Retier:
         return out.rank[:, :n], out.tier[:, :n]
 
 
-def _options(grading: Any) -> Mapping[str, Any]:
-    """The run options recorded in the grading's manifest (empty if none)."""
-    manifest = getattr(grading, "manifest", None)
-    options = getattr(manifest, "options", None) or {}
-    return options if isinstance(options, Mapping) else {}
+def _options(grading: Grading) -> Mapping[str, Any]:
+    """The run options recorded in the grading's manifest."""
+    return grading.manifest.options
 
 
-def _strata(grading: Any, strata: str | None) -> str | None:
+def _strata(grading: Grading, strata: str | None) -> str | None:
     if strata is not None:
         return strata
     return _options(grading).get("strata")
 
 
 def tier_stability(
-    grading: Any,
+    grading: GradingLike,
     draws: int = 1000,
     concentration: float = 100.0,
     seed: int = 0,
@@ -478,9 +475,10 @@ def tier_stability(
 
     Parameters
     ----------
-    grading : Grading
-        Anything with ``.table`` (``norm__*``, ``score``, ``tier``, ``graded``, indexed by
-        ``customer_id``) and ``.scheme`` (a :class:`custvalue.scoring.Scheme`).
+    grading : Grading, str or Path
+        A grading or its saved folder (anything :func:`custvalue.grading.as_grading` reads;
+        a bare table has no scheme): its table has ``norm__*``, ``score``, ``tier`` and
+        ``graded``, indexed by ``customer_id``.
     draws : int, default 1000
         Monte-Carlo draws.
     concentration : float, default 100
@@ -569,15 +567,16 @@ def tier_stability(
     from custvalue.scoring import aggregate_draws, batch_inputs
     from custvalue.tiers import tier_sizes
 
-    arrays, rows, scheme = _arrays(grading)
+    g = load_grading(grading)
+    arrays, rows, scheme = _arrays(g)
     n = len(rows)
     if n == 0:
         raise InputError("grading", "graded", "no graded customer to re-tier")
     quotas = tuple(float(q) for q in (scheme.tiers.quotas if quotas is None else quotas))
     n_tiers = len(quotas)
     tier_sizes(n, quotas)  # validates the quotas (SchemeError)
-    strata = _strata(grading, strata)
-    retier = _Retier.of(grading, rows.index, quotas, strata, scheme.tiers.ties)
+    strata = _strata(g, strata)
+    retier = _Retier.of(g, rows.index, quotas, strata, scheme.tiers.ties)
 
     prep = batch_inputs(arrays)
     w0, dim_of, v0 = scheme.weight_arrays()
@@ -697,7 +696,7 @@ def tier_stability(
 
 
 def write_reports(
-    grading: Any,
+    grading: GradingLike,
     folder: str | Path,
     *,
     validation: Any = None,
@@ -708,8 +707,8 @@ def write_reports(
 
     Parameters
     ----------
-    grading : Grading
-        The grading (anything with ``.table`` and ``.scheme``).
+    grading : Grading, str or Path
+        The grading or its saved folder (see :func:`custvalue.grading.as_grading`).
     folder : str or Path
         Where to write (created if needed); typically the folder of a saved grading.
     validation : TierValidation, optional
@@ -760,11 +759,12 @@ def write_reports(
     unknown = set(options) - v_keys - s_keys
     if unknown:
         raise TypeError(f"write_reports() got unknown options {sorted(unknown)}")
+    g = load_grading(grading)
     if validation is None:
-        validation = validate_tiers(grading, **{k: v for k, v in options.items()
+        validation = validate_tiers(g, **{k: v for k, v in options.items()
                                                 if k in v_keys})
     if stability is None:
-        stability = tier_stability(grading, **{k: v for k, v in options.items()
+        stability = tier_stability(g, **{k: v for k, v in options.items()
                                                if k in s_keys})
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
@@ -777,7 +777,7 @@ def write_reports(
     # Per-customer files list every customer of the grading once: the ungraded ones with
     # empty figures and the grading's reason, so that nobody silently drops out.
     for key, frame in (("parquet", stability.customers), ("clusters", validation.customers)):
-        _every_customer(grading.table, frame).to_parquet(paths[key], index=False,
+        _every_customer(g.table, frame).to_parquet(paths[key], index=False,
                                                          compression="zstd")
     return paths
 
