@@ -241,7 +241,8 @@ def batch_assign_kernel(
     rank = np.full((k, n), -1, dtype=np.int64)
     tier = np.full((k, n), -1, dtype=np.int64)
     rows = np.arange(k)[:, None]
-    pinned = np.zeros(n, dtype=bool) if pin is None else pin >= 0
+    pin_of = np.full(n, -1, dtype=np.int64) if pin is None else pin
+    pinned = pin_of >= 0
     for g in range(n_groups):  # a loop over groups (strata), not customers
         pos = np.arange(n) if n_groups == 1 else np.flatnonzero(code == g)
         m = pos.size
@@ -267,7 +268,7 @@ def batch_assign_kernel(
         n_fill = csum[:, -1]
         if any_pin and count_pins:
             base = graded.sum(axis=1) + (g_pinned & nan).sum(axis=1)
-            pin_counts = np.bincount(pin[pos][g_pinned], minlength=n_tiers)
+            pin_counts = np.bincount(pin_of[pos][g_pinned], minlength=n_tiers)
             seats = pinned_seats_kernel(sizes_kernel(base, shares),
                                         np.broadcast_to(pin_counts, (k, n_tiers)))
         else:
@@ -283,7 +284,7 @@ def batch_assign_kernel(
             quota = _tiers_of_positions(np.take_along_axis(before, first, axis=1), seats)
         sorted_tier = np.where(fillable, quota, -1)
         if any_pin:
-            sorted_tier = np.where(g_pinned[order], pin[pos][order], sorted_tier)
+            sorted_tier = np.where(g_pinned[order], pin_of[pos][order], sorted_tier)
         t = np.empty_like(sorted_tier)
         t[rows, order] = sorted_tier
         tier[:, pos] = t

@@ -408,7 +408,7 @@ def assign_tiers_batch(
     """
     shares = rational_quotas(quotas)
     n_tiers = len(shares)
-    ties = check_ties(ties)
+    rule = check_ties(ties)
     try:
         score = np.asarray(scores, dtype=np.float64)
     except (TypeError, ValueError):
@@ -458,6 +458,6 @@ def assign_tiers_batch(
     if k == 0 or n == 0:
         empty = np.full((k, n), -1, dtype=np.int64)
         return TierBatch(empty, empty.copy())
-    rank, tier = batch_assign_kernel(score, code, n_groups, shares, ties, pin,
+    rank, tier = batch_assign_kernel(score, code, n_groups, shares, rule, pin,
                                      bool(count_against_quota))
     return TierBatch(rank, tier)
