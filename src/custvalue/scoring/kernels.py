@@ -52,6 +52,11 @@ each aggregator is the same function: one formula, one owner)::
     arr = Scorer(scheme).fit(ind).arrays(ind)
     agg = aggregate(arr, indicator_weights=W_draws, dim_weights=V_draws)  # agg.score: (K, N)
 
+For thousands of draws, :func:`batch_scores_kernel` computes the same scores (only the
+scores) with the sums regrouped as matrix products; :func:`custvalue.scoring.aggregate_draws`
+calls it in memory-bounded chunks, and tests hold it equal to :func:`aggregate_arithmetic`,
+:func:`aggregate_geometric` and :func:`aggregate_topsis`.
+
 Examples
 --------
 >>> import numpy as np
