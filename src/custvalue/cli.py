@@ -210,9 +210,11 @@ def grade(
 
 def write_grading(result: Grading, out_dir: Path) -> list[Path]:
     """Save a grading plus the CLI's extra files (grades.csv, summary.txt)."""
+    from custvalue.grading import SUMMARY_FILE
+
     result.save(out_dir)
     result.table.reset_index().to_csv(out_dir / "grades.csv", index=False, lineterminator="\n")
-    (out_dir / "summary.txt").write_text(result.summary_text() + "\n", encoding="utf-8")
+    (out_dir / SUMMARY_FILE).write_text(result.summary_text() + "\n", encoding="utf-8")
     return [out_dir]
 
 

@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from custvalue.errors import InputError, SchemeError
-from custvalue.scoring import Scheme, aggregate, build_arrays, score_result
-from custvalue.tiers import assign_tiers, tier_sizes
+from custvalue.scoring import Scheme, score_result
+from custvalue.tiers import apply_pins, assign_tiers, tier_sizes
 from custvalue.validation import (
     TierStability,
     rescore,
@@ -114,29 +114,9 @@ def test_unperturbed_weights_reproduce_the_scores(method: str) -> None:
     np.testing.assert_allclose(again[0], graded["score"], rtol=0, atol=1e-9)
 
 
-@pytest.mark.parametrize("method", ["arithmetic", "geometric", "topsis"])
-def test_matrix_kernel_equals_the_aggregation_kernel(method: str) -> None:
-    g = real_grading(200, seed=3, method=method)
-    scheme = g.scheme
-    norm = g.table[[f"norm__{i}" for i in scheme.indicator_names]]
-    arrays = build_arrays(norm, scheme)
-    rng = np.random.default_rng(0)
-    w = rng.dirichlet(np.ones(len(scheme.indicator_names)), size=6)
-    v = rng.dirichlet(np.ones(len(scheme.dimensions)), size=6)
-    w[0, 0] = 0.0  # a zero weight
-    ref = aggregate(arrays, w, v).score
-    got = stab._draw_scores_kernel(stab._prepare(arrays), w, v)
-    np.testing.assert_array_equal(np.isnan(ref), np.isnan(got))
-    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12)
-
-
-def test_order_kernel_is_the_stable_argsort() -> None:
-    rng = np.random.default_rng(4)
-    for _ in range(30):
-        key = rng.integers(0, int(rng.integers(1, 15)), (3, int(rng.integers(1, 200))))
-        key = np.where(rng.random(key.shape) < 0.1, np.inf, key.astype(float))
-        np.testing.assert_array_equal(stab._order_kernel(key),
-                                      np.argsort(key, axis=1, kind="stable"))
+# The batched kernels moved to their owners (one formula, one owner): the test that the
+# batched scores equal aggregate() is in tests/scoring/test_draws.py, the one of the
+# row-wise stable order in tests/tiers/test_batch.py.
 
 
 # ----------------------------------------------------------------------- probabilities
@@ -336,3 +316,44 @@ def test_errors() -> None:
         tier_stability(FakeGrading(g.table.drop(columns="norm__revenue"), g.scheme))
     with pytest.raises(InputError, match="strata"):
         tier_stability(g, strata="nowhere")
+
+
+# ----------------------------------------------------------------------- the grading's tier rule
+
+
+@pytest.mark.parametrize("count_against_quota", [True, False])
+def test_draws_are_tiered_with_the_gradings_ties_pins_and_strata(
+        count_against_quota: bool) -> None:
+    # coarse values: many equal scores, also across the quota cuts; the 'together' rule, two
+    # strata and three pins (one of them an ungraded customer) are all reproduced per draw
+    rng = np.random.default_rng(11)
+    n = 80
+    x, y = rng.integers(0, 5, n) / 4, rng.integers(0, 5, n) / 4
+    scheme = Scheme.from_dict({"tiers": {"quotas": [0.1, 0.3, 0.5, 0.1], "ties": "together"},
+                               "dimensions": {
+        "a": {"weight": 0.5, "indicators": {"x": {"weight": 1.0}}},
+        "b": {"weight": 0.5, "indicators": {"y": {"weight": 1.0}}}}})
+    idx = pd.Index([f"c{i:03d}" for i in range(n)], name="customer_id")
+    score = pd.Series(50.0 * (x + y), index=idx)
+    score.iloc[5] = np.nan  # ungraded, but pinned
+    region = pd.Series(np.where(np.arange(n) % 2, "north", "south"), index=idx)
+    pins = pd.DataFrame({"customer_id": ["c003", "c005", "c040"], "tier": [3, 0, 0],
+                         "reason": ["audit", "hospital", "water works"]})
+    tiers = apply_pins(score.round(9), pins, scheme.tiers.quotas, ties="together",
+                       count_against_quota=count_against_quota, by=region)
+    stable = apply_pins(score.round(9), pins, scheme.tiers.quotas, ties="stable",
+                        count_against_quota=count_against_quota, by=region)
+    assert (tiers["tier"] != stable["tier"]).any()  # the tie rule matters here
+    x[5] = y[5] = np.nan
+    table = pd.DataFrame({"norm__x": x, "norm__y": y, "score": score, "region": region,
+                          "graded": score.notna()}, index=idx)
+    table = table.join(tiers[["tier", "pinned"]])
+    manifest = SimpleNamespace(options={"strata": "region",
+                                        "pins_count_against_quota": count_against_quota})
+    res = tier_stability(FakeGrading(table, scheme, manifest), draws=30)
+    graded = table[table["graded"]]
+    assert res.tier_mismatch == 0
+    assert (res.customers["base_tier"] == graded["tier"].astype(int)).all()
+    assert res.customers.loc["c003", "p_tier3"] == 1.0
+    assert res.customers.loc["c040", "p_tier0"] == 1.0
+    assert "c005" not in res.customers.index

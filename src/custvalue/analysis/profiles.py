@@ -26,6 +26,7 @@ from custvalue.grading import (
     GRADED,
     UNGRADED,
     UNGRADED_LABELS,
+    GradingLike,
     grading_table,
     tier_labels,
     tier_levels,
@@ -85,7 +86,7 @@ def _stratum(table: pd.DataFrame, by: str) -> tuple[pd.Series, list[Any]]:
 
 
 def profile(
-    table: Any,
+    table: GradingLike,
     by: str | None = None,
     top_k: int = 10,
     *,
@@ -136,8 +137,9 @@ def profile(
 
     Parameters
     ----------
-    table : pandas.DataFrame or Grading
-        A grading table (see :func:`custvalue.grading.grading_table`).
+    table : Grading, pandas.DataFrame, str or Path
+        A grading, its table or its saved folder (read by
+        :func:`custvalue.grading.grading_table`).
     by : str, optional
         A stratum column, e.g. ``"region"`` or ``"customer_class"``.
     top_k : int, default 10
@@ -258,7 +260,7 @@ def profile(
 
 
 def top_customers(
-    table: Any,
+    table: GradingLike,
     tier: int | str | None,
     k: int = 10,
     *,
@@ -273,8 +275,9 @@ def top_customers(
 
     Parameters
     ----------
-    table : pandas.DataFrame or Grading
-        A grading table (see :func:`custvalue.grading.grading_table`).
+    table : Grading, pandas.DataFrame, str or Path
+        A grading, its table or its saved folder (read by
+        :func:`custvalue.grading.grading_table`).
     tier : int, or None / "ungraded"
         The tier (0 = 特级); ``None`` or ``"ungraded"`` for the customers without a tier.
     k : int, default 10

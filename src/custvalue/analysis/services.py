@@ -54,7 +54,7 @@ from custvalue.config import (
     to_toml,
 )
 from custvalue.errors import InvalidValueError, SchemeError
-from custvalue.grading import grading_table
+from custvalue.grading import GradingLike, grading_table
 
 __all__ = [
     "COMPLAINT_LABELS",
@@ -365,7 +365,7 @@ def _service_tier(tier: pd.Series, catalogue: Catalogue, name: str) -> np.ndarra
     return tier.fillna(catalogue.ungraded.tier).to_numpy(dtype=np.int64)
 
 
-def entitlements(table: Any, catalogue: Catalogue | None = None) -> pd.DataFrame:
+def entitlements(table: GradingLike, catalogue: Catalogue | None = None) -> pd.DataFrame:
     """What each customer is entitled to under the catalogue, one row per customer.
 
     Every customer of the table gets a row.  A customer with a tier gets that tier's entry;
@@ -374,8 +374,9 @@ def entitlements(table: Any, catalogue: Catalogue | None = None) -> pd.DataFrame
 
     Parameters
     ----------
-    table : pandas.DataFrame or Grading
-        A grading table (see :func:`custvalue.regrade.grading_table`).
+    table : Grading, pandas.DataFrame, str or Path
+        A grading, its table or its saved folder (read by
+        :func:`custvalue.grading.grading_table`).
     catalogue : Catalogue, optional
         Default :meth:`Catalogue.default`.
 

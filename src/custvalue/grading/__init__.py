@@ -47,6 +47,7 @@ from custvalue.grading.contract import (
 from custvalue.grading.convert import (
     GradingLike,
     as_grading,
+    grading_scheme,
     grading_table,
     tier_labels,
     tier_levels,
@@ -86,6 +87,7 @@ __all__ = [
     "Status",
     "as_grading",
     "fingerprint",
+    "grading_scheme",
     "grading_table",
     "jsonable",
     "state_index",

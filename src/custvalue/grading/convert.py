@@ -4,7 +4,10 @@ Every consumer of a grading (validation, regrade, analysis, plots, report, objec
 weights) accepts a :class:`~custvalue.grading.Grading`, its table (a pandas DataFrame) or
 the folder of a saved grading, and turns it into what it needs here, so that "a grading"
 is checked the same way everywhere: :func:`grading_table` for the table alone,
-:func:`as_grading` where the scheme is needed too.
+:func:`as_grading` where the scheme is needed too, :func:`grading_scheme` where a scheme
+helps but is not required.  An object that merely *looks* like a grading (a ``.table``
+DataFrame and a ``.scheme``, e.g. a stand-in in a test or a user's own container) is read
+the same way as a :class:`Grading`, here and nowhere else.
 
 Examples
 --------
@@ -16,8 +19,9 @@ Examples
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import pandas as pd
 
@@ -29,13 +33,21 @@ from custvalue.errors import (
     MissingColumnError,
     UnsupportedInputError,
 )
-from custvalue.grading.contract import DEFAULT_LABELS, GRADES_FILE, tier_label
+from custvalue.grading.contract import DEFAULT_LABELS, GRADES_FILE, SCHEME_FILE, tier_label
+from custvalue.grading.manifest import Manifest
 from custvalue.grading.result import Grading
 
 if TYPE_CHECKING:
     from custvalue.scoring.scheme import Scheme
 
-__all__ = ["GradingLike", "as_grading", "grading_table", "tier_labels", "tier_levels"]
+__all__ = [
+    "GradingLike",
+    "as_grading",
+    "grading_scheme",
+    "grading_table",
+    "tier_labels",
+    "tier_levels",
+]
 
 #: What every consumer of a grading accepts.
 GradingLike: TypeAlias = "Grading | pd.DataFrame | str | os.PathLike[str]"
@@ -58,6 +70,14 @@ def as_grading(source: GradingLike, scheme: Scheme | None = None, *,
     ------
     InputError
         A table without a scheme, or a folder that is not a saved grading.
+    UnsupportedInputError
+        ``source`` is none of the above.
+
+    Notes
+    -----
+    An object with a ``.table`` DataFrame and a ``.scheme`` (duck-typed) is wrapped in a
+    :class:`Grading` around the same table; its ``.manifest`` (a Manifest, a mapping or an
+    object with the manifest's attributes) and ``.findings`` are carried over.
 
     Examples
     --------
@@ -76,12 +96,73 @@ def as_grading(source: GradingLike, scheme: Scheme | None = None, *,
         return grading if scheme is None else grading.with_scheme(scheme)
     if isinstance(source, pd.DataFrame):
         if scheme is None:
-            raise InputError(name, None, "a bare grading table has no scheme",
+            raise InputError(name, None, "expected a Grading or a saved grading folder: a "
+                             "bare grading table has no scheme",
                              fix="pass the Grading itself, or the scheme with the table")
         return Grading.from_table(grading_table(source, name=name), scheme)
+    table = getattr(source, "table", None)
+    if isinstance(table, pd.DataFrame):
+        scheme = scheme if scheme is not None else getattr(source, "scheme", None)
+        if scheme is None:
+            raise InputError(name, None, f"expected a Grading: the {type(source).__name__} "
+                             "has no scheme",
+                             fix="pass the Grading itself, or the scheme with the table")
+        findings = getattr(source, "findings", None)
+        return Grading(table=table, scheme=scheme,
+                       manifest=_manifest(getattr(source, "manifest", None), scheme, table),
+                       findings=list(findings) if isinstance(findings, list) else [])
     raise UnsupportedInputError(
         name, None, f"cannot read a grading from {type(source).__name__}",
         fix="give a Grading, a pandas DataFrame or a saved grading folder")
+
+
+def _manifest(manifest: Any, scheme: Any, table: pd.DataFrame) -> Manifest:
+    """A :class:`Manifest` from a manifest, a mapping or an object with its attributes."""
+    if isinstance(manifest, Manifest):
+        return manifest
+    if isinstance(manifest, Mapping):
+        data = dict(manifest)
+    elif hasattr(manifest, "model_dump"):
+        data = manifest.model_dump(mode="json")
+    else:
+        data = dict(vars(manifest)) if hasattr(manifest, "__dict__") else {}
+    data = {k: v for k, v in data.items() if k in Manifest.model_fields}
+    if "package_version" not in data:
+        from custvalue import __version__
+
+        data["package_version"] = __version__
+    if "scheme_hash" not in data:
+        data["scheme_hash"] = scheme.hash() if callable(getattr(scheme, "hash", None)) else ""
+    data.setdefault("row_counts", {"grading": len(table)})
+    try:
+        return Manifest.model_validate(data)
+    except ValueError:  # a manifest of another shape: keep what identifies the grading
+        keep = ("package_version", "scheme_hash", "row_counts")
+        return Manifest.model_validate({k: data[k] for k in keep})
+
+
+def grading_scheme(source: GradingLike) -> Scheme | None:
+    """The scheme of a grading or of a saved grading folder; None for a bare table.
+
+    For consumers that use a scheme when there is one (labels, weights) and work without
+    it.  A saved folder's ``scheme.json`` is read alone (not the whole grading).
+
+    Examples
+    --------
+    >>> grading_scheme(pd.DataFrame({"tier": [0]})) is None
+    True
+    """
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        file = (path if path.is_dir() else path.parent) / SCHEME_FILE
+        if not file.is_file():
+            return None
+        from custvalue.scoring.scheme import Scheme
+
+        return Scheme.from_json(file)
+    if isinstance(source, pd.DataFrame):
+        return None
+    return getattr(source, "scheme", None)
 
 
 def grading_table(source: GradingLike, *, name: str = "grading") -> pd.DataFrame:
@@ -120,12 +201,12 @@ def grading_table(source: GradingLike, *, name: str = "grading") -> pd.DataFrame
     (['a', 'b'], [<NA>, 1])
     """
     table = getattr(source, "table", source)
-    if isinstance(table, str | Path):
+    if isinstance(table, str | os.PathLike):
         path = Path(table)
         file = path / GRADES_FILE if path.is_dir() else path
         if not file.is_file():
             raise UnsupportedInputError(
-                name, None, f"no saved grading at {path} (grades.parquet not found)",
+                name, None, f"no saved grading at {path} ({GRADES_FILE} not found)",
                 fix="give a folder written by Grading.save or `custvalue grade --out`",
             )
         table = pd.read_parquet(file)

@@ -63,7 +63,7 @@ from custvalue.errors import (
     InvalidValueError,
     MissingColumnError,
 )
-from custvalue.grading import DEFAULT_LABELS, GRADED
+from custvalue.grading import DEFAULT_LABELS, GRADED, GradingLike, grading_scheme, grading_table
 from custvalue.present._common import frame_of
 from custvalue.tiers import tier_sizes
 
@@ -295,9 +295,10 @@ def _new_axes(figsize: tuple[float, float]) -> Axes:
     return ax
 
 
-def grading_frame(obj: Any) -> pd.DataFrame:
-    """The table of a grading (or the frame itself)."""
-    return frame_of(obj, ("table",), "grading")
+def grading_frame(obj: GradingLike) -> pd.DataFrame:
+    """The table of a grading, of its saved folder, or the table itself (via
+    :func:`custvalue.grading.grading_table`: indexed and sorted by ``customer_id``)."""
+    return grading_table(obj, name="grading")
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], what: str = "grading") -> None:
@@ -333,7 +334,7 @@ def tier_colour(tier: int) -> str:
 
 
 def _scheme_of(obj: Any) -> Any:
-    return getattr(obj, "scheme", None)
+    return None if obj is None else grading_scheme(obj)
 
 
 def tier_names(table: Any = None, *, lang: Lang = "zh", scheme: Any = None) -> dict[int, str]:

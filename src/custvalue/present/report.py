@@ -39,6 +39,7 @@ import html
 import io
 import json
 import math
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -50,7 +51,14 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from custvalue.errors import InvalidValueError
-from custvalue.grading import GRADED, UNGRADED, UNGRADED_LABELS
+from custvalue.grading import (
+    GRADED,
+    UNGRADED,
+    UNGRADED_LABELS,
+    GradingLike,
+    as_grading,
+    grading_scheme,
+)
 from custvalue.present import plots
 from custvalue.present._common import frame_of
 
@@ -764,7 +772,7 @@ def _font_face(text: str) -> str:
 
 # --------------------------------------------------------------------------- public API
 def render_report(
-    grading: Any,
+    grading: GradingLike,
     *,
     validation: Any = None,
     stability: Any = None,
@@ -779,10 +787,11 @@ def render_report(
 
     Parameters
     ----------
-    grading : Grading or DataFrame
-        A :class:`~custvalue.grading.Grading` (its ``table``, ``summary()``, ``scheme`` and
-        ``manifest`` are used) or a bare grading table (then the scheme and manifest sections
-        are left out and the summary is computed from the table).
+    grading : Grading, DataFrame, str or Path
+        A :class:`~custvalue.grading.Grading` or its saved folder (its ``table``,
+        ``summary()``, ``scheme`` and ``manifest`` are used) or a bare grading table (then
+        the scheme and manifest sections are left out and the summary is computed from the
+        table).
     validation : object, optional
         Result of ``validate_tiers``: its tiers x clusters contingency DataFrame (attribute
         ``contingency`` or ``crosstab``, or the DataFrame itself) is tabled and drawn; its
@@ -832,9 +841,11 @@ def render_report(
     if image_format not in ("svg", "png"):
         raise InvalidValueError("report", "image_format",
                                 f"image_format must be 'svg' or 'png' (got {image_format!r})")
+    if isinstance(grading, str | os.PathLike):  # a saved folder: the whole grading
+        grading = as_grading(grading, name="report")
     table = plots.grading_frame(grading)
-    scheme = getattr(grading, "scheme", None)
-    manifest = getattr(grading, "manifest", None)
+    scheme = grading_scheme(grading)
+    manifest = None if isinstance(grading, pd.DataFrame) else getattr(grading, "manifest", None)
     summary = _summary_frame(grading, table, lang)
     title = _DEFAULT_TITLE if title is None else str(title)
 
@@ -915,12 +926,12 @@ def render_report(
     )
 
 
-def write_report(grading: Any, path: str | Path, **kwargs: Any) -> Path:
+def write_report(grading: GradingLike, path: str | Path, **kwargs: Any) -> Path:
     """Render the report (see :func:`render_report` for the options) and write it as UTF-8.
 
     Parameters
     ----------
-    grading : Grading or DataFrame
+    grading : Grading, DataFrame, str or Path
         As for :func:`render_report`.
     path : str or Path
         The HTML file to write; its folder is created when missing.

@@ -31,7 +31,9 @@ from custvalue.grading import (
     NEW,
     NORM_PREFIX,
     UNGRADED,
+    GradingLike,
     Result,
+    grading_scheme,
     grading_table,
     jsonable,
     state_index,
@@ -76,16 +78,9 @@ def _drivers_kernel(delta: np.ndarray, sign: np.ndarray, k: int) -> tuple[np.nda
 # --------------------------------------------------------------------------- drivers
 
 
-def _source_scheme(source: Any) -> Any:
+def _source_scheme(source: GradingLike) -> Any:
     """The scheme of a ``Grading`` or of a saved grading folder (``scheme.json``), else None."""
-    scheme = getattr(source, "scheme", None)
-    if scheme is None and isinstance(source, str | Path):
-        path = Path(source)
-        file = (path if path.is_dir() else path.parent) / "scheme.json"
-        if file.is_file():
-            from custvalue.scoring import Scheme
-
-            scheme = Scheme.from_json(file)
+    scheme = grading_scheme(source)
     return scheme if hasattr(scheme, "indicator_names") else None
 
 
@@ -392,8 +387,8 @@ def _score(table: pd.DataFrame, ids: pd.Index) -> np.ndarray:
 
 
 def compare(
-    previous: Any,
-    current: Any,
+    previous: GradingLike,
+    current: GradingLike,
     *,
     labels: tuple[str, str] | None = None,
 ) -> Comparison:

@@ -11,12 +11,11 @@ import shutil
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from custvalue.errors import CustvalueError, UnsupportedInputError
-from custvalue.grading import GRADING_FILES, grading_table
+from custvalue.grading import GRADES_FILE, GRADING_FILES, GradingLike, grading_table
 from custvalue.regrade._common import manifest_label, read_manifest, window_end
 
 __all__ = ["GRADING_FILES", "SnapshotError", "list_snapshots", "save_snapshot"]
@@ -31,7 +30,7 @@ class SnapshotError(CustvalueError):
 
 
 def save_snapshot(
-    grading: Any,
+    grading: GradingLike,
     history_dir: str | Path,
     label: str | None = None,
     *,
@@ -84,9 +83,9 @@ def save_snapshot(
     history = Path(history_dir)
     if isinstance(grading, str | Path):
         folder = Path(grading)
-        if not (folder / "grades.parquet").is_file():
+        if not (folder / GRADES_FILE).is_file():
             raise UnsupportedInputError(
-                "grading", None, f"no saved grading at {folder} (grades.parquet not found)",
+                "grading", None, f"no saved grading at {folder} ({GRADES_FILE} not found)",
                 fix="give a folder written by Grading.save or `custvalue grade --out`",
             )
         default = manifest_label(read_manifest(folder))
@@ -119,7 +118,7 @@ def save_snapshot(
                     shutil.copy2(Path(grading) / name, staged / name)
         elif isinstance(grading, pd.DataFrame):
             staged.mkdir()
-            grading_table(grading).to_parquet(staged / "grades.parquet")
+            grading_table(grading).to_parquet(staged / GRADES_FILE)
         else:
             grading.save(staged)
         if target.exists():
@@ -158,7 +157,7 @@ def list_snapshots(history_dir: str | Path) -> pd.DataFrame:
     rows = []
     folders = sorted(history.iterdir()) if history.is_dir() else []
     for folder in folders:  # a loop over snapshots
-        grades = folder / "grades.parquet"
+        grades = folder / GRADES_FILE
         if folder.name.startswith(".") or not grades.is_file():
             continue
         manifest = read_manifest(folder)

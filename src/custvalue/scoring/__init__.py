@@ -10,12 +10,19 @@
 * :class:`Scheme` -- the grading scheme (dimensions, indicators, tiers, ABC), TOML/JSON.
 * :class:`Normaliser` -- fit/transform of the ``norm__*`` columns.
 * :func:`score`, :func:`score_result`, :class:`Scorer` -- the value score, dimension
-  scores and ranks; :func:`aggregate` and the ``aggregate_*`` kernels for weight draws.
+  scores and ranks; :func:`aggregate` and the ``aggregate_*`` kernels for weight draws,
+  :func:`aggregate_draws` for many draws at once (Monte-Carlo robustness).
 * :func:`explain` -- per-indicator contributions of one customer's score.
 """
 
 from custvalue.scoring.ahp_defaults import ahp_default_weights, default_judgments
-from custvalue.scoring.arrays import ScoringArrays, aggregate, build_arrays
+from custvalue.scoring.arrays import (
+    ScoringArrays,
+    aggregate,
+    aggregate_draws,
+    batch_inputs,
+    build_arrays,
+)
 from custvalue.scoring.explain import Explanation, explain
 from custvalue.scoring.kernels import (
     Aggregated,
@@ -75,10 +82,12 @@ __all__ = [
     "TopsisReference",
     "aggregate",
     "aggregate_arithmetic",
+    "aggregate_draws",
     "aggregate_geometric",
     "aggregate_topsis",
     "ahp",
     "ahp_default_weights",
+    "batch_inputs",
     "build_arrays",
     "combine_weights",
     "critic_weights",

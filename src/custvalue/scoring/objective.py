@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from custvalue.errors import MissingColumnError, SchemeError
-from custvalue.grading import DIM_PREFIX
+from custvalue.grading import DIM_PREFIX, GradingLike, as_grading
 from custvalue.scoring.scheme import Scheme
 from custvalue.scoring.weights import critic_weights, entropy_weights, std_weights
 
@@ -90,7 +90,7 @@ class ObjectiveWeights:
 
 
 def objective_weights(
-    source: Any,
+    source: GradingLike,
     scheme: Scheme | None = None,
     method: Method = "entropy",
     *,
@@ -100,9 +100,10 @@ def objective_weights(
 
     Parameters
     ----------
-    source : Grading or pandas.DataFrame
-        A grading (its table and scheme) or a grading table with ``norm__*``, ``dim__*`` and
-        ``graded`` columns.
+    source : Grading, pandas.DataFrame, str or Path
+        A grading or its saved folder (its table and scheme, read by
+        :func:`custvalue.grading.as_grading`), or a grading table with ``norm__*``,
+        ``dim__*`` and ``graded`` columns (then ``scheme`` is required).
     scheme : Scheme, optional
         The indicator tree (default: the grading's scheme).
     method : {"entropy", "critic", "std"}
@@ -129,10 +130,13 @@ def objective_weights(
         raise SchemeError("method", f"must be one of {', '.join(_METHODS)}, got {method!r}")
     if impute not in ("median", "neutral", "worst"):
         raise SchemeError("impute", f"must be median, neutral or worst, got {impute!r}")
-    table = getattr(source, "table", source)
-    scheme = scheme if scheme is not None else getattr(source, "scheme", None)
-    if scheme is None:
-        raise SchemeError("scheme", "give a scheme (a bare table does not carry one)")
+    if isinstance(source, pd.DataFrame):  # a bare table: only the norm/dim columns are used
+        if scheme is None:
+            raise SchemeError("scheme", "give a scheme (a bare table does not carry one)")
+        table = source
+    else:
+        grading = as_grading(source, scheme)
+        table, scheme = grading.table, grading.scheme
     graded = table[table["graded"].astype(bool)] if "graded" in table.columns else table
     weigh = _METHODS[method]
 

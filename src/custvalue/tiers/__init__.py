@@ -5,6 +5,8 @@ Pure functions on one-row-per-customer data indexed by ``customer_id``; see
 
 * :func:`tier_sizes` -- exact tier sizes for N customers (largest remainder).
 * :func:`assign_tiers` -- rank on the score and fill the tiers, per group if asked.
+* :func:`assign_tiers_batch` -- the same rule (ties, groups, pins) for K score vectors at
+  once, as arrays (Monte-Carlo robustness).
 * :func:`tier_report` -- target against actual count per tier (and group).
 * :func:`apply_pins` -- tiers with some customers pinned to a tier, with an audit trail.
 * :func:`abc_by_count`, :func:`abc_by_value` -- ABC classes by count quota or by Pareto
@@ -22,8 +24,10 @@ from custvalue.tiers.quotas import (
     DEFAULT_LABELS,
     DEFAULT_QUOTAS,
     QUOTA_TOLERANCE,
+    TierBatch,
     TiesRule,
     assign_tiers,
+    assign_tiers_batch,
     tier_report,
     tier_sizes,
 )
@@ -34,11 +38,13 @@ __all__ = [
     "DEFAULT_LABELS",
     "DEFAULT_QUOTAS",
     "QUOTA_TOLERANCE",
+    "TierBatch",
     "TiesRule",
     "abc_by_count",
     "abc_by_value",
     "apply_pins",
     "assign_tiers",
+    "assign_tiers_batch",
     "tier_report",
     "tier_sizes",
 ]

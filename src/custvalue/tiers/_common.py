@@ -182,6 +182,116 @@ def assign_kernel(
     }
 
 
+def order_kernel(key: np.ndarray) -> np.ndarray:
+    """Row-wise ``argsort`` of ``key`` (K, N) with equal keys in ascending position.
+
+    The same order as ``np.argsort(key, axis=1, kind="stable")``, but about twice as fast:
+    an unstable (SIMD) sort first, then only the runs of equal keys are re-sorted by
+    position.
+    """
+    order = np.argsort(key, axis=1)
+    sk = np.take_along_axis(key, order, axis=1)
+    eq = sk[:, 1:] == sk[:, :-1]
+    if eq.any():
+        tied = np.zeros(key.shape, dtype=bool)
+        tied[:, 1:] |= eq
+        tied[:, :-1] |= eq
+        start = tied.copy()
+        start[:, 1:] &= ~eq
+        run = np.cumsum(start.ravel())
+        sel = tied.ravel()
+        flat = order.reshape(-1)
+        pos = flat[sel]
+        flat[sel] = pos[np.lexsort((pos, run[sel]))]
+    return order
+
+
+def _tiers_of_positions(fpos: np.ndarray, seats: np.ndarray) -> np.ndarray:
+    """Tier of each fill position ``fpos`` (K, M) given the seats per row ``seats`` (K, T)."""
+    if (seats == seats[:1]).all():  # the same seats in every row: one lookup table
+        table = np.repeat(np.arange(seats.shape[1]), seats[0])
+        return table[np.clip(fpos, 0, max(table.size - 1, 0))] if table.size else fpos * 0
+    bounds = np.cumsum(seats, axis=1)
+    tier = np.zeros(fpos.shape, dtype=np.int64)
+    for t in range(seats.shape[1] - 1):  # a loop over tiers, not customers
+        tier += fpos >= bounds[:, t, None]
+    return tier
+
+
+def batch_assign_kernel(
+    score: np.ndarray,
+    code: np.ndarray,
+    n_groups: int,
+    shares: Sequence[Fraction],
+    ties: str,
+    pin: np.ndarray | None = None,
+    count_pins: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rank and tier of ``K`` score vectors at once: :func:`assign_kernel` row by row.
+
+    ``score`` is ``(K, N)`` with the customers (columns) in ``customer_id`` order and NaN
+    for ungraded; ``code`` ``(N,)`` the group; ``pin`` ``(N,)`` the pinned tier or -1 (the
+    same pins in every row).  Returns ``rank`` (rank within the group, 1 = best) and
+    ``tier``, both ``(K, N)`` int64 with -1 where :func:`assign_kernel` has none.  The
+    work per group is one row-wise sort (:func:`order_kernel`) and element-wise passes;
+    loops run over groups and tiers only.
+    """
+    k, n = score.shape
+    n_tiers = len(shares)
+    rank = np.full((k, n), -1, dtype=np.int64)
+    tier = np.full((k, n), -1, dtype=np.int64)
+    rows = np.arange(k)[:, None]
+    pin_of = np.full(n, -1, dtype=np.int64) if pin is None else pin
+    pinned = pin_of >= 0
+    for g in range(n_groups):  # a loop over groups (strata), not customers
+        pos = np.arange(n) if n_groups == 1 else np.flatnonzero(code == g)
+        m = pos.size
+        if m == 0:
+            continue
+        sub = score if n_groups == 1 else score[:, pos]
+        nan = np.isnan(sub)
+        key = np.where(nan, np.inf, -sub)
+        order = order_kernel(key)  # score descending, then customer_id; NaN last
+        r = np.empty_like(order)
+        r[rows, order] = np.arange(m)[None, :]
+        g_pinned = pinned[pos]
+        any_nan, any_pin = bool(nan.any()), bool(g_pinned.any())
+        if not any_nan and not any_pin and ties == "stable":  # the common case: one lookup
+            seats = sizes_kernel(np.array([m]), shares)
+            rank[:, pos] = r + 1
+            tier[:, pos] = np.repeat(np.arange(n_tiers), seats[0])[r]
+            continue
+        graded = ~np.take_along_axis(nan, order, axis=1)  # in rank order
+        fillable = graded & ~g_pinned[order] if any_pin else graded
+        csum = np.cumsum(fillable, axis=1)
+        before = csum - fillable  # unpinned graded customers ranked better
+        n_fill = csum[:, -1]
+        if any_pin and count_pins:
+            base = graded.sum(axis=1) + (g_pinned & nan).sum(axis=1)
+            pin_counts = np.bincount(pin_of[pos][g_pinned], minlength=n_tiers)
+            seats = pinned_seats_kernel(sizes_kernel(base, shares),
+                                        np.broadcast_to(pin_counts, (k, n_tiers)))
+        else:
+            seats = sizes_kernel(n_fill, shares)
+        quota = _tiers_of_positions(before, seats)
+        if ties == "together":
+            # a run of equal scores takes the tier of its first unpinned member
+            sk = np.take_along_axis(key, order, axis=1)
+            idx = np.broadcast_to(np.arange(m), (k, m))
+            start = np.ones((k, m), dtype=bool)
+            start[:, 1:] = sk[:, 1:] != sk[:, :-1]
+            first = np.maximum.accumulate(np.where(start, idx, 0), axis=1)
+            quota = _tiers_of_positions(np.take_along_axis(before, first, axis=1), seats)
+        sorted_tier = np.where(fillable, quota, -1)
+        if any_pin:
+            sorted_tier = np.where(g_pinned[order], pin_of[pos][order], sorted_tier)
+        t = np.empty_like(sorted_tier)
+        t[rows, order] = sorted_tier
+        tier[:, pos] = t
+        rank[:, pos] = np.where(nan, -1, r + 1)
+    return rank, tier
+
+
 # --------------------------------------------------------------------------- validation
 
 

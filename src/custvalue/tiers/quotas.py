@@ -14,16 +14,18 @@ See ``docs/tiers.md`` for the worked examples.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from custvalue.errors import InvalidValueError, UnsupportedInputError
 from custvalue.grading import DEFAULT_LABELS, DEFAULT_QUOTAS
 from custvalue.tiers._common import (
     QUOTA_TOLERANCE,
     TiesRule,
     assign_kernel,
+    batch_assign_kernel,
     build_frame,
     by_series,
     check_labels,
@@ -42,8 +44,10 @@ __all__ = [
     "DEFAULT_LABELS",
     "DEFAULT_QUOTAS",
     "QUOTA_TOLERANCE",
+    "TierBatch",
     "TiesRule",
     "assign_tiers",
+    "assign_tiers_batch",
     "tier_report",
     "tier_sizes",
 ]
@@ -322,3 +326,138 @@ def tier_report(result: pd.DataFrame, quotas: Sequence[float] | None = None) -> 
         data["pinned"] = counts_kernel(code, np.where(pinned, tier, -1), n_groups, k).ravel()
     data["deviation"] = (actual - target).ravel()
     return pd.DataFrame(data)
+
+
+class TierBatch(NamedTuple):
+    """Output of :func:`assign_tiers_batch`: ``(K, N)`` int64 arrays, -1 where none.
+
+    Attributes
+    ----------
+    rank : numpy.ndarray
+        Rank within the group (1 = best); -1 for ungraded customers.
+    tier : numpy.ndarray
+        Tier (0 = best); -1 for ungraded customers that are not pinned.
+    """
+
+    rank: np.ndarray
+    tier: np.ndarray
+
+
+def assign_tiers_batch(
+    scores: np.ndarray,
+    quotas: Sequence[float] = DEFAULT_QUOTAS,
+    *,
+    ties: TiesRule = "stable",
+    by: Sequence[Any] | np.ndarray | pd.Series | None = None,
+    pins: Sequence[int] | np.ndarray | None = None,
+    count_against_quota: bool = True,
+) -> TierBatch:
+    """Tiers of ``K`` score vectors of the same customers at once (e.g. Monte-Carlo draws).
+
+    Row ``k`` of the result is what :func:`assign_tiers` (or, with ``pins``,
+    :func:`custvalue.tiers.apply_pins`) gives for the scores of row ``k``: the same ranking
+    (score descending, ties by ``customer_id``), the same largest-remainder sizes, the same
+    tie rule ``ties`` (``"together"`` included), groups and pins.  Only the rank and the
+    tier are returned, as arrays, and the inputs are checked once for all rows.
+
+    Parameters
+    ----------
+    scores : numpy.ndarray, shape (K, N)
+        Scores, one row per score vector, **columns in ascending** ``customer_id`` order
+        (equal scores are ordered by column); NaN = ungraded.
+    quotas : sequence of float, default (0.10, 0.30, 0.50, 0.10)
+        As in :func:`assign_tiers`.
+    ties : {"stable", "together"}, default "stable"
+        As in :func:`assign_tiers`.
+    by : array-like, shape (N,), optional
+        Group of each column (quotas apply within each group; ``rank`` is then the rank in
+        the group).
+    pins : array-like of int, shape (N,), optional
+        Pinned tier of each column, -1 if not pinned (the same pins for every row).
+    count_against_quota : bool, default True
+        Whether pins take seats of the quota (see :func:`custvalue.tiers.apply_pins`).
+
+    Returns
+    -------
+    TierBatch
+        ``rank`` and ``tier``, ``(K, N)`` int64, -1 where there is none.
+
+    Raises
+    ------
+    SchemeError
+        Bad ``quotas`` or ``ties``.
+    UnsupportedInputError
+        ``scores`` is not a 2-D array of numbers; ``by``/``pins`` do not have ``N`` values.
+    InvalidValueError
+        Infinite scores, missing groups, pins outside ``-1..len(quotas) - 1``.
+
+    Examples
+    --------
+    Two score vectors of five customers; in the second, c and d tie on a cut:
+
+    >>> import numpy as np
+    >>> from custvalue.tiers import assign_tiers_batch
+    >>> scores = np.array([[9.0, 8.0, 7.0, 6.0, 5.0],
+    ...                    [9.0, 8.0, 7.0, 7.0, 5.0]])
+    >>> assign_tiers_batch(scores).tier.tolist()
+    [[0, 1, 1, 2, 2], [0, 1, 1, 2, 2]]
+    >>> assign_tiers_batch(scores, ties="together").tier.tolist()
+    [[0, 1, 1, 2, 2], [0, 1, 1, 1, 2]]
+    >>> assign_tiers_batch(scores, pins=[-1, -1, -1, -1, 0]).tier.tolist()
+    [[1, 1, 2, 2, 0], [1, 1, 2, 2, 0]]
+    """
+    shares = rational_quotas(quotas)
+    n_tiers = len(shares)
+    rule = check_ties(ties)
+    try:
+        score = np.asarray(scores, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise UnsupportedInputError(
+            "scores", None, "scores must be numbers", fix="pass a (K, N) float array"
+        ) from None
+    if score.ndim != 2:
+        raise UnsupportedInputError(
+            "scores", None, f"expected a 2-D array (K, N), got {score.ndim} dimensions",
+            fix="one row per score vector, one column per customer (customer_id order)",
+        )
+    k, n = score.shape
+    if np.isinf(score).any():
+        raise InvalidValueError("scores", None, "values must be finite",
+                                fix="use NaN for customers without a score")
+    code, n_groups = np.zeros(n, dtype=np.int64), 1 if n else 0
+    if by is not None:
+        groups = pd.Series(np.asarray(by, dtype=object).ravel())
+        if len(groups) != n:
+            raise UnsupportedInputError(
+                "by", None, f"{len(groups)} group values for {n} customers",
+                fix="give one group per column of scores",
+            )
+        if groups.isna().any():
+            raise InvalidValueError("by", "group", "the group is missing",
+                                    count=int(groups.isna().sum()),
+                                    fix="fill the missing groups, e.g. with 'unknown'")
+        codes, uniques = pd.factorize(groups, sort=True)
+        code, n_groups = codes.astype(np.int64), len(uniques)
+    pin = None
+    if pins is not None:
+        pin_values = np.asarray(pins).ravel()
+        if pin_values.size != n:
+            raise UnsupportedInputError(
+                "pins", None, f"{pin_values.size} pin values for {n} customers",
+                fix="give one pinned tier (or -1) per column of scores",
+            )
+        pin_f = pin_values.astype(np.float64)
+        bad = ~(np.isfinite(pin_f) & (pin_f == np.round(pin_f)) & (pin_f >= -1)
+                & (pin_f <= n_tiers - 1))
+        if bad.any():
+            raise InvalidValueError("pins", "tier", f"a pinned tier is -1 (none) or a whole "
+                                    f"number from 0 to {n_tiers - 1}", count=int(bad.sum()))
+        pin = pin_f.astype(np.int64)
+        if not (pin >= 0).any():
+            pin = None
+    if k == 0 or n == 0:
+        empty = np.full((k, n), -1, dtype=np.int64)
+        return TierBatch(empty, empty.copy())
+    rank, tier = batch_assign_kernel(score, code, n_groups, shares, rule, pin,
+                                     bool(count_against_quota))
+    return TierBatch(rank, tier)

@@ -1,21 +1,27 @@
 """Helpers shared by the clustering check and the robustness analysis (public inside
 :mod:`custvalue.validation`).
 
-A grading reaches validation as a :class:`~custvalue.grading.Grading` (or a saved folder):
-:func:`graded_frame` is the one place that picks its graded rows.
+A grading reaches validation as anything :func:`custvalue.grading.as_grading` reads (a
+:class:`~custvalue.grading.Grading` or its saved folder; a bare table has no scheme and is
+refused with an :class:`~custvalue.errors.InputError`): :func:`load_grading` converts and
+checks it once, :func:`graded_frame` is the one place that picks its graded rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from custvalue.errors import InputError, InvalidValueError, MissingColumnError
+from custvalue.errors import InvalidValueError, MissingColumnError
+from custvalue.grading import Grading, GradingLike, as_grading
 
-__all__ = ["check_grading", "graded_frame", "graded_rows"]
+if TYPE_CHECKING:
+    from custvalue.scoring.scheme import Scheme
+
+__all__ = ["check_grading", "check_table", "graded_frame", "graded_rows", "load_grading"]
 
 
 def graded_rows(table: pd.DataFrame) -> np.ndarray:
@@ -26,13 +32,27 @@ def graded_rows(table: pd.DataFrame) -> np.ndarray:
     return graded & table["score"].notna().to_numpy() & table["tier"].notna().to_numpy()
 
 
-def check_grading(grading: Any) -> tuple[pd.DataFrame, Any]:
-    table = getattr(grading, "table", None)
-    scheme = getattr(grading, "scheme", None)
-    if not isinstance(table, pd.DataFrame) or scheme is None:
-        raise InputError("grading", None, "expected a Grading (an object with .table and "
-                         f".scheme), got {type(grading).__name__}",
-                         fix="pass the result of custvalue.grade or Grading.load")
+def load_grading(grading: GradingLike) -> Grading:
+    """The grading as a :class:`Grading` (via ``as_grading``), its table checked.
+
+    Raises
+    ------
+    InputError
+        Not a grading (a bare table has no scheme), no ``score``/``tier`` column, or
+        duplicate customer ids.
+    """
+    g = grading if isinstance(grading, Grading) else as_grading(grading)
+    check_table(g.table)
+    return g
+
+
+def check_grading(grading: GradingLike) -> tuple[pd.DataFrame, Scheme]:
+    """The table and scheme of a grading (see :func:`load_grading`)."""
+    g = load_grading(grading)
+    return g.table, g.scheme
+
+
+def check_table(table: pd.DataFrame) -> None:
     for col in ("score", "tier"):
         if col not in table.columns:
             raise MissingColumnError("grading", col, f"the grading table has no '{col}' column")
@@ -40,10 +60,10 @@ def check_grading(grading: Any) -> tuple[pd.DataFrame, Any]:
         dup = table.index[table.index.duplicated()][:5]
         raise InvalidValueError("grading", "customer_id", "customer ids are not unique",
                                 examples=[{"customer_id": c} for c in dup])
-    return table, scheme
 
 
-def graded_frame(grading: Any, columns: Sequence[str] = ()) -> tuple[pd.DataFrame, Any]:
+def graded_frame(grading: GradingLike,
+                 columns: Sequence[str] = ()) -> tuple[pd.DataFrame, Scheme]:
     """The graded rows of a grading's table, sorted by ``customer_id``, and its scheme.
 
     Only ``score``, ``tier`` and ``columns`` are kept.  Shared by the validation functions

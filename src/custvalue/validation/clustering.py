@@ -51,8 +51,8 @@ from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
 from custvalue.errors import InputError, MissingColumnError, SchemeError
-from custvalue.grading import Result, jsonable
-from custvalue.validation._common import check_grading, graded_frame
+from custvalue.grading import GradingLike, Result, jsonable
+from custvalue.validation._common import check_grading, graded_frame, load_grading
 
 __all__ = [
     "DEFAULT_SAMPLE_SIZE",
@@ -583,7 +583,7 @@ def _scan_k(
 
 
 def validate_tiers(
-    grading: Any,
+    grading: GradingLike,
     method: Method = "kmeans",
     k: int | Literal["silhouette", "calinski_harabasz"] = 4,
     features: Features = "indicators",
@@ -611,9 +611,10 @@ def validate_tiers(
 
     Parameters
     ----------
-    grading : Grading
-        Anything with ``.table`` (the grading table: ``score``, ``tier``, ``graded`` and the
-        feature columns, indexed by ``customer_id``) and ``.scheme``.
+    grading : Grading, str or Path
+        A grading or its saved folder (anything :func:`custvalue.grading.as_grading` reads;
+        a bare table has no scheme): its table has ``score``, ``tier``, ``graded`` and the
+        feature columns, indexed by ``customer_id``.
     method : {"kmeans", "gmm", "ward"}, default "kmeans"
         k-means (MiniBatchKMeans above :data:`MINIBATCH_ABOVE` customers), Gaussian mixture
         (full covariances, fitted on at most :data:`FIT_SIZE` ``["gmm"]`` customers) or
@@ -700,6 +701,7 @@ def validate_tiers(
         raise SchemeError("validation.sample_size",
                           f"sample_size must be an integer >= 2 (got {sample_size!r})")
 
+    grading = load_grading(grading)
     table, scheme = check_grading(grading)
     names = _feature_names(table, scheme, features)
     rows, scheme = graded_frame(grading, names)

@@ -12,19 +12,23 @@ depend on them:
   :math:`p = 0.3` at :math:`c = 100`).  Zero weights stay zero; a group with one positive
   weight keeps it at 1.  All customers are rescored per draw — with the scheme's missing
   value policies (re-spread, neutral, worst, ungraded) and aggregation exactly as the
-  grading — and re-tiered: ranked by score (ties by ``customer_id`` ascending) and cut by
-  :func:`custvalue.tiers.tier_sizes`.  Per customer this gives the probability of each
+  grading — and re-tiered as the grading was: ranked by score (ties by ``customer_id``
+  ascending), cut by :func:`custvalue.tiers.tier_sizes`, with the scheme's tie rule, the
+  grading's strata and its pins.  Per customer this gives the probability of each
   tier, the modal tier, and the 5–95 % interval of the rank.
 * **One weight at a time.**  Each dimension weight and each indicator weight is moved
   alone by −25 %, −10 %, +10 % and +25 % (the other weights of its group rescaled so that
   the group still sums to 1); the table gives the share of customers whose tier changes.
 
-**Vectorised over draws.**  The scores of a chunk of ``K`` draws are matrix products of the
-``(K·D, I)`` block matrix of draw weights with the ``(I, N)`` matrices of availability and
-(imputed) normalised values, followed by element-wise work on ``(K, D, N)`` arrays; see
-:func:`_draw_scores_kernel`.  It computes the same numbers as
-:func:`custvalue.scoring.aggregate` (tested to 1e-12), several times faster, for all three
-aggregation methods.  The loop over chunks only bounds memory.
+**One formula, one tier rule.**  This module only draws the weights and summarises.  The
+scores of a chunk of ``K`` draws come from :func:`custvalue.scoring.aggregate_draws` (the
+batched form of the scoring stage's aggregation: the same numbers as
+:func:`custvalue.scoring.aggregate`, as matrix products) and the tiers from
+:func:`custvalue.tiers.assign_tiers_batch` (the rule of :func:`~custvalue.tiers.assign_tiers`
+and :func:`~custvalue.tiers.apply_pins` for K score vectors at once).  Scores are tiered at
+the precision :func:`custvalue.grade` tiers them (``RANK_DECIMALS`` on the 0–100 scale), with
+the scheme's tie rule, the grading's strata and its pins.  The loop over chunks only bounds
+memory.
 
 **Row order.**  Rows are sorted by ``customer_id`` first and the weight draws depend on the
 seed only (never on the rows), so a seed gives the same per-customer results whatever the
@@ -46,8 +50,9 @@ import numpy as np
 import pandas as pd
 
 from custvalue.errors import InputError, SchemeError
-from custvalue.grading import Result, jsonable
-from custvalue.validation._common import check_grading, graded_frame
+from custvalue.grading import RANK_DECIMALS, Grading, GradingLike, Result, jsonable
+from custvalue.tiers import assign_tiers_batch
+from custvalue.validation._common import check_grading, graded_frame, load_grading
 
 __all__ = [
     "BORDERLINE",
@@ -64,183 +69,9 @@ BORDERLINE = 0.9
 SENSITIVITY_STEPS: tuple[float, ...] = (-0.25, -0.10, 0.10, 0.25)
 #: Draws per chunk are chosen so that ``draws × customers`` stays below this.
 _CHUNK_CELLS = 2_000_000
-_NEUTRAL = 0.5
 
 
 # --------------------------------------------------------------------------- kernels
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    """Draw-independent inputs of :func:`_draw_scores_kernel` (customers on the last axis)."""
-
-    method: str
-    avail: np.ndarray  # (I, N) float 0/1
-    value: np.ndarray  # (I, N): x (arithmetic), log max(x, floor) (geometric), 0 if unavailable
-    q_plus: np.ndarray | None  # (I, N) TOPSIS: a (r - r+)^2
-    q_minus: np.ndarray | None  # (I, N) TOPSIS: a (r - r-)^2
-    dim_of: np.ndarray  # (I,)
-    fill: np.ndarray  # (D,) NaN = re-spread
-    dim_ungraded: np.ndarray  # (D,) bool
-    ungraded: np.ndarray  # (N,) bool
-    floor: float
-
-
-def _prepare(arrays: Any) -> _Prepared:
-    """Turn :class:`custvalue.scoring.ScoringArrays` into kernel inputs."""
-    a = np.asarray(arrays.available, dtype=bool)
-    x = np.asarray(arrays.values, dtype=float)
-    method = arrays.method
-    q_plus = q_minus = None
-    if method == "geometric":
-        with np.errstate(invalid="ignore", divide="ignore"):
-            value = np.where(a, np.log(np.maximum(np.where(a, x, 1.0), arrays.floor)), 0.0)
-    elif method == "topsis":
-        ref = arrays.topsis
-        if ref is None:
-            raise SchemeError("aggregation.method", "TOPSIS needs a fitted TopsisReference")
-        rx = ref.apply(x)
-        r = np.where(a, np.clip(np.where(a, rx, 0.0), ref.anti_ideal, ref.ideal), 0.0)
-        q_plus = np.ascontiguousarray((a * (r - ref.ideal) ** 2).T)
-        q_minus = np.ascontiguousarray((a * (r - ref.anti_ideal) ** 2).T)
-        value = np.zeros((0, 0))
-    else:
-        value = np.where(a, x, 0.0)
-    return _Prepared(
-        method=method,
-        avail=np.ascontiguousarray(a.T.astype(float)),
-        value=np.ascontiguousarray(value.T),
-        q_plus=q_plus,
-        q_minus=q_minus,
-        dim_of=np.asarray(arrays.dim_of, dtype=np.intp),
-        fill=np.asarray(arrays.dim_fill, dtype=float),
-        dim_ungraded=np.asarray(arrays.dim_ungraded, dtype=bool),
-        ungraded=np.asarray(arrays.ungraded, dtype=bool),
-        floor=float(arrays.floor),
-    )
-
-
-def _block(w: np.ndarray, dim_of: np.ndarray, n_dims: int) -> np.ndarray:
-    """``(K·D, I)`` block matrix: row ``k·D + d`` holds draw ``k``'s weights of dimension d."""
-    k, n_ind = w.shape
-    out = np.zeros((k, n_dims, n_ind))
-    out[:, dim_of, np.arange(n_ind)] = w
-    return out.reshape(k * n_dims, n_ind)
-
-
-def _draw_scores_kernel(p: _Prepared, w: np.ndarray, v: np.ndarray) -> np.ndarray:
-    r"""Scores in [0, 1] of all customers under ``K`` weight draws, ``(K, N)`` (no validation).
-
-    ``w`` is ``(K, I)`` (within-dimension indicator weights), ``v`` is ``(K, D)``.  With
-    :math:`B` the ``(K·D, I)`` block matrix of ``w`` and :math:`A`, :math:`X` the ``(I, N)``
-    availability and value matrices:
-
-    * :math:`S = BA` (weight present per dimension), :math:`U = BX`;
-    * dimension present :math:`h = S > 0`, active :math:`h \lor` (fill defined), effective
-      dimension weight :math:`W^{dim} = v\,\mathrm{active} / \sum_d v\,\mathrm{active}`;
-    * arithmetic :math:`s = \sum_d W^{dim}_d\,(h_d\,U_d / S_d + (1 - h_d)\,\mathrm{fill}_d)`;
-      geometric the same on logs, then :math:`\exp`; TOPSIS
-      :math:`D^\pm = \sqrt{\sum_d (W^{dim}_d / S_d)^2 (B^{\circ 2} Q^\pm)_d + \text{fills}}`,
-      :math:`s = D^- / (D^+ + D^-)` (0.5 when both are 0);
-    * NaN where no dimension is active, the customer misses an ``ungraded`` indicator, or
-      an ``ungraded`` dimension is empty.
-
-    These are the formulas of :mod:`custvalue.scoring.aggregate`, regrouped so that the
-    work per draw is a matrix product plus element-wise operations on ``(K, D, N)``.
-    """
-    k = w.shape[0]
-    n_dims = v.shape[1]
-    n = p.avail.shape[1]
-    blk = _block(w, p.dim_of, n_dims)
-    den = (blk @ p.avail).reshape(k, n_dims, n)
-    has = den > 0
-    fillable = ~np.isnan(p.fill)
-    active = has | fillable[None, :, None] if fillable.any() else has
-    vd = v[:, :, None] * active
-    total = vd.sum(axis=1)
-    any_dim = total > 0
-    if p.method in ("arithmetic", "geometric"):
-        # sum_d W_d dim_d = sum_d v_d active_d dim_d / sum_d v_d active_d
-        # U = 0 exactly where S = 0 (every term has a zero weight or is unavailable), so
-        # dividing by max(S, tiny) gives U / S where present and 0 where empty
-        dims = (blk @ p.value).reshape(k, n_dims, n)
-        dims /= np.maximum(den, np.finfo(float).tiny)
-        if fillable.any():
-            fill = np.where(fillable, p.fill, 0.0)
-            if p.method == "geometric":
-                fill = np.log(np.maximum(fill, p.floor))
-            dims = np.where(has, dims, fill[None, :, None])
-        dims *= vd
-        with np.errstate(invalid="ignore", divide="ignore"):
-            score = dims.sum(axis=1) / total
-        if p.method == "geometric":
-            score = np.exp(score)
-    else:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            wdim = vd / total[:, None, :]
-        blk2 = blk * blk
-        sp = (blk2 @ p.q_plus).reshape(k, n_dims, n)
-        sm = (blk2 @ p.q_minus).reshape(k, n_dims, n)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            scale = np.where(has & any_dim[:, None, :], (wdim / den) ** 2, 0.0)
-        fw = np.where(~has & fillable[None, :, None] & any_dim[:, None, :], wdim, 0.0)
-        f0 = np.where(fillable, p.fill, 0.0)[None, :, None]
-        dplus = np.sqrt((scale * sp).sum(axis=1) + (fw**2 * (f0 - 1.0) ** 2).sum(axis=1))
-        dminus = np.sqrt((scale * sm).sum(axis=1) + (fw**2 * f0**2).sum(axis=1))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            score = np.where(dplus + dminus > 0, dminus / (dplus + dminus), _NEUTRAL)
-    bad = np.broadcast_to(p.ungraded, (k, n)) | ~any_dim
-    for d in np.flatnonzero(p.dim_ungraded):
-        bad = bad | ~has[:, d, :]
-    return np.where(bad, np.nan, score)
-
-
-def _order_kernel(key: np.ndarray) -> np.ndarray:
-    """Row-wise ``argsort`` of ``key`` (K, N) with equal keys in ascending position.
-
-    The same order as ``np.argsort(key, axis=1, kind="stable")``, but about twice as fast:
-    an unstable (SIMD) sort first, then only the runs of equal keys are re-sorted by
-    position.
-    """
-    order = np.argsort(key, axis=1)
-    sk = np.take_along_axis(key, order, axis=1)
-    eq = sk[:, 1:] == sk[:, :-1]
-    if eq.any():
-        tied = np.zeros(key.shape, dtype=bool)
-        tied[:, 1:] |= eq
-        tied[:, :-1] |= eq
-        start = tied.copy()
-        start[:, 1:] &= ~eq
-        run = np.cumsum(start.ravel())
-        sel = tied.ravel()
-        flat = order.reshape(-1)
-        pos = flat[sel]
-        flat[sel] = pos[np.lexsort((pos, run[sel]))]
-    return order
-
-
-def _tier_kernel(
-    score: np.ndarray, groups: Sequence[np.ndarray], cuts: Sequence[np.ndarray]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Rank (1 = best) and tier of every customer per draw; ``score`` is ``(K, N)``.
-
-    Within each group (positions in ``customer_id`` order) customers are ordered by score
-    descending, equal scores by ``customer_id``; NaN scores go last.  ``cuts[g]`` maps a
-    0-based position to its tier.
-    """
-    k, n = score.shape
-    rank = np.empty((k, n), dtype=np.int64)
-    tier = np.empty((k, n), dtype=np.int64)
-    rows = np.arange(k)[:, None]
-    for pos, tier_of_pos in zip(groups, cuts, strict=True):
-        sub = score if len(groups) == 1 else score[:, pos]
-        key = np.where(np.isnan(sub), np.inf, -sub)
-        order = _order_kernel(key)
-        r = np.empty_like(order)
-        r[rows, order] = np.arange(pos.size)[None, :]
-        rank[:, pos] = r + 1
-        tier[:, pos] = tier_of_pos[r]
-    return rank, tier
 
 
 def _dirichlet_kernel(
@@ -308,8 +139,8 @@ class TierStability(Result):
         Largest ``|base_score - score|`` (0–100 scale): how exactly the unperturbed weights
         reproduce the grading (expected below 1e-9).
     tier_mismatch : int
-        Customers whose ``base_tier`` differs from the grading's ``tier`` (pins, the
-        ``together`` tie rule, or an edited table).
+        Customers whose ``base_tier`` differs from the grading's ``tier`` (other quotas or
+        strata than the grading's, or an edited table or scheme).
     notes : tuple of str
     """
 
@@ -456,7 +287,7 @@ class TierStability(Result):
 # --------------------------------------------------------------------------- front
 
 
-def _arrays(grading: Any) -> tuple[Any, pd.DataFrame, Any]:
+def _arrays(grading: Grading) -> tuple[Any, pd.DataFrame, Any]:
     """Scoring arrays of the graded customers, their table rows and the scheme."""
     from custvalue.scoring import build_arrays
 
@@ -505,7 +336,7 @@ def _weight_matrix(
 
 
 def rescore(
-    grading: Any,
+    grading: GradingLike,
     dimension_weights: Mapping[str, float] | np.ndarray | None = None,
     indicator_weights: Mapping[str, float] | np.ndarray | None = None,
 ) -> pd.DataFrame:
@@ -516,9 +347,9 @@ def rescore(
 
     Parameters
     ----------
-    grading : Grading
-        Anything with ``.table`` (with the ``norm__*`` columns) and ``.scheme`` (a
-        :class:`custvalue.scoring.Scheme`).
+    grading : Grading, str or Path
+        A grading or its saved folder (anything :func:`custvalue.grading.as_grading` reads;
+        a bare table has no scheme): its table has the ``norm__*`` columns.
     dimension_weights : mapping of str to float, or array ``(D,)`` / ``(K, D)``, optional
         Dimension weights (a mapping replaces the named ones; rows need not sum to 1 —
         only ratios matter, as in the scoring).  Default: the scheme's.
@@ -548,28 +379,87 @@ def rescore(
     c1           80.0
     c2            0.0
     """
-    arrays, rows, scheme = _arrays(grading)
+    from custvalue.scoring import aggregate_draws
+
+    arrays, rows, scheme = _arrays(load_grading(grading))
     w0, _, v0 = scheme.weight_arrays()
     v = _weight_matrix(dimension_weights, scheme.dimension_names, v0, "dimensions")
     w = _weight_matrix(indicator_weights, scheme.indicator_names, w0, "indicators")
     k = max(v.shape[0], w.shape[0])
     v = np.broadcast_to(v, (k, v.shape[1]))
     w = np.broadcast_to(w, (k, w.shape[1]))
-    score = _draw_scores_kernel(_prepare(arrays), w, v) * 100.0
+    score = aggregate_draws(arrays, w, v) * 100.0
     return pd.DataFrame(score.T, index=rows.index.rename("customer_id"),
                         columns=pd.RangeIndex(k))
 
 
-def _strata(grading: Any, strata: str | None) -> str | None:
+@dataclass(frozen=True)
+class _Retier:
+    """The grading's tier rule for ``(K, N)`` unit scores of its graded customers.
+
+    ``by`` holds the strata of the graded customers (then of ``extra`` customers), ``pins``
+    their pinned tiers (-1 = none); ``extra`` customers are pinned but ungraded: they take
+    seats when pins count against the quota, so they enter every tiering without a score.
+    """
+
+    quotas: tuple[float, ...]
+    ties: str
+    by: np.ndarray | None
+    pins: np.ndarray | None
+    count_pins: bool
+    extra: int
+
+    @classmethod
+    def of(cls, grading: Grading, ids: pd.Index, quotas: tuple[float, ...], strata: str | None,
+           ties: str) -> _Retier:
+        table = grading.table
+        options = _options(grading)
+        pins = extra_ids = None
+        if "pinned" in table.columns and table["pinned"].fillna(False).astype(bool).any():
+            pinned = table["pinned"].fillna(False).astype(bool)
+            pinned.index = pinned.index.astype(str)
+            tier = table["tier"].set_axis(pinned.index)
+            extra_ids = pinned.index[pinned.to_numpy() & ~pinned.index.isin(ids)]
+            all_ids = ids.append(extra_ids)
+            pins = (tier.where(pinned).reindex(all_ids).fillna(-1)
+                    .to_numpy(dtype=np.int64))
+        all_ids = ids if extra_ids is None else ids.append(extra_ids)
+        by = None
+        if strata is not None:
+            if strata not in table.columns:
+                raise InputError("grading", strata, f"no strata column {strata!r} in the table")
+            column = table[strata].set_axis(table.index.astype(str))
+            by = column.reindex(all_ids).astype(object).fillna("").to_numpy()
+        return cls(quotas=quotas, ties=str(ties), by=by, pins=pins,
+                   count_pins=bool(options.get("pins_count_against_quota", True)),
+                   extra=0 if extra_ids is None else len(extra_ids))
+
+    def __call__(self, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rank and tier ``(K, N)`` of unit scores ``(K, N)`` (rank -1 / tier -1: none)."""
+        # tiered at the precision grade() tiers at: the 0-100 score at RANK_DECIMALS
+        points = np.round(score * 100.0, RANK_DECIMALS)
+        if self.extra:
+            points = np.hstack([points, np.full((points.shape[0], self.extra), np.nan)])
+        out = assign_tiers_batch(points, self.quotas, ties=self.ties,  # type: ignore[arg-type]
+                                 by=self.by, pins=self.pins,
+                                 count_against_quota=self.count_pins)
+        n = score.shape[1]
+        return out.rank[:, :n], out.tier[:, :n]
+
+
+def _options(grading: Grading) -> Mapping[str, Any]:
+    """The run options recorded in the grading's manifest."""
+    return grading.manifest.options
+
+
+def _strata(grading: Grading, strata: str | None) -> str | None:
     if strata is not None:
         return strata
-    manifest = getattr(grading, "manifest", None)
-    options = getattr(manifest, "options", None) or {}
-    return options.get("strata") if isinstance(options, Mapping) else None
+    return _options(grading).get("strata")
 
 
 def tier_stability(
-    grading: Any,
+    grading: GradingLike,
     draws: int = 1000,
     concentration: float = 100.0,
     seed: int = 0,
@@ -591,9 +481,10 @@ def tier_stability(
 
     Parameters
     ----------
-    grading : Grading
-        Anything with ``.table`` (``norm__*``, ``score``, ``tier``, ``graded``, indexed by
-        ``customer_id``) and ``.scheme`` (a :class:`custvalue.scoring.Scheme`).
+    grading : Grading, str or Path
+        A grading or its saved folder (anything :func:`custvalue.grading.as_grading` reads;
+        a bare table has no scheme): its table has ``norm__*``, ``score``, ``tier`` and
+        ``graded``, indexed by ``customer_id``.
     draws : int, default 1000
         Monte-Carlo draws.
     concentration : float, default 100
@@ -625,8 +516,12 @@ def tier_stability(
 
     Notes
     -----
-    Pins and the ``together`` tie rule are not applied per draw; ``tier_mismatch`` counts
-    the customers whose tier they changed.  Memory: the ranks of all draws are kept
+    Every draw is tiered as :func:`custvalue.grade` tiered the grading: scores at
+    ``RANK_DECIMALS`` on the 0–100 scale, the scheme's tie rule (``together`` included),
+    the strata, and the grading's pins (its ``pinned`` column; pinned customers keep their
+    tier, and take seats unless the manifest says ``pins_count_against_quota=False``), all
+    by :func:`custvalue.tiers.assign_tiers_batch`.  ``tier_mismatch`` counts the customers
+    whose grading tier differs all the same.  Memory: the ranks of all draws are kept
     (``draws × customers`` 4-byte integers, 400 MB for 1,000 × 100,000) for the rank
     intervals.
 
@@ -675,36 +570,27 @@ def tier_stability(
     if any(not math.isfinite(s) or s <= -1.0 for s in steps):
         raise SchemeError("stability.steps", f"steps must be finite and > -1 (got {steps})")
 
+    from custvalue.scoring import aggregate_draws, batch_inputs
     from custvalue.tiers import tier_sizes
 
-    arrays, rows, scheme = _arrays(grading)
+    g = load_grading(grading)
+    arrays, rows, scheme = _arrays(g)
     n = len(rows)
     if n == 0:
         raise InputError("grading", "graded", "no graded customer to re-tier")
     quotas = tuple(float(q) for q in (scheme.tiers.quotas if quotas is None else quotas))
     n_tiers = len(quotas)
     tier_sizes(n, quotas)  # validates the quotas (SchemeError)
+    strata = _strata(g, strata)
+    retier = _Retier.of(g, rows.index, quotas, strata, scheme.tiers.ties)
 
-    # groups (strata) in customer_id order, and the tier of each rank position per group
-    strata = _strata(grading, strata)
-    if strata is None:
-        groups = [np.arange(n)]
-    else:
-        table = grading.table
-        if strata not in table.columns:
-            raise InputError("grading", strata, f"no strata column {strata!r} in the table")
-        codes, _ = pd.factorize(table[strata].reindex(rows.index).astype(object).fillna(""),
-                                sort=True)
-        groups = [np.flatnonzero(codes == g) for g in range(codes.max() + 1)]
-    cuts = [np.repeat(np.arange(n_tiers), tier_sizes(pos.size, quotas)) for pos in groups]
-
-    prep = _prepare(arrays)
+    prep = batch_inputs(arrays)
     w0, dim_of, v0 = scheme.weight_arrays()
     n_dims, n_ind = v0.size, w0.size
 
     # base: the scheme's weights
-    base_score = _draw_scores_kernel(prep, w0[None, :], v0[None, :])
-    base_rank, base_tier = (a[0] for a in _tier_kernel(base_score, groups, cuts))
+    base_score = aggregate_draws(prep, w0[None, :], v0[None, :])
+    base_rank, base_tier = (a[0] for a in retier(base_score))
     base_score = base_score[0] * 100.0
     grading_score = rows["score"].to_numpy(dtype=float)
     err = np.abs(base_score - grading_score)
@@ -728,10 +614,11 @@ def tier_stability(
     cust = np.arange(n)
     for s in range(0, draws, chunk):
         e = min(s + chunk, draws)
-        score = _draw_scores_kernel(prep, w_draws[s:e], v_draws[s:e])
-        rank, tier = _tier_kernel(score, groups, cuts)
-        counts += np.bincount((cust[None, :] * n_tiers + tier).ravel(),
-                              minlength=n * n_tiers).reshape(n, n_tiers)
+        rank, tier = retier(aggregate_draws(prep, w_draws[s:e], v_draws[s:e]))
+        cell = cust[None, :] * n_tiers + tier
+        if (tier < 0).any():  # a customer left without a score by a draw: not counted
+            cell = cell[tier >= 0]
+        counts += np.bincount(cell.ravel(), minlength=n * n_tiers).reshape(n, n_tiers)
         ranks[:, s:e] = rank.T
 
     rank_q = np.empty((n, 3))
@@ -762,8 +649,7 @@ def tier_stability(
     changed = np.empty(len(labels))
     sw, sv = np.asarray(sets_w), np.asarray(sets_v)
     for s in range(0, len(labels), chunk):
-        score = _draw_scores_kernel(prep, sw[s:s + chunk], sv[s:s + chunk])
-        _, tier = _tier_kernel(score, groups, cuts)
+        _, tier = retier(aggregate_draws(prep, sw[s:s + chunk], sv[s:s + chunk]))
         changed[s:s + chunk] = (tier != base_tier[None, :]).mean(axis=1)
     step_names = [f"{s:+.0%}" for s in steps]
     sens_rows: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -804,9 +690,9 @@ def tier_stability(
         notes.append(f"the scheme's weights reproduce the grading's scores only to "
                      f"{max_err:.3g} points: was the table or the scheme changed?")
     if mismatch:
-        notes.append(f"{mismatch:,} customers have a grading tier other than the score order "
-                     "gives (pins, the 'together' tie rule, or strata): p_same refers to "
-                     "base_tier")
+        notes.append(f"{mismatch:,} customers have a grading tier other than the scheme's "
+                     "weights give (other quotas or strata, or an edited table): p_same "
+                     "refers to base_tier")
     return TierStability(
         draws=int(draws), concentration=float(concentration), seed=int(seed), quotas=quotas,
         strata=strata, n_customers=n, customers=out, sensitivity=sensitivity,
@@ -816,7 +702,7 @@ def tier_stability(
 
 
 def write_reports(
-    grading: Any,
+    grading: GradingLike,
     folder: str | Path,
     *,
     validation: Any = None,
@@ -827,8 +713,8 @@ def write_reports(
 
     Parameters
     ----------
-    grading : Grading
-        The grading (anything with ``.table`` and ``.scheme``).
+    grading : Grading, str or Path
+        The grading or its saved folder (see :func:`custvalue.grading.as_grading`).
     folder : str or Path
         Where to write (created if needed); typically the folder of a saved grading.
     validation : TierValidation, optional
@@ -879,11 +765,12 @@ def write_reports(
     unknown = set(options) - v_keys - s_keys
     if unknown:
         raise TypeError(f"write_reports() got unknown options {sorted(unknown)}")
+    g = load_grading(grading)
     if validation is None:
-        validation = validate_tiers(grading, **{k: v for k, v in options.items()
+        validation = validate_tiers(g, **{k: v for k, v in options.items()
                                                 if k in v_keys})
     if stability is None:
-        stability = tier_stability(grading, **{k: v for k, v in options.items()
+        stability = tier_stability(g, **{k: v for k, v in options.items()
                                                if k in s_keys})
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
@@ -896,7 +783,7 @@ def write_reports(
     # Per-customer files list every customer of the grading once: the ungraded ones with
     # empty figures and the grading's reason, so that nobody silently drops out.
     for key, frame in (("parquet", stability.customers), ("clusters", validation.customers)):
-        _every_customer(grading.table, frame).to_parquet(paths[key], index=False,
+        _every_customer(g.table, frame).to_parquet(paths[key], index=False,
                                                          compression="zstd")
     return paths
 
