@@ -228,3 +228,62 @@ def test_doc_examples_run() -> None:
     result = doctest.testfile(str(doc), module_relative=False,
                               optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+# ------------------------------------------------------------------ ABC classes (issue 16)
+
+
+def test_default_abc_actions_follow_the_seed() -> None:
+    cat = Catalogue.default()
+    assert list(cat.abc) == ["A", "B", "C"]
+    assert [cat.abc[k].management_zh for k in "ABC"] == ["优先发展", "保持", "限制或舍弃"]
+    assert "green_channel" in cat.abc["A"].services  # 绿色通道等大客户待遇
+    assert cat.abc["C"].cost_recovery and "paid_services" in cat.abc["C"].services
+    assert not cat.abc["A"].cost_recovery and not cat.abc["B"].services
+    fees = cat.fee_schedule()
+    assert {"fault_handling", "energy_report", "power_factor_guidance"} <= set(fees["item"])
+    assert fees["amount"].isna().all()  # at cost: amounts are the utility's
+    assert "class C: 限制或舍弃" in str(cat)
+
+
+def test_entitlements_add_the_abc_class() -> None:
+    table = TABLE.assign(abc=pd.array(["A", "C", "A", "C", None, "B"], dtype="string"))
+    e = entitlements(table)
+    base = entitlements(TABLE)
+    assert list(e.columns) == [*base.columns, "abc", "management", "management_zh",
+                               "cost_recovery", "abc_services"]
+    # tier services are kept, the class adds its own (OR)
+    assert e.loc["c", "green_channel"] and not base.loc["c", "green_channel"]
+    assert e.loc["c", "abc_services"] == "green_channel; service_specialist"
+    assert e.loc["a", "abc_services"] == ""  # tier 0 has them already
+    assert e.loc["b", "paid_services"] and e.loc["b", "cost_recovery"]
+    assert e.loc["f", "management"] == "maintain" and not e.loc["f", "cost_recovery"]
+    assert pd.isna(e.loc["e", "management"]) and not e.loc["e", "green_channel"]
+    assert e["management_zh"].tolist()[:4] == ["优先发展", "限制或舍弃", "优先发展", "限制或舍弃"]
+    with pytest.raises(InvalidValueError, match="ABC classes"):
+        entitlements(TABLE.assign(abc=["A", "D", "A", "A", "A", "A"]))
+
+
+def test_abc_catalogue_is_checked_and_round_trips() -> None:
+    data = _data()
+    data["abc"]["A"]["services"] = ["helicopter"]
+    with pytest.raises(CatalogueError, match="abc.A.services.0: unknown service"):
+        Catalogue.from_dict(data)
+    data = _data()
+    data["abc"]["B"]["management"] = "ignore"
+    with pytest.raises(CatalogueError, match="abc.B.management"):
+        Catalogue.from_dict(data)
+    data = _data()
+    data["services"]["sms_notification"]["fees"] = {"x": {"name_zh": "x", "name_en": "x"}}
+    with pytest.raises(CatalogueError, match="charged"):
+        Catalogue.from_dict(data)
+    data = _data()
+    data["services"]["paid_services"]["fees"]["fault_handling"]["amount"] = 120.0
+    cat = Catalogue.from_dict(data)
+    assert Catalogue.from_toml(cat.to_toml()) == cat
+    assert cat.fee_schedule().set_index("item").loc["fault_handling", "amount"] == 120.0
+    no_abc = _data()
+    del no_abc["abc"]
+    plain = Catalogue.from_dict(no_abc)
+    table = TABLE.assign(abc=["A", "C", "A", "C", None, "B"])
+    assert list(entitlements(table, plain).columns) == list(entitlements(TABLE).columns)

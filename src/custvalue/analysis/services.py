@@ -59,8 +59,11 @@ from custvalue.grading import grading_table
 __all__ = [
     "COMPLAINT_LABELS",
     "COMPLAINT_LEVELS",
+    "MANAGEMENT_LABELS",
     "Catalogue",
     "CatalogueError",
+    "ClassServices",
+    "Fee",
     "Service",
     "TierServices",
     "Ungraded",
@@ -79,6 +82,11 @@ _LEVEL_CODE: dict[str, int] = {
     **{zh: i for i, zh in enumerate(COMPLAINT_LABELS.values())},
     **{zh[:2]: i for i, zh in enumerate(COMPLAINT_LABELS.values())},  # 普通 关键 应急
 }
+Management = Literal["develop", "maintain", "restrict"]
+#: Chinese name of each ABC management action (seed 001, 篇8: 优先发展A类、保持B类客户、
+#: 限制或舍弃C类客户).
+MANAGEMENT_LABELS: dict[str, str] = {"develop": "优先发展", "maintain": "保持",
+                                     "restrict": "限制或舍弃"}
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 _PACKAGE = "custvalue.analysis"
 _DEFAULT_CATALOGUE = "service_catalogue.toml"
@@ -94,6 +102,40 @@ class _Model(ConfigModel):
     error_class = CatalogueError
 
 
+def _unique_names(value: tuple[str, ...]) -> tuple[str, ...]:
+    seen: set[str] = set()
+    for i, name in enumerate(value):
+        if name in seen:
+            raise PathError((str(i),), f"service {name!r} is listed twice")
+        seen.add(name)
+    return value
+
+
+class Fee(_Model):
+    """One item of a paid service's fee schedule.
+
+    Parameters
+    ----------
+    name_zh, name_en : str
+        What is charged for.
+    unit : str
+        What one fee buys (``per call-out``, ``per report`` ...).
+    amount : float, optional
+        Yuan per unit; ``None`` (the default) charges the cost of the service (成本回收),
+        which each utility sets.
+
+    Examples
+    --------
+    >>> Fee(name_zh="客户侧故障处理", name_en="customer-side fault handling").amount is None
+    True
+    """
+
+    name_zh: Annotated[str, StringConstraints(min_length=1)]
+    name_en: Annotated[str, StringConstraints(min_length=1)]
+    unit: str = ""
+    amount: float | None = Field(default=None, ge=0.0)
+
+
 class Service(_Model):
     """One service of the catalogue.
 
@@ -105,6 +147,8 @@ class Service(_Model):
         What the customer gets, in one sentence.
     charged : bool, default False
         The service is paid for by the customer (有偿服务).
+    fees : dict of str to Fee
+        The fee schedule of a charged service (empty: not itemised).
 
     Examples
     --------
@@ -116,6 +160,50 @@ class Service(_Model):
     name_en: Annotated[str, StringConstraints(min_length=1)]
     description: str = ""
     charged: bool = False
+    fees: dict[Name, Fee] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _fees_need_charge(self) -> Service:
+        if self.fees and not self.charged:
+            raise PathError(("fees",), "a fee schedule needs charged = true")
+        return self
+
+
+class ClassServices(_Model):
+    """What one ABC class gets, and how the company manages it (seed 001, 篇8 §1.2).
+
+    Parameters
+    ----------
+    management : {'develop', 'maintain', 'restrict'}
+        优先发展 (develop with priority), 保持 (maintain) or 限制或舍弃 (restrict or
+        give up).
+    services : tuple of str
+        Services the class gets on top of the customer's tier (no repeats).
+    cost_recovery : bool, default False
+        Services beyond the basic ones are charged at cost (服务成本回收机制).
+    note : str
+        One sentence for reports.
+
+    Examples
+    --------
+    >>> ClassServices(management="develop", services=["green_channel"]).management_zh
+    '优先发展'
+    """
+
+    management: Management
+    services: tuple[Name, ...] = ()
+    cost_recovery: bool = False
+    note: str = ""
+
+    @property
+    def management_zh(self) -> str:
+        """The management action in Chinese."""
+        return MANAGEMENT_LABELS[self.management]
+
+    @field_validator("services")
+    @classmethod
+    def _no_repeats(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _unique_names(value)
 
 
 class TierServices(_Model):
@@ -143,12 +231,7 @@ class TierServices(_Model):
     @field_validator("services")
     @classmethod
     def _no_repeats(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        seen: set[str] = set()
-        for i, name in enumerate(value):
-            if name in seen:
-                raise PathError((str(i),), f"service {name!r} is listed twice")
-            seen.add(name)
-        return value
+        return _unique_names(value)
 
 
 class Ungraded(_Model):
@@ -181,6 +264,9 @@ class Catalogue(_Model):
         The services, in display order (keys are identifiers, e.g. ``green_channel``).
     tiers : dict of int to TierServices
         One entry per tier ``0 .. K-1`` (0 = 特级, best); read from TOML as ``[tiers.0]``.
+    abc : dict of str to ClassServices
+        Management action and extra services per ABC class (``[abc.A]`` ...); empty: the
+        ABC class adds nothing.
 
     Examples
     --------
@@ -201,6 +287,7 @@ class Catalogue(_Model):
     ungraded: Ungraded = Field(default_factory=Ungraded)
     services: dict[Name, Service]
     tiers: dict[int, TierServices] = Field(min_length=1)
+    abc: dict[str, ClassServices] = Field(default_factory=dict)
 
     @field_validator("tiers")
     @classmethod
@@ -218,6 +305,11 @@ class Catalogue(_Model):
             for i, name in enumerate(spec.services):
                 if name not in self.services:
                     raise PathError(("tiers", str(tier), "services", str(i)),
+                                     f"unknown service {name!r} (known: {known})")
+        for label, spec in self.abc.items():
+            for i, name in enumerate(spec.services):
+                if name not in self.services:
+                    raise PathError(("abc", label, "services", str(i)),
                                      f"unknown service {name!r} (known: {known})")
         if self.ungraded.tier not in self.tiers:
             raise PathError(("ungraded", "tier"), f"no tier {self.ungraded.tier} in the "
@@ -271,8 +363,9 @@ class Catalogue(_Model):
 
     # ------------------------------------------------------------------ output
     def to_dict(self) -> dict[str, Any]:
-        """The catalogue as plain JSON data (tier keys as strings ``"0"``, ``"1"`` ...)."""
-        return self.model_dump(mode="json")
+        """The catalogue as plain JSON data (tier keys as strings ``"0"``, ``"1"`` ...;
+        a fee without an amount is left without one)."""
+        return self.model_dump(mode="json", exclude_none=True)
 
     def to_toml(self) -> str:
         """TOML text; ``Catalogue.from_toml(c.to_toml()) == c``."""
@@ -331,6 +424,43 @@ class Catalogue(_Model):
         out["response_hours"] = [float(spec.response_hours) for spec in self.tiers.values()]
         return out
 
+    def abc_matrix(self) -> pd.DataFrame:
+        """One row per ABC class: a boolean column per service, ``management``,
+        ``management_zh``, ``cost_recovery``.
+
+        Examples
+        --------
+        >>> m = Catalogue.default().abc_matrix()
+        >>> m["green_channel"].tolist(), m["management_zh"].tolist()
+        ([True, False, False], ['优先发展', '保持', '限制或舍弃'])
+        """
+        rows = {name: [name in spec.services for spec in self.abc.values()]
+                for name in self.services}
+        out = pd.DataFrame(rows, index=pd.Index(list(self.abc), name="abc", dtype=object),
+                           dtype=bool)
+        out["management"] = [spec.management for spec in self.abc.values()]
+        out["management_zh"] = [spec.management_zh for spec in self.abc.values()]
+        out["cost_recovery"] = pd.array([spec.cost_recovery for spec in self.abc.values()],
+                                        dtype=bool)
+        return out
+
+    def fee_schedule(self) -> pd.DataFrame:
+        """Every fee of every charged service: ``service``, ``item``, names, ``unit``,
+        ``amount`` (NaN: at cost).
+
+        Examples
+        --------
+        >>> f = Catalogue.default().fee_schedule()
+        >>> set(f["service"]) == {"paid_services"}, bool(f["amount"].isna().all())
+        (True, True)
+        """
+        rows = [{"service": key, "item": item, "name_zh": fee.name_zh,
+                 "name_en": fee.name_en, "unit": fee.unit,
+                 "amount": np.nan if fee.amount is None else fee.amount}
+                for key, svc in self.services.items() for item, fee in svc.fees.items()]
+        return pd.DataFrame(rows, columns=["service", "item", "name_zh", "name_en", "unit",
+                                           "amount"])
+
     def __str__(self) -> str:
         lines = [f"Service catalogue {self.name!r}: {len(self.services)} services, "
                  f"{len(self.tiers)} tiers"]
@@ -338,6 +468,11 @@ class Catalogue(_Model):
             names = ", ".join(self.services[s].name_zh for s in spec.services) or "-"
             lines.append(f"  tier {tier}: {spec.response_hours:g} h, complaints at least "
                          f"{spec.complaint_level} ({COMPLAINT_LABELS[spec.complaint_level]}); "
+                         f"{names}")
+        for label, spec in self.abc.items():
+            names = ", ".join(self.services[s].name_zh for s in spec.services) or "-"
+            extra = "; at cost" if spec.cost_recovery else ""
+            lines.append(f"  class {label}: {spec.management_zh} ({spec.management}){extra}; "
                          f"{names}")
         lines.append(f"  ungraded: as tier {self.ungraded.tier}")
         return "\n".join(lines)
@@ -379,13 +514,21 @@ def entitlements(table: Any, catalogue: Catalogue | None = None) -> pd.DataFrame
     catalogue : Catalogue, optional
         Default :meth:`Catalogue.default`.
 
+    With an ``abc`` column in the table (every grading has one) and ABC entries in the
+    catalogue, the customer's ABC class adds its services to the tier's (a service column
+    is true when the tier *or* the class grants it) and its management action: class A
+    优先发展 with the green channel, B 保持, C 限制或舍弃 with paid services at cost
+    (seed 001, 篇8 §1.2).
+
     Returns
     -------
     pandas.DataFrame
         Indexed by ``customer_id`` (ascending): ``tier`` (``Int64``), ``service_tier``
         (the tier whose entry applies), one boolean column per service (in catalogue
         order), ``complaint_level`` (the lowest grade of the customer's complaints),
-        ``response_hours`` and ``note`` (``<NA>`` for graded customers).
+        ``response_hours`` and ``note`` (``<NA>`` for graded customers); with ABC,
+        also ``abc``, ``management``, ``management_zh``, ``cost_recovery`` and
+        ``abc_services`` (the services the class adds to the tier's, ``"; "``-joined).
 
     Raises
     ------
@@ -401,6 +544,10 @@ def entitlements(table: Any, catalogue: Catalogue | None = None) -> pd.DataFrame
     [[True, False, 'key', 2.0], [False, True, 'ordinary', 24.0], [False, False, 'ordinary', 24.0]]
     >>> e.loc["c", "note"]
     'ungraded: tier-2 basic services until the customer is graded'
+    >>> t["abc"] = ["A", "A", None]
+    >>> e = entitlements(t)
+    >>> bool(e.loc["b", "green_channel"]), e.loc["b", "management_zh"], e.loc["b", "abc_services"]
+    (True, '优先发展', 'green_channel; service_specialist')
     """
     catalogue = catalogue or Catalogue.default()
     table = grading_table(table)
@@ -411,6 +558,41 @@ def entitlements(table: Any, catalogue: Catalogue | None = None) -> pd.DataFrame
     out.insert(1, "service_tier", pd.array(service_tier, dtype="Int64"))
     note = pd.Series(pd.NA, index=table.index, dtype="string")
     out["note"] = note.mask(table["tier"].isna(), catalogue.ungraded.note)
+    if "abc" in table.columns and catalogue.abc:
+        out = _with_abc(out, table["abc"], catalogue)
+    return out
+
+
+def _with_abc(out: pd.DataFrame, abc: pd.Series, catalogue: Catalogue) -> pd.DataFrame:
+    """Add the ABC class's services (OR-ed into the service columns) and management."""
+    labels = abc.astype("string")
+    unknown = labels.notna() & ~labels.isin(list(catalogue.abc))
+    if unknown.any():
+        raise InvalidValueError(
+            "grading", "abc", f"ABC classes not in the service catalogue (it has "
+            f"{', '.join(catalogue.abc)})",
+            examples=[{"customer_id": c, "abc": v} for c, v in labels[unknown].head().items()],
+            count=int(unknown.sum()), fix="add the classes to the catalogue's [abc] tables")
+    codes = pd.Categorical(labels, categories=list(catalogue.abc)).codes
+    has = codes >= 0
+    matrix = catalogue.abc_matrix()
+    names = list(catalogue.services)
+    by_class = np.where(has[:, None], matrix[names].to_numpy(dtype=bool)[codes], False)
+    tier_has = out[names].to_numpy(dtype=bool)
+    added = by_class & ~tier_has
+    out = out.copy()
+    out[names] = tier_has | by_class
+    out["abc"] = labels
+    for col in ("management", "management_zh"):
+        values = matrix[col].to_numpy(dtype=object)[codes]
+        out[col] = pd.array(np.where(has, values, None), dtype="string")
+    out["cost_recovery"] = np.where(has, matrix["cost_recovery"].to_numpy(dtype=bool)[codes],
+                                    False)
+    # the services the class adds to the tier's: one text per distinct pattern (few)
+    patterns, inverse = np.unique(added, axis=0, return_inverse=True)
+    texts = np.array(["; ".join(n for n, on in zip(names, row, strict=True) if on)
+                      for row in patterns], dtype=object)
+    out["abc_services"] = pd.array(texts[inverse.ravel()], dtype="string")
     return out
 
 

@@ -148,7 +148,9 @@ class Grading(Result):
         return profile(self.table, by=by, top_k=top_k)
 
     def services(self, catalogue: Catalogue | None = None) -> pd.DataFrame:
-        """Each customer's service entitlements; see :func:`custvalue.entitlements`.
+        """Each customer's service entitlements by tier and ABC class (services, response,
+        complaint floor, management action 优先发展 / 保持 / 限制或舍弃, cost recovery); see
+        :func:`custvalue.entitlements`.
 
         Parameters
         ----------
