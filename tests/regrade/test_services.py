@@ -267,11 +267,11 @@ def test_entitlements_add_the_abc_class() -> None:
 def test_abc_catalogue_is_checked_and_round_trips() -> None:
     data = _data()
     data["abc"]["A"]["services"] = ["helicopter"]
-    with pytest.raises(CatalogueError, match="abc.A.services.0: unknown service"):
+    with pytest.raises(CatalogueError, match=r"abc\.A\.services\.0: unknown service"):
         Catalogue.from_dict(data)
     data = _data()
     data["abc"]["B"]["management"] = "ignore"
-    with pytest.raises(CatalogueError, match="abc.B.management"):
+    with pytest.raises(CatalogueError, match=r"abc\.B\.management"):
         Catalogue.from_dict(data)
     data = _data()
     data["services"]["sms_notification"]["fees"] = {"x": {"name_zh": "x", "name_en": "x"}}
