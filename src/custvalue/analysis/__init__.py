@@ -3,7 +3,13 @@ improvement plans for the customers to be urged to improve."""
 
 from custvalue.analysis.plans import ImprovementPlans, improvement_plan, improvement_plans
 from custvalue.analysis.profiles import profile, top_customers
-from custvalue.analysis.services import Catalogue, entitlements, grade_complaint
+from custvalue.analysis.services import (
+    Catalogue,
+    entitlements,
+    grade_complaint,
+    grade_complaints,
+)
 
 __all__ = ["Catalogue", "ImprovementPlans", "entitlements", "grade_complaint",
-           "improvement_plan", "improvement_plans", "profile", "top_customers"]
+           "grade_complaints", "improvement_plan", "improvement_plans", "profile",
+           "top_customers"]
