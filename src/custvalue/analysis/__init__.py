@@ -1,6 +1,7 @@
 """Analysis of a grading: tier profiles (seed 000 §3.2), the services each tier gets, and
-improvement plans for the customers to be urged to improve."""
+improvement plans for the customers to be urged to improve, group trends."""
 
+from custvalue.analysis.groups import GroupTrends, group_trends
 from custvalue.analysis.plans import ImprovementPlans, improvement_plan, improvement_plans
 from custvalue.analysis.profiles import profile, top_customers
 from custvalue.analysis.services import (
@@ -10,6 +11,6 @@ from custvalue.analysis.services import (
     grade_complaints,
 )
 
-__all__ = ["Catalogue", "ImprovementPlans", "entitlements", "grade_complaint",
-           "grade_complaints", "improvement_plan", "improvement_plans", "profile",
+__all__ = ["Catalogue", "GroupTrends", "ImprovementPlans", "entitlements", "grade_complaint",
+           "grade_complaints", "group_trends", "improvement_plan", "improvement_plans", "profile",
            "top_customers"]
