@@ -92,6 +92,7 @@ from custvalue.scoring.normalise import (
     transform_indicator,
 )
 from custvalue.scoring.scheme import Scheme
+from custvalue.tiers.cuts import cut_scores
 
 __all__ = [
     "BISECTION_STEPS",
@@ -198,44 +199,6 @@ def _best_raw(fit: IndicatorFit) -> float:
             return math.nan
         return float(ref[-1] if fit.direction == "benefit" else ref[0])
     return fit.high if fit.direction == "benefit" else fit.low
-
-
-# --------------------------------------------------------------------------- cut scores
-def cut_scores(table: pd.DataFrame, n_tiers: int) -> pd.DataFrame:
-    """Cut score of each tier: the lowest score of a customer placed in it by its score.
-
-    Pinned customers (``pinned`` true) are left out; with a ``stratum`` column the cuts are
-    per stratum (one row per stratum, else one row ``"all"``).  A tier with no such customer
-    takes the cut of the next better tier that has one (NaN if none).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Index: stratum (``"all"`` without strata); columns ``0 .. n_tiers-1``.
-
-    Examples
-    --------
-    >>> t = pd.DataFrame({"score": [90.0, 70.0, 60.0, 20.0], "tier": [0, 1, 1, 2],
-    ...                   "graded": True})
-    >>> cut_scores(t, 3).loc["all"].tolist()
-    [90.0, 60.0, 20.0]
-    """
-    score = table["score"].to_numpy(dtype=float, na_value=np.nan)
-    tier = table["tier"].to_numpy(dtype=float, na_value=np.nan)
-    keep = ~np.isnan(score) & ~np.isnan(tier) & (tier < n_tiers)
-    if "pinned" in table.columns:
-        keep &= ~table["pinned"].fillna(False).to_numpy(dtype=bool)
-    if "stratum" in table.columns:
-        codes, strata = pd.factorize(table["stratum"].astype(str), sort=True)
-        strata = pd.Index(strata, name="stratum")
-    else:
-        codes, strata = np.zeros(len(table), dtype=np.int64), pd.Index(["all"], name="stratum")
-    lowest = np.full(len(strata) * n_tiers, np.inf)
-    np.minimum.at(lowest, codes[keep] * n_tiers + tier[keep].astype(np.int64), score[keep])
-    lowest[np.isinf(lowest)] = np.nan
-    out = pd.DataFrame(lowest.reshape(len(strata), n_tiers), index=strata,
-                       columns=range(n_tiers))
-    return out.ffill(axis=1)
 
 
 # --------------------------------------------------------------------------- result

@@ -6,6 +6,8 @@ Pure functions on one-row-per-customer data indexed by ``customer_id``; see
 * :func:`tier_sizes` -- exact tier sizes for N customers (largest remainder).
 * :func:`assign_tiers` -- rank on the score and fill the tiers, per group if asked.
 * :func:`tier_report` -- target against actual count per tier (and group).
+* :func:`cut_scores`, :func:`tier_at` -- the score each tier needs, and the tier a score
+  reaches.
 * :func:`apply_pins` -- tiers with some customers pinned to a tier, with an audit trail.
 * :func:`abc_by_count`, :func:`abc_by_value` -- ABC classes by count quota or by Pareto
   share of value.
@@ -17,6 +19,7 @@ from custvalue.tiers.abc import (
     abc_by_count,
     abc_by_value,
 )
+from custvalue.tiers.cuts import cut_scores, tier_at
 from custvalue.tiers.pins import apply_pins
 from custvalue.tiers.quotas import (
     DEFAULT_LABELS,
@@ -39,6 +42,8 @@ __all__ = [
     "abc_by_value",
     "apply_pins",
     "assign_tiers",
+    "cut_scores",
+    "tier_at",
     "tier_report",
     "tier_sizes",
 ]
