@@ -290,6 +290,41 @@ def compare(
 
 
 @app.command()
+def plan(
+    grading_dir: Annotated[Path, typer.Argument(metavar="GRADING",
+                                                help="A grading folder (custvalue grade --out).")],
+    target: Annotated[int | None, typer.Option(
+        help="Tier to reach (0 = 特级); default: one tier better than --tier.")] = None,
+    tier: Annotated[int | None, typer.Option(
+        help="Plan for every customer of this tier; default: the worst (三级).")] = None,
+    customer: Annotated[list[str] | None, typer.Option(
+        help="Plan for this customer only (repeat for several).")] = None,
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", help="CSV file for the plan table (default GRADING/plans.csv).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print only errors.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Improvement plans: the smallest changes of actionable indicators that reach a tier.
+
+    Writes one row per step (customers without a step on one row) to a CSV table.
+    """
+    from custvalue.analysis.plans import improvement_plans
+    from custvalue.grading import Grading
+
+    def action() -> None:
+        grading = Grading.load(grading_dir)
+        plans = improvement_plans(grading, target, customers=customer or None, tier=tier)
+        target_file = out_file if out_file is not None else grading_dir / "plans.csv"
+        target_file.parent.mkdir(parents=True, exist_ok=True)
+        plans.to_frame().to_csv(target_file, index=False, lineterminator="\n")
+        if not quiet:
+            out.print(plans.to_text(), highlight=False, markup=False, soft_wrap=True)
+            out.print(f"wrote {target_file}", highlight=False, markup=False)
+
+    _run(debug, action)
+
+
+@app.command()
 def report(
     grading_dir: Annotated[Path, typer.Argument(metavar="DIR", help="A grading folder.")],
     out_file: Annotated[Path | None, typer.Option(

@@ -381,3 +381,92 @@ def test_correlation_skips_tiers_without_score() -> None:
     cmp = compare(PREV, cur)
     tau = stats.kendalltau([90.0, 70.0, 50.0], [72.0, 88.0, 40.0])
     assert cmp.kendall_tau == pytest.approx(tau.statistic)
+
+
+# ------------------------------------------------------------------ honest attribution (issue 16)
+
+
+def _frame(seed: int, n: int = 80) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"x": rng.uniform(0, 10, n), "y": rng.uniform(0, 10, n),
+                         "z": rng.uniform(0, 10, n)},
+                        index=pd.Index([f"c{i:03d}" for i in range(n)], name="customer_id"))
+
+
+def _graded(frame: pd.DataFrame, scheme: Scheme):
+    from custvalue.grading import Grading
+    from custvalue.scoring import score
+    from custvalue.tiers import assign_tiers
+
+    table = score(frame, scheme)
+    table["tier"] = assign_tiers(table["score"].where(table["graded"]),
+                                 scheme.tiers.quotas)["tier"]
+    return Grading.from_table(table, scheme)
+
+
+def test_same_data_other_scheme_every_move_is_the_scheme() -> None:
+    frame = _frame(1)
+    old = _graded(frame, _scheme())
+    new_scheme = _scheme().with_weights({"A": 0.2, "B": 0.8}, name="heavier B")
+    cmp = compare(old, _graded(frame, new_scheme))
+    assert cmp.scheme_changed is True
+    m = cmp.movers
+    assert len(m) > 0
+    assert (m["cause"] == "scheme").all()
+    assert np.allclose(m["data_change"], 0.0, atol=1e-9)
+    assert np.allclose(m["scheme_change"], m["score_change"], atol=1e-9)
+    assert (m["data_steps"] == 0).all() and (m["cut_steps"] == 0).all()
+    assert (m["scheme_steps"] + m["other_steps"] == m["steps"]).all()
+    assert not m["cut_shift_only"].any()
+    # the raw values did not change: the drivers are the indicators whose weight moved
+    # the customer's score, in its direction
+    for _, row in m.iterrows():
+        if pd.notna(row["driver_1"]):
+            sign = 1 if row["direction"] == "up" else -1
+            assert sign * row["driver_1_change"] > 0
+    assert "CHANGED" in str(cmp) and cmp.summary()["scheme_changed"] is True
+
+
+def test_same_scheme_changed_data_every_move_is_data() -> None:
+    frame = _frame(2)
+    later = frame.copy()
+    rng = np.random.default_rng(9)
+    later["x"] = np.clip(later["x"] + rng.normal(0, 2.0, len(later)), 0, 10)
+    cmp = compare(_graded(frame, _scheme()), _graded(later, _scheme()))
+    assert cmp.scheme_changed is False
+    m = cmp.movers
+    assert len(m) > 0
+    assert not m["cause"].str.contains("scheme").any()
+    assert set(m["cause"]) <= {"data", "cut shift", "data + cut shift", "pin or tie"}
+    assert np.allclose(m["scheme_change"], 0.0) and (m["scheme_steps"] == 0).all()
+    assert np.allclose(m["data_change"], m["score_change"])
+    assert (m["data_steps"] + m["cut_steps"] + m["scheme_steps"] + m["other_steps"]
+            == m["steps"]).all()
+    # only x changed: every named driver is x
+    assert set(m["driver_1"].dropna()) <= {"x"} and m["driver_2"].isna().all()
+    assert "unchanged" in str(cmp)
+
+
+def test_a_move_by_the_cut_shift_alone_is_labelled_and_names_no_driver() -> None:
+    scheme = _scheme()
+    prev = pd.DataFrame({
+        "customer_id": ["p", "q", "r", "s"], "tier": [0, 1, 1, 2],
+        "norm__x": [0.9, 0.6, 0.5, 0.1], "norm__y": [0.9, 0.6, 0.5, 0.1],
+        "norm__z": [0.9, 0.6, 0.5, 0.1]}).set_index("customer_id")
+    cur = prev.copy()
+    # r: x and y fall, z rises a little more: its score rises by 0.0008 ...
+    cur.loc["r", ["norm__x", "norm__y", "norm__z"]] = [0.49, 0.49, 0.5 + 0.006 / 0.4 + 2e-5]
+    # ... but q rises a lot, so the tier-1 cut rises above r: r moves down
+    cur.loc["q", ["norm__x", "norm__y", "norm__z"]] = [0.95, 0.95, 0.95]
+    cur["tier"] = [1, 0, 2, 2]
+    prev["score"], cur["score"] = _arith(prev), _arith(cur)
+    from custvalue.grading import Grading
+
+    m = compare(Grading.from_table(prev, scheme), Grading.from_table(cur, scheme)).movers
+    r = m.loc["r"]
+    assert r["direction"] == "down" and r["score_change"] == pytest.approx(0.0008, abs=1e-6)
+    assert r["cause"] == "cut shift" and r["cut_shift_only"]
+    assert pd.isna(r["driver_1"]) and pd.isna(r["driver_2"])  # x and y fell, but did not move it
+    assert r["cut_steps"] == -1 and r["data_steps"] == 0
+    # p moved down for the same reason, q moved up by its own data
+    assert m.loc["q", "cause"].startswith("data") and not m.loc["q", "cut_shift_only"]

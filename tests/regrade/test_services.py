@@ -13,10 +13,12 @@ from hypothesis import strategies as st
 
 from custvalue.analysis.services import (
     COMPLAINT_LEVELS,
+    COMPLAINT_TRIGGERS,
     Catalogue,
     CatalogueError,
     entitlements,
     grade_complaint,
+    grade_complaints,
 )
 from custvalue.errors import InvalidValueError, SchemeError
 
@@ -228,3 +230,143 @@ def test_doc_examples_run() -> None:
     result = doctest.testfile(str(doc), module_relative=False,
                               optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+# ------------------------------------------------------------------ ABC classes (issue 16)
+
+
+def test_default_abc_actions_follow_the_seed() -> None:
+    cat = Catalogue.default()
+    assert list(cat.abc) == ["A", "B", "C"]
+    assert [cat.abc[k].management_zh for k in "ABC"] == ["优先发展", "保持", "限制或舍弃"]
+    assert "green_channel" in cat.abc["A"].services  # 绿色通道等大客户待遇
+    assert cat.abc["C"].cost_recovery and "paid_services" in cat.abc["C"].services
+    assert not cat.abc["A"].cost_recovery and not cat.abc["B"].services
+    fees = cat.fee_schedule()
+    assert {"fault_handling", "energy_report", "power_factor_guidance"} <= set(fees["item"])
+    assert fees["amount"].isna().all()  # at cost: amounts are the utility's
+    assert "class C: 限制或舍弃" in str(cat)
+
+
+def test_entitlements_add_the_abc_class() -> None:
+    table = TABLE.assign(abc=pd.array(["A", "C", "A", "C", None, "B"], dtype="string"))
+    e = entitlements(table)
+    base = entitlements(TABLE)
+    assert list(e.columns) == [*base.columns, "abc", "management", "management_zh",
+                               "cost_recovery", "abc_services"]
+    # tier services are kept, the class adds its own (OR)
+    assert e.loc["c", "green_channel"] and not base.loc["c", "green_channel"]
+    assert e.loc["c", "abc_services"] == "green_channel; service_specialist"
+    assert e.loc["a", "abc_services"] == ""  # tier 0 has them already
+    assert e.loc["b", "paid_services"] and e.loc["b", "cost_recovery"]
+    assert e.loc["f", "management"] == "maintain" and not e.loc["f", "cost_recovery"]
+    assert pd.isna(e.loc["e", "management"]) and not e.loc["e", "green_channel"]
+    assert e["management_zh"].tolist()[:4] == ["优先发展", "限制或舍弃", "优先发展", "限制或舍弃"]
+    with pytest.raises(InvalidValueError, match="ABC classes"):
+        entitlements(TABLE.assign(abc=["A", "D", "A", "A", "A", "A"]))
+
+
+def test_abc_catalogue_is_checked_and_round_trips() -> None:
+    data = _data()
+    data["abc"]["A"]["services"] = ["helicopter"]
+    with pytest.raises(CatalogueError, match=r"abc\.A\.services\.0: unknown service"):
+        Catalogue.from_dict(data)
+    data = _data()
+    data["abc"]["B"]["management"] = "ignore"
+    with pytest.raises(CatalogueError, match=r"abc\.B\.management"):
+        Catalogue.from_dict(data)
+    data = _data()
+    data["services"]["sms_notification"]["fees"] = {"x": {"name_zh": "x", "name_en": "x"}}
+    with pytest.raises(CatalogueError, match="charged"):
+        Catalogue.from_dict(data)
+    data = _data()
+    data["services"]["paid_services"]["fees"]["fault_handling"]["amount"] = 120.0
+    cat = Catalogue.from_dict(data)
+    assert Catalogue.from_toml(cat.to_toml()) == cat
+    assert cat.fee_schedule().set_index("item").loc["fault_handling", "amount"] == 120.0
+    no_abc = _data()
+    del no_abc["abc"]
+    plain = Catalogue.from_dict(no_abc)
+    table = TABLE.assign(abc=["A", "C", "A", "C", None, "B"])
+    assert list(entitlements(table, plain).columns) == list(entitlements(TABLE).columns)
+
+
+# ------------------------------------------------------------------ complaint triggers (issue 16)
+
+TRIGGERS = {"repeat_after_poor_handling": "key", "from_higher_organisation": "key",
+            "important_customer": "key", "economic_loss_risk": "emergency",
+            "social_impact_risk": "emergency"}
+
+
+@pytest.mark.parametrize("trigger,level", list(TRIGGERS.items()))
+def test_every_trigger_sets_its_grade(trigger: str, level: str) -> None:
+    assert grade_complaint(3, **{trigger: True}) == level
+    assert grade_complaint(3, **{trigger: False}) == "ordinary"
+    d = grade_complaint(2, detail=True, **{trigger: True})
+    text = COMPLAINT_TRIGGERS[trigger][2]
+    assert d.loc[0, "reason"] == f"{level}: {text}"
+    assert d.loc[0, "department"] == Catalogue.default().complaints[level].department_en
+
+
+def test_every_combination_of_triggers_and_tier_floor() -> None:
+    import itertools
+
+    names = list(TRIGGERS)
+    combos = list(itertools.product([False, True], repeat=len(names)))
+    tiers = [0, 1, 2, 3, None]
+    rows = [(t, *c) for t in tiers for c in combos]  # 5 x 32 complaints, one table
+    table = pd.DataFrame(rows, columns=["tier", *names])
+    table["tier"] = table["tier"].astype("Int64")
+    out = grade_complaints(table)
+    cat = Catalogue.default()
+    order = list(COMPLAINT_LEVELS)
+    for i, (tier, *flags) in enumerate(rows):
+        floor = cat.minimum_level(None if pd.isna(tier) else tier)
+        fired = [TRIGGERS[n] for n, on in zip(names, flags, strict=True) if on]
+        expected = max([floor, *fired], key=order.index)
+        row = out.iloc[i]
+        assert row["complaint_level"] == expected, (tier, flags)
+        assert row["department_zh"] == cat.complaints[expected].department_zh
+        reason = row["reason"]
+        assert reason.startswith(expected + ": ")
+        # the reason names every trigger at the grade, no trigger below it, and the floor
+        # when the floor is the grade
+        for n, on in zip(names, flags, strict=True):
+            named = COMPLAINT_TRIGGERS[n][2] in reason
+            assert named == (on and TRIGGERS[n] == expected), (tier, flags, n)
+        assert (f"tier {tier} floor" in reason) == (floor == expected != "ordinary"
+                                                     and not pd.isna(tier))
+        if expected == "ordinary":
+            assert "no trigger" in reason
+
+
+def test_complaints_table_with_grading_and_reported_level() -> None:
+    complaints = pd.DataFrame({
+        "customer_id": ["a", "d", "x", "c"],
+        "reported_level": ["普通", None, "ordinary", "应急投诉"],
+        "repeat_after_poor_handling": [False, True, None, False],
+    })
+    out = grade_complaints(complaints, TABLE)
+    assert out["tier"].tolist()[:2] == [0, 3] and pd.isna(out["tier"].iloc[2])
+    assert out["complaint_level"].tolist() == ["key", "key", "ordinary", "emergency"]
+    assert out.loc[0, "reason"] == "key: tier 0 floor"
+    assert out.loc[3, "reason"] == "emergency: reported as emergency"
+    assert out.loc[2, "reason"].startswith("ordinary: a service-quality complaint")
+    assert out["complaint_level_zh"].tolist()[-1] == "应急投诉"
+    with pytest.raises(InvalidValueError, match="true or false"):
+        grade_complaints(complaints.assign(economic_loss_risk=["yes", 0, 1, 0]), TABLE)
+    with pytest.raises(InvalidValueError, match="unknown complaint trigger"):
+        grade_complaint(1, typhoon=True)
+    from custvalue.errors import MissingColumnError
+    with pytest.raises(MissingColumnError):
+        grade_complaints(complaints)
+
+
+def test_old_call_still_works_and_departments_are_required() -> None:
+    assert grade_complaint(0) == "key"
+    assert grade_complaint(pd.Series([2, 1]), pd.Series(["key", None])).tolist() == ["key",
+                                                                                   "key"]
+    data = _data()
+    del data["complaints"]["emergency"]
+    with pytest.raises(CatalogueError, match="no department for emergency"):
+        Catalogue.from_dict(data)

@@ -42,6 +42,7 @@ from custvalue.grading.manifest import Manifest
 from custvalue.grading.protocol import Result, jsonable, write_atomic
 
 if TYPE_CHECKING:
+    from custvalue.analysis.plans import ImprovementPlans
     from custvalue.analysis.services import Catalogue
     from custvalue.scoring.explain import Explanation
     from custvalue.scoring.scheme import Scheme
@@ -165,7 +166,9 @@ class Grading(Result):
         return profile(self.table, by=by, top_k=top_k)
 
     def services(self, catalogue: Catalogue | None = None) -> pd.DataFrame:
-        """Each customer's service entitlements; see :func:`custvalue.entitlements`.
+        """Each customer's service entitlements by tier and ABC class (services, response,
+        complaint floor, management action 优先发展 / 保持 / 限制或舍弃, cost recovery); see
+        :func:`custvalue.entitlements`.
 
         Parameters
         ----------
@@ -175,6 +178,32 @@ class Grading(Result):
         from custvalue.analysis.services import entitlements
 
         return entitlements(self.table, catalogue)
+
+    def improvement_plan(self, customer_id: str, target: int | None = None,
+                         **options: Any) -> ImprovementPlans:
+        """The smallest changes that lift one customer to ``target`` (default: a tier up).
+
+        See :func:`custvalue.analysis.plans.improvement_plan`.
+
+        Examples
+        --------
+        >>> import custvalue
+        >>> t = custvalue.samples.generate(300, months=24, seed=5)
+        >>> g = custvalue.grade(**t, duplicates="last", negative_energy="allow")
+        >>> cid = g.table.index[g.table["tier"] == 3][0]
+        >>> g.improvement_plan(cid, target=2).customers.loc[cid, "target"]
+        np.int64(2)
+        """
+        from custvalue.analysis.plans import improvement_plan
+
+        return improvement_plan(self, customer_id, target, **options)
+
+    def improvement_plans(self, target: int | None = None, **options: Any) -> ImprovementPlans:
+        """Plans for every customer of the worst tier (三级) at once; see
+        :func:`custvalue.analysis.plans.improvement_plans`."""
+        from custvalue.analysis.plans import improvement_plans
+
+        return improvement_plans(self, target, **options)
 
     def validate(self, method: str = "kmeans", k: int | str | Sequence[int] = 4,
                  features: str = "indicators", seed: int = 0,

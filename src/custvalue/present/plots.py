@@ -20,6 +20,7 @@ function                   draws
 :func:`cluster_heatmap`    tiers x clusters contingency table (validation)
 :func:`transition_heatmap` previous tier x new tier transitions (regrade)
 :func:`tier_probabilities` tier probabilities under weight uncertainty (robustness)
+:func:`group_trend_lines`  annual kWh / revenue of each customer group, first year = 100
 =========================  ==================================================================
 
 Chinese text needs a font with CJK glyphs; matplotlib's default DejaVu Sans has none.
@@ -77,6 +78,7 @@ __all__ = [
     "cluster_heatmap",
     "demo_table",
     "dimension_scores",
+    "group_trend_lines",
     "pareto_curve",
     "score_histogram",
     "tier_colour",
@@ -1190,4 +1192,82 @@ def tier_probabilities(
         ax.set_ylabel(_t("customers", lang))
         ax.set_title(_t("modal_title", lang))
         ax.legend(frameon=False, loc="upper left", fontsize=8)
+    return ax
+
+
+# --------------------------------------------------------------------------- group trends
+@_plot
+def group_trend_lines(
+    trends: Any,
+    *,
+    value: Literal["kwh", "revenue"] = "kwh",
+    lang: Lang = "zh",
+    ax: Axes | None = None,
+) -> Axes:
+    """Annual kWh (or revenue) of each group, indexed to its first year = 100 (seed 000 §3.2).
+
+    One line per group of a :class:`~custvalue.analysis.groups.GroupTrends` (or its
+    ``series`` table), so that groups of very different size compare; the legend gives each
+    group's annual growth rate and prospect.  Tier groups keep the tier colours.
+
+    Parameters
+    ----------
+    trends : GroupTrends or DataFrame
+        The result of :func:`custvalue.analysis.groups.group_trends` (or its ``series``).
+    value : {'kwh', 'revenue'}
+    lang : {'zh', 'en'}
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+        One line per group (``gid`` ``trend-<group>``).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> s = pd.DataFrame({"group": ["0", "0", "1", "1"], "year": [1, 2, 1, 2],
+    ...                   "label": ["Y1", "Y2", "Y1", "Y2"], "partial": False,
+    ...                   "kwh": [100.0, 110.0, 50.0, 45.0]})
+    >>> ax = group_trend_lines(s, lang="en", ax=Figure().subplots())
+    >>> [list(line.get_ydata()) for line in ax.get_lines()
+    ...  if str(line.get_gid()).startswith("trend-")]
+    [[np.float64(100.0), np.float64(110.0)], [np.float64(100.0), np.float64(90.0)]]
+    """
+    series = frame_of(trends, ("series",), "group trends")
+    _require(series, ["group", "year", "label", value], "group trends")
+    groups = getattr(trends, "groups", None)
+    by = getattr(trends, "by", "tier" if series["group"].astype(str).str.fullmatch(
+        r"\d+|ungraded").all() else "")
+    ax = ax if ax is not None else _new_axes((8.0, 4.5))
+    names = tier_names(None, lang=lang) if by == "tier" else {}
+    labels = series.drop_duplicates("year").sort_values("year")
+    for g in pd.unique(series["group"]):  # a loop over groups (few)
+        part = series[series["group"] == g].sort_values("year")
+        base = part[value].to_numpy(dtype=float)[0]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            y = 100.0 * part[value].to_numpy(dtype=float) / base
+        name = str(g)
+        if by == "tier":
+            colour = tier_colour(int(g)) if name.isdigit() else UNGRADED_COLOUR
+            name = names.get(int(g), name) if name.isdigit() else (
+                "未评级" if lang == "zh" else "ungraded")
+        else:
+            colour = None
+        if groups is not None and g in groups.index:
+            rate = groups.at[g, f"{value}_growth"] if f"{value}_growth" in groups else np.nan
+            prospect = str(groups.at[g, "prospect"])
+            if lang == "zh":
+                prospect = {"growing": "增长", "stable": "平稳", "declining": "下降"}.get(
+                    prospect, prospect)
+            if np.isfinite(rate):
+                name = f"{name} ({rate:+.1%}/{'年' if lang == 'zh' else 'yr'}, {prospect})"
+        ax.plot(part["year"].to_numpy(), y, marker="o", label=_plain(name), color=colour,
+                gid=f"trend-{g}")
+    ax.set_xticks(labels["year"].to_numpy(), [_plain(v) for v in labels["label"]])
+    ax.axhline(100.0, color="#BDBDBD", linewidth=0.8, zorder=0)
+    what = _value_name("total_kwh" if value == "kwh" else "revenue", lang)
+    ax.set_ylabel(f"{what}（首年 = 100）" if lang == "zh" else f"{what} (first year = 100)")
+    ax.set_title("各客户群年度趋势" if lang == "zh" else "Annual trend by customer group")
+    ax.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
     return ax

@@ -43,8 +43,9 @@ from custvalue.grading import (
     write_atomic,
 )
 from custvalue.regrade._common import source_label
+from custvalue.tiers.cuts import tier_at
 
-__all__ = ["Comparison", "compare"]
+__all__ = ["CAUSES", "Comparison", "attribute_moves", "compare", "counterfactual"]
 
 #: Number of drivers reported per mover.
 N_DRIVERS = 2
@@ -136,6 +137,158 @@ _BASIS_TEXT = {
 }
 
 
+# --------------------------------------------------------------------------- attribution
+
+#: Causes of a move, in the order the attribution applies them.
+CAUSES = ("data", "cut shift", "scheme")
+
+
+def _cuts_of(table: pd.DataFrame, n_tiers: int) -> pd.DataFrame:
+    from custvalue.tiers.cuts import cut_scores
+
+    if "score" not in table.columns:  # no scores: no cuts (every tier unreachable)
+        return pd.DataFrame(np.nan, index=pd.Index(["all"], name="stratum"),
+                            columns=range(max(n_tiers, 1)))
+    return cut_scores(table, max(n_tiers, 1))
+
+
+def _stratum_of(table: pd.DataFrame, ids: pd.Index) -> np.ndarray | None:
+    if "stratum" not in table.columns:
+        return None
+    return table["stratum"].reindex(ids).astype(str).to_numpy()
+
+
+def counterfactual(current: pd.DataFrame, scheme: Any) -> pd.DataFrame | None:
+    """The current customers scored and tiered with ``scheme`` (new data, old scheme).
+
+    The scheme's bounds are fitted on the current table's raw indicators, as
+    :func:`custvalue.grade` fits them, and its quotas cut the tiers (with the current
+    strata when the table has a ``stratum`` column; pins are not applied).  None when the
+    table lacks a raw column the scheme reads.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        The scored table (``norm__*``, ``score`` ...) with ``tier``.
+    """
+    if scheme is None or any(c not in current.columns for c in scheme.columns):
+        return None
+    from custvalue.scoring import Scorer
+    from custvalue.tiers import assign_tiers
+
+    raw = current[list(scheme.columns)]
+    scored = Scorer(scheme).fit(raw).transform(raw)
+    by = current["stratum"] if "stratum" in current.columns else None
+    tiers = assign_tiers(scored["score"].where(scored["graded"]), scheme.tiers.quotas,
+                         ties=scheme.tiers.ties, by=by)
+    scored["tier"] = tiers["tier"]
+    if by is not None:
+        scored["stratum"] = by
+    return scored
+
+
+def attribute_moves(
+    prev: pd.DataFrame,
+    cur: pd.DataFrame,
+    movers: pd.DataFrame,
+    scheme_prev: Any,
+    scheme_cur: Any,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Split each mover's move into data, cut shift and scheme (see :func:`compare`).
+
+    Returns the attribution columns (indexed like ``movers``) and the counterfactual table
+    (new data, old scheme; None when it is not needed or cannot be built).
+    """
+    ids = movers.index
+    sign = np.where(movers["direction"].to_numpy() == "up", 1, -1)
+    tp = movers["tier_previous"].to_numpy(dtype=np.int64)
+    tc = movers["tier_current"].to_numpy(dtype=np.int64)
+    sp, sc = _score(prev, ids), _score(cur, ids)
+    k = len(tier_levels(prev, cur))
+    changed = (None if scheme_prev is None or scheme_cur is None
+               else scheme_prev.hash() != scheme_cur.hash())
+    mid_table, sm, mid_cuts = None, None, None
+    if changed is False:  # same scheme: the new data under the old scheme is the current
+        sm, mid_cuts = sc, _cuts_of(cur, k)
+    elif changed:
+        mid_table = counterfactual(cur, scheme_prev)
+        if mid_table is not None:
+            sm, mid_cuts = _score(mid_table, ids), _cuts_of(mid_table, k)
+    split = sm is not None
+    prev_cuts, cur_cuts = _cuts_of(prev, k), _cuts_of(cur, k)
+    stratum_p, stratum_c = _stratum_of(prev, ids), _stratum_of(cur, ids)
+    own = sm if split else sc  # the customer's own score with the old cuts' scale
+    t0 = tier_at(sp, prev_cuts, stratum_p)
+    t1 = tier_at(own, prev_cuts, stratum_p)                          # own score change
+    t2 = tier_at(own, mid_cuts if split else cur_cuts, stratum_c)    # the cut shift
+    t3 = tier_at(sc, cur_cuts, stratum_c)                            # the new scheme
+    ok = (t0 >= 0) & (t1 >= 0) & (t2 >= 0) & (t3 >= 0)
+    out = pd.DataFrame(index=ids)
+    out["data_change"] = (sm - sp) if split else np.full(len(ids), np.nan)
+    out["scheme_change"] = (sc - sm) if split else np.full(len(ids), np.nan)
+    for col, value in (("data_steps", t0 - t1), ("cut_steps", t1 - t2),
+                       ("scheme_steps", t2 - t3)):
+        out[col] = pd.array(np.where(ok, value, 0), dtype="Int64")
+    out["other_steps"] = pd.array(np.where(ok, (tp - t0) + (t3 - tc), tp - tc), dtype="Int64")
+    # which parts pushed the customer the way it moved: points for data and scheme,
+    # tier steps for the cut shift
+    if split:
+        data_on = sign * np.nan_to_num(sm - sp) > 0
+        scheme_on = sign * np.nan_to_num(sc - sm) > 0
+    else:
+        data_on = sign * np.nan_to_num(sc - sp) > 0
+        scheme_on = np.zeros(len(ids), dtype=bool)
+    cut_on = sign * out["cut_steps"].to_numpy(dtype=np.int64) > 0
+    # a new scheme comes with its own cut scores: its tier steps count as the scheme's
+    scheme_moved = scheme_on | (sign * out["scheme_steps"].to_numpy(dtype=np.int64) > 0)
+    other_on = ~(data_on | scheme_moved | cut_on) & ok
+    labels = [("data" if split else "score", data_on), ("cut shift", cut_on),
+              ("scheme", scheme_moved), ("pin or tie", other_on),
+              ("unknown (no score)", ~ok)]
+    cause = np.full(len(ids), "", dtype=object)
+    for label, on in labels:  # a loop over the four components
+        cause = np.where(on & (cause != ""), cause + " + " + label,
+                         np.where(on, label, cause))
+    out["cause"] = pd.array(cause, dtype="string")
+    out["cut_shift_only"] = cut_on & ~data_on & ~scheme_moved
+    out["_data_on"], out["_scheme_on"] = data_on, scheme_on
+    return out, mid_table
+
+
+def _honest_drivers(
+    movers: pd.DataFrame, attribution: pd.DataFrame, prev: pd.DataFrame, cur: pd.DataFrame,
+    mid: pd.DataFrame | None, names: list[str], basis: str, scheme_p: Any, scheme_c: Any,
+) -> pd.DataFrame:
+    """Re-derive the drivers from the parts that moved each customer's score its way.
+
+    Drivers come from the own-data part (old scheme on both sides) when it moved the
+    score in the direction of the move, from the scheme part (same data, the two schemes)
+    when that did, from both summed when both did, and are left empty when neither did
+    (a move by the cut shift alone, or by a pin or tie).
+    """
+    ids = movers.index
+    sign = np.where(movers["direction"].to_numpy() == "up", 1.0, -1.0)
+    scale = 1.0 if basis == "norm" else 100.0
+    data = attribution["_data_on"].to_numpy(dtype=bool)
+    scheme = attribution["_scheme_on"].to_numpy(dtype=bool)
+    before = _contributions(prev, ids, names, scheme_p)
+    after = _contributions(cur, ids, names, scheme_c)
+    if mid is not None and basis == "effective":
+        middle = _contributions(mid, ids, names, scheme_p)
+        delta = scale * (np.where(data[:, None], middle - before, 0.0)
+                         + np.where(scheme[:, None], after - middle, 0.0))
+    else:
+        delta = scale * np.where((data | scheme)[:, None], after - before, 0.0)
+    pos, val = _drivers_kernel(delta, sign, N_DRIVERS)
+    name_arr = np.array([*names, *[""] * N_DRIVERS], dtype=object)
+    movers = movers.copy()
+    for j in range(N_DRIVERS):
+        driver = pd.Series(name_arr[pos[:, j]], index=ids, dtype="string")
+        movers[f"driver_{j + 1}"] = driver.mask(pos[:, j] < 0)
+        movers[f"driver_{j + 1}_change"] = val[:, j]
+    return movers
+
+
 # --------------------------------------------------------------------------- result
 
 
@@ -168,7 +321,9 @@ class Comparison(Result):
         (``"up"``/``"down"``), ``tier_previous``, ``tier_current``, ``steps`` (previous −
         current tier: positive is up), ``score_previous``, ``score_current``,
         ``score_change``, ``driver_1``, ``driver_1_change``, ``driver_2``,
-        ``driver_2_change`` (see ``drivers_basis``).
+        ``driver_2_change`` (see ``drivers_basis``), and the attribution: ``data_change``,
+        ``scheme_change`` (points), ``data_steps``, ``cut_steps``, ``scheme_steps``,
+        ``other_steps``, ``cause``, ``cut_shift_only`` (see :func:`compare`).
     new, departed : pandas.DataFrame
         Customers only in the current (new) or only in the previous (departed) grading,
         with their ``tier`` and ``score`` in the grading that has them.
@@ -179,6 +334,10 @@ class Comparison(Result):
     drivers_basis : str
         ``"effective"`` (weighted by each grading's effective weights, in score points) or
         ``"norm"`` (change of the normalised values); see :func:`compare`.
+    scheme_changed : bool or None
+        Whether the two gradings' schemes differ (by hash); None when a scheme is unknown.
+    scheme_hashes : (str or None, str or None)
+        The two schemes' SHA-256 hashes.
     """
 
     previous_label: str
@@ -198,6 +357,8 @@ class Comparison(Result):
     spearman_p: float
     drivers_basis: str
     tier_names: dict[int, str] = field(default_factory=dict)
+    scheme_changed: bool | None = None
+    scheme_hashes: tuple[str | None, str | None] = (None, None)
 
     @property
     def upgrades(self) -> pd.DataFrame:
@@ -233,6 +394,9 @@ class Comparison(Result):
             "spearman_rho": self.spearman_rho,
             "spearman_p": self.spearman_p,
             "drivers_basis": self.drivers_basis,
+            "scheme_changed": self.scheme_changed,
+            "n_cut_shift_only": int(self.movers["cut_shift_only"].sum())
+            if "cut_shift_only" in self.movers else 0,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -245,6 +409,8 @@ class Comparison(Result):
         return jsonable({
             "summary": self.summary(),
             "drivers": _BASIS_TEXT[self.drivers_basis],
+            "scheme_changed": self.scheme_changed,
+            "scheme_hashes": list(self.scheme_hashes),
             "tier_names": self.tier_names,
             "transitions": {
                 "rows": state_records(self.transitions.index),
@@ -295,11 +461,23 @@ class Comparison(Result):
             f"({kept:.1%}), up {s['n_up']:,}, down {s['n_down']:,}",
             f"rank correlation of scores: Kendall tau {self.kendall_tau:.3f}, "
             f"Spearman rho {self.spearman_rho:.3f}",
+            self._scheme_line(),
         ]
 
     def headline(self) -> str:
         """One line: the two gradings compared."""
         return self._headline()[0]
+
+    def _scheme_line(self) -> str:
+        if self.scheme_changed is None:
+            return "scheme: unknown for one grading; moves split into score and cut shift"
+        if not self.scheme_changed:
+            return (f"scheme: unchanged ({str(self.scheme_hashes[1])[:12]}); moves split "
+                    f"into data and cut shift ({self.summary()['n_cut_shift_only']:,} by a "
+                    f"cut shift alone)")
+        return (f"scheme: CHANGED ({str(self.scheme_hashes[0])[:12]} -> "
+                f"{str(self.scheme_hashes[1])[:12]}); moves split into data, cut shift and "
+                f"scheme ({self.summary()['n_cut_shift_only']:,} by a cut shift alone)")
 
     def _legend(self) -> str:
         idx = self.transitions.index
@@ -316,7 +494,9 @@ class Comparison(Result):
             top = self.movers.assign(
                 _steps=self.movers["steps"].abs(), _change=self.movers["score_change"].abs()
             ).sort_values(["_steps", "_change"], ascending=False, kind="stable").head(10)
-            cols = ["tier_previous", "tier_current", "score_change", "driver_1", "driver_2"]
+            cols = ["tier_previous", "tier_current", "score_change", "cause", "driver_1",
+                    "driver_2"]
+            cols = [c for c in cols if c in top.columns]
             lines += ["", f"largest moves ({len(top)} of {len(self.movers):,}):",
                       top[cols].to_string(float_format=lambda x: f"{x:.2f}")]
         lines += ["", f"drivers: {_BASIS_TEXT[self.drivers_basis]}"]
@@ -431,6 +611,26 @@ def compare(
     may have fewer than two (``<NA>``).  Equal changes keep the indicator order (current
     grading first).
 
+    **Attribution: data, cut shift, scheme.**  Each mover's tier steps are split in this
+    order, against the cut scores (the lowest score placed in each tier, pins left out,
+    per stratum; :func:`custvalue.tiers.cut_scores`): (a) **data** — its own score on the
+    new data under the *old* scheme (:func:`counterfactual`: the old scheme fitted on the
+    current table's raw indicators) against the previous cuts; (b) **cut shift** — the same
+    score against the cuts of that counterfactual grading (everybody else's data moved
+    them); (c) **scheme** — the current score and cuts (the new scheme with its own cuts).
+    ``data_steps + cut_steps + scheme_steps + other_steps == steps``; ``other_steps`` holds
+    what the cuts do not see (a pin, a tie broken by id).  ``data_change`` and
+    ``scheme_change`` split ``score_change`` in points (NaN when a scheme is unknown or
+    the current table lacks the old scheme's raw columns; then the score change is
+    ``score`` as a whole).  ``cause`` names the parts that pushed the customer the way it
+    moved (data or scheme: points in that direction, or the scheme's steps; cut shift: its
+    steps), joined by ``" + "``; ``cut_shift_only`` marks customers moved by the cut shift
+    alone.  **The drivers are named only from the parts that moved the score in the
+    direction of the move**: the data part compares the contributions under the old
+    scheme on both sides, the scheme part the two schemes on the new data; a move by the
+    cut shift alone names no driver.  ``Comparison.scheme_changed`` says whether the two
+    schemes differ (their hashes).
+
     **Rank correlation.**  Kendall's τ-b and Spearman's ρ (``scipy.stats.kendalltau``,
     ``scipy.stats.spearmanr``) between previous and current ``score`` of the customers
     graded in both (and with a score in both); NaN with fewer than two such customers or
@@ -533,6 +733,13 @@ def compare(
         movers[f"driver_{j + 1}"] = driver.mask(pos[:, j] < 0)
         movers[f"driver_{j + 1}_change"] = val[:, j]
     movers.index.name = "customer_id"
+    attribution, mid = attribute_moves(prev, cur, movers, _source_scheme(previous),
+                                       _source_scheme(current))
+    movers = _honest_drivers(movers, attribution, prev, cur, mid, names, basis, scheme_p,
+                             scheme_c).join(attribution.drop(columns=["_data_on",
+                                                                      "_scheme_on"]))
+    schemes = (_source_scheme(previous), _source_scheme(current))
+    hashes = tuple(None if x is None else x.hash() for x in schemes)
 
     # --- new and departed
     def side(table: pd.DataFrame, where: pd.Index) -> pd.DataFrame:
@@ -562,6 +769,8 @@ def compare(
         spearman_p=rho_p,
         drivers_basis=basis,
         tier_names={t: zh for t, (zh, _) in tier_labels(prev, cur).items() if t in levels},
+        scheme_changed=None if None in hashes else hashes[0] != hashes[1],
+        scheme_hashes=(hashes[0], hashes[1]),
     )
 
 

@@ -188,6 +188,11 @@ class Indicator(ConfigModel):
         ``worst`` scores it 0; ``ungraded`` leaves the customer without a score.
     normalisation : Normalisation
         How raw values are mapped onto [0, 1].
+    actionable : bool, default True
+        Whether a customer can change the indicator by its own conduct (paying on time,
+        correcting its power factor, avoiding violations).  Improvement plans
+        (:mod:`custvalue.analysis.plans`) change only actionable indicators; the default
+        scheme marks the consumption indicators (kWh, revenue, growth) not actionable.
     label, description : Text
         Bilingual name and description.
 
@@ -195,6 +200,8 @@ class Indicator(ConfigModel):
     --------
     >>> Indicator(column="days_late", direction="cost", weight=0.1).direction
     'cost'
+    >>> Indicator(column="total_kwh", weight=0.3, actionable=False).actionable
+    False
     >>> Indicator(column="plan", direction="target", weight=1)
     Traceback (most recent call last):
     ...
@@ -207,6 +214,7 @@ class Indicator(ConfigModel):
     weight: float = Field(ge=0.0)
     missing: MissingPolicy = "respread"
     normalisation: Normalisation = Field(default_factory=Normalisation)
+    actionable: bool = True
     label: Text = Field(default_factory=Text)
     description: Text = Field(default_factory=Text)
 

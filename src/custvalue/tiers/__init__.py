@@ -8,6 +8,8 @@ Pure functions on one-row-per-customer data indexed by ``customer_id``; see
 * :func:`assign_tiers_batch` -- the same rule (ties, groups, pins) for K score vectors at
   once, as arrays (Monte-Carlo robustness).
 * :func:`tier_report` -- target against actual count per tier (and group).
+* :func:`cut_scores`, :func:`tier_at` -- the score each tier needs, and the tier a score
+  reaches.
 * :func:`apply_pins` -- tiers with some customers pinned to a tier, with an audit trail.
 * :func:`abc_by_count`, :func:`abc_by_value` -- ABC classes by count quota or by Pareto
   share of value.
@@ -19,6 +21,7 @@ from custvalue.tiers.abc import (
     abc_by_count,
     abc_by_value,
 )
+from custvalue.tiers.cuts import cut_scores, tier_at
 from custvalue.tiers.pins import apply_pins
 from custvalue.tiers.quotas import (
     DEFAULT_LABELS,
@@ -45,6 +48,8 @@ __all__ = [
     "apply_pins",
     "assign_tiers",
     "assign_tiers_batch",
+    "cut_scores",
+    "tier_at",
     "tier_report",
     "tier_sizes",
 ]

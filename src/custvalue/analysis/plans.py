@@ -1,0 +1,666 @@
+r"""Improvement plans: the smallest changes that would lift a customer into a better tier.
+
+The article (seed 001, 篇8) calls the 三级 customers the ones the company must urge to
+improve (督促改进).  A plan says how, in the indicators' own units: "raise on-time payment
+rate from 71 % to 88 %", "cut days late from 12 to 4 days".
+
+**What a plan is.**  For a graded customer with score :math:`s` and a target tier with cut
+score :math:`c` (the lowest score of a customer in that tier, in the customer's stratum, pins
+left out), the plan raises some of the customer's *actionable* indicators
+(:attr:`Indicator.actionable <custvalue.scoring.scheme.Indicator>`) so that the re-scored
+value reaches :math:`c` plus a margin (default :data:`MARGIN` points, so that floating-point
+rounding cannot leave a plan a hair short and the customer ranks above the tier's lowest
+member rather than tying).  Only present indicators are changed: an indicator the customer
+lacks (re-spread or imputed) is left alone, so the customer's effective weights do not move.
+Everything is re-scored with the grading's **fitted bounds** (the bounds
+:class:`~custvalue.scoring.normalise.Normaliser` fits on the grading table's raw columns,
+which reproduce its ``norm__*`` columns; this is checked), and the other customers are
+left as they are: the cut scores are those of the grading.
+
+**Range.**  An indicator is never moved outside the range its normalisation knows: the
+threshold's ``[lower, upper]``, or the fitted ``[min, max]`` of the graded customers
+(winsorised where the scheme winsorises) for the learned methods.  The best value a plan
+can give is the normalised value of the best end of that range (1 for every method except
+``zscore`` and ``rank``, where it is the value of the best fitted customer).
+
+**Arithmetic aggregation (exact).**  The score is linear in each normalised value with the
+customer's effective weight :math:`W_i` (:func:`custvalue.scoring.effective_weights`):
+:math:`\Delta s = \sum_i W_i \Delta x_i`.  The plan minimises the total normalised change
+:math:`\sum_i \Delta x_i` subject to :math:`\sum_i W_i \Delta x_i \ge c + m - s` and
+:math:`0 \le \Delta x_i \le \mathrm{cap}_i - x_i` — a fractional knapsack, solved exactly
+by the greedy rule: indicators by effective weight (gain per unit of normalised change),
+largest first (ties in scheme order), each raised to its best value until the last one is
+raised just enough.  Every indicator but the last of a plan is at its best value, so no
+smaller change of any single indicator reaches the cut.
+
+**Geometric and TOPSIS aggregation (documented, numeric).**  The score is monotone in each
+normalised value but not linear.  Indicators are ordered by the exact gain of raising each
+alone to its best value, per unit of normalised change (re-scored with the aggregation
+kernel); they are raised to their best value in that order until the re-scored value
+reaches the target, and the last one is found by bisection (:data:`BISECTION_STEPS`
+halvings) on the exact re-score.  The result reaches the target and no smaller change of
+its last indicator does; it is not guaranteed to be the least total change.
+
+**From normalised value back to raw units** (the inverse of each normalisation method, on
+the fitted bounds; ``cost`` inverts :math:`1 - y`, ``target`` inverts the distance to the
+ideal and moves the value towards the ideal from the side it is on):
+
+=============  ===========================================================================
+method         raw value for a normalised value :math:`y` (benefit form)
+=============  ===========================================================================
+threshold      :math:`lower + y (upper - lower)`
+minmax         :math:`m + y (M - m)`
+log_minmax     :math:`\ell^{-1}(\ell(m) + y(\ell(M) - \ell(m)))`, :math:`\ell^{-1}(t) =
+               \mathrm{sign}(t)(e^{|t|} - 1)`
+zscore         :math:`\mu + \sigma\,\Phi^{-1}(y)`
+rank           the smallest of the fitted values and the midpoints between consecutive
+               distinct fitted values whose mid-rank percentile reaches :math:`y` (a step
+               function: the plan may overshoot to the next step)
+=============  ===========================================================================
+
+Examples
+--------
+>>> import custvalue
+>>> t = custvalue.samples.generate(300, months=24, seed=5)
+>>> g = custvalue.grade(**t, duplicates="last", negative_energy="allow")
+>>> plans = improvement_plans(g)          # every 三级 customer, target tier 2
+>>> bool(plans.customers.loc[plans.customers["status"] == "planned", "reaches"].all())
+True
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy.special import ndtri
+
+from custvalue.errors import InvalidValueError, UnknownCustomerError
+from custvalue.grading import NORM_PREFIX, Result, as_grading, jsonable
+from custvalue.scoring.arrays import ScoringArrays, aggregate, build_arrays
+from custvalue.scoring.kernels import fit_topsis_reference
+from custvalue.scoring.normalise import (
+    IndicatorFit,
+    fit_indicator,
+    rank_kernel,
+    signed_log,
+    transform_indicator,
+)
+from custvalue.scoring.scheme import Scheme
+from custvalue.tiers.cuts import cut_scores
+
+__all__ = [
+    "BISECTION_STEPS",
+    "MARGIN",
+    "ImprovementPlans",
+    "cut_scores",
+    "improvement_plan",
+    "improvement_plans",
+    "invert_indicator",
+]
+
+#: Points added to the cut score a plan aims at (see the module docstring).
+MARGIN = 1e-6
+#: Halvings of the bisection for the geometric and TOPSIS aggregations.
+BISECTION_STEPS = 52
+#: Display units of the default scheme's indicators (rates and shares -- thresholds inside
+#: [0, 1] -- are shown in percent).
+UNITS: dict[str, str] = {
+    "total_kwh": " kWh", "revenue": " yuan", "days_late": " days",
+    "violations_per_year": " a year", "fault_impact_per_year": " customers a year",
+    "suggestions_per_year": " a year", "work_cooperation": " points",
+}
+_STATUS = ("planned", "unreachable", "already", "ungraded")
+
+
+# --------------------------------------------------------------------------- inversion
+def _rank_inverse(f: np.ndarray, reference: np.ndarray, at_least: bool) -> np.ndarray:
+    """Smallest candidate with percentile >= f (``at_least``), else largest with <= f."""
+    ref = np.unique(reference)
+    if ref.size < 2:
+        return np.full(f.shape, ref[0] if ref.size else np.nan)
+    candidates = np.sort(np.concatenate([ref, (ref[:-1] + ref[1:]) / 2.0]))
+    p = rank_kernel(candidates, np.asarray(reference, dtype=float))
+    if at_least:
+        idx = np.searchsorted(p, f - 1e-12, side="left")
+    else:
+        idx = np.searchsorted(p, f + 1e-12, side="right") - 1
+    return candidates[np.clip(idx, 0, candidates.size - 1)]
+
+
+def invert_indicator(y: np.ndarray, fit: IndicatorFit, current: np.ndarray | None = None
+                     ) -> np.ndarray:
+    """Raw values whose normalised value (1 = best) is ``y``, on the fitted bounds.
+
+    The inverse of :func:`custvalue.scoring.normalise.transform_indicator` inside the
+    fitted range (see the module docstring for each method).  For a ``target`` indicator
+    the value lies on the side of the ideal that ``current`` is on (above when unknown).
+    An indicator that was constant in the fitted sample has no inverse (NaN).
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Normalised values in [0, 1].
+    fit : IndicatorFit
+        The indicator's fitted bounds (``Normaliser.fits_``).
+    current : numpy.ndarray, optional
+        Current raw values (for the side of a ``target`` indicator).
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> from custvalue.scoring.scheme import Indicator
+    >>> from custvalue.scoring.normalise import fit_indicator
+    >>> ind = Indicator(column="days_late", direction="cost", weight=1,
+    ...                 normalisation={"method": "threshold", "lower": 0, "upper": 30})
+    >>> invert_indicator(np.array([0.6]), fit_indicator(np.array([0.0, 40.0]), ind)).tolist()
+    [12.0]
+    >>> ind = Indicator(column="kwh", weight=1, normalisation={"method": "log_minmax"})
+    >>> fit = fit_indicator(np.array([0.0, 99.0]), ind)
+    >>> invert_indicator(np.array([0.5]), fit).round(6).tolist()
+    [9.0]
+    """
+    y = np.clip(np.asarray(y, dtype=float), 0.0, 1.0)
+    f = y if fit.direction == "benefit" else 1.0 - y
+    if fit.method in ("minmax", "threshold"):
+        z = fit.low + f * (fit.high - fit.low) if fit.high > fit.low else np.full(f.shape,
+                                                                                 np.nan)
+    elif fit.method == "log_minmax":
+        lo, hi = float(signed_log(fit.low)), float(signed_log(fit.high))
+        t = lo + f * (hi - lo)
+        z = np.sign(t) * np.expm1(np.abs(t)) if hi > lo else np.full(f.shape, np.nan)
+    elif fit.method == "zscore":
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = (fit.mean + fit.std * ndtri(f)) if fit.std > 0 else np.full(f.shape, np.nan)
+    else:
+        z = _rank_inverse(f, fit.reference, at_least=fit.direction == "benefit")
+    if fit.direction != "target":
+        return z
+    side = np.ones_like(z) if current is None else np.where(
+        np.asarray(current, dtype=float) < float(fit.ideal), -1.0, 1.0)  # type: ignore[arg-type]
+    return float(fit.ideal) + side * z  # type: ignore[arg-type]
+
+
+def _best_raw(fit: IndicatorFit) -> float:
+    """The raw value at the best end of the indicator's range."""
+    if fit.direction == "target":
+        return float(fit.ideal)  # type: ignore[arg-type]
+    if fit.method == "rank":
+        ref = fit.reference
+        if not ref.size:
+            return math.nan
+        return float(ref[-1] if fit.direction == "benefit" else ref[0])
+    return fit.high if fit.direction == "benefit" else fit.low
+
+
+# --------------------------------------------------------------------------- result
+@dataclass(eq=False, repr=False)
+class ImprovementPlans(Result):
+    """Improvement plans for a set of customers (see :func:`improvement_plans`).
+
+    Attributes
+    ----------
+    customers : pandas.DataFrame
+        One row per customer asked for, by ``customer_id``: ``tier``, ``target``, ``score``,
+        ``cut_score`` (of the target tier), ``gap`` (points still needed, 0 when already
+        there), ``status`` (``planned``, ``unreachable`` — even every actionable indicator
+        at its best value falls short —, ``already`` in the target tier or better,
+        ``ungraded``), ``changes`` (indicators changed), ``score_planned`` (the exact
+        re-score with the plan applied; with ``unreachable`` the best the customer can
+        reach), ``reaches`` (``score_planned >= cut_score``) and ``plan`` (the actions as
+        text, ``"; "``-joined).
+    steps : pandas.DataFrame
+        One row per changed indicator, in plan order: ``customer_id``, ``step`` (1, 2 ...),
+        ``indicator``, ``label_zh``, ``label_en``, ``direction``, ``current``, ``planned``
+        (raw units), ``norm_current``, ``norm_planned``, ``gain`` (score points the change
+        gives with the others unchanged) and ``action`` (text).
+    aggregation : str
+    margin : float
+    """
+
+    customers: pd.DataFrame
+    steps: pd.DataFrame
+    aggregation: str
+    margin: float = MARGIN
+
+    def plan(self, customer_id: str) -> pd.DataFrame:
+        """The steps of one customer's plan."""
+        return self.steps[self.steps["customer_id"] == str(customer_id)].reset_index(
+            drop=True)
+
+    def headline(self) -> str:
+        counts = self.customers["status"].value_counts()
+        parts = ", ".join(f"{counts.get(s, 0):,} {s}" for s in _STATUS if counts.get(s, 0))
+        return (f"Improvement plans for {len(self.customers):,} customers "
+                f"({self.aggregation}): {parts or 'none'}")
+
+    def to_frame(self) -> pd.DataFrame:
+        """The plan table: one row per step, customers without a step on one row each.
+
+        Columns: the ``customers`` columns (but ``plan``) then the step columns.
+        """
+        cust = self.customers.drop(columns=["plan"]).reset_index()
+        out = cust.merge(self.steps, on="customer_id", how="left")
+        out["step"] = out["step"].astype("Int64")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable({"headline": self.headline(), "aggregation": self.aggregation,
+                         "margin": self.margin,
+                         "customers": self.customers.reset_index().to_dict(orient="records"),
+                         "steps": self.steps.to_dict(orient="records")})
+
+    def to_text(self) -> str:
+        lines = [self.headline()]
+        shown = self.customers.head(20)
+        for cid, row in shown.iterrows():  # display only: at most 20 rows
+            lines.append(f"  {cid}: tier {row['tier']} -> {row['target']}, "
+                         f"score {row['score']:.2f} / cut {row['cut_score']:.2f}: "
+                         f"{row['status']}" + (f" — {row['plan']}" if row["plan"] else ""))
+        if len(self.customers) > len(shown):
+            lines.append(f"  ... {len(self.customers) - len(shown):,} more")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<{self.headline()}>"
+
+
+# --------------------------------------------------------------------------- text
+def _is_share(fit: IndicatorFit) -> bool:
+    """A rate or share (a threshold within [0, 1]): shown in percent."""
+    return fit.method == "threshold" and fit.low == 0.0 and fit.high <= 1.0
+
+
+def _format(values: np.ndarray, decimals: np.ndarray) -> pa.Array:
+    """Numbers rounded to ``decimals`` as text, trailing zeros dropped (Arrow, vectorised)."""
+    scale = 10.0 ** decimals
+    return pc.cast(pa.array(np.round(values * scale) / scale), pa.string())
+
+
+def _actions(name: str, fit: IndicatorFit, label: str, current: np.ndarray,
+             planned: np.ndarray) -> pa.Array:
+    """Action texts for one indicator (vectorised over its steps).
+
+    The shown planned value is rounded in the safe direction (up for a benefit, down for a
+    cost) at the fewest decimals (0–3) that tell the two values apart and show at least
+    two significant digits.
+    """
+    percent = _is_share(fit)
+    unit = " %" if percent else UNITS.get(name, "")
+    scale = 100.0 if percent else 1.0
+    cur, new = current * scale, planned * scale
+    decimals = np.full(cur.shape, 3)
+    for d in (2, 1, 0):
+        differ = np.round(cur, d) != np.round(new, d)
+        decimals = np.where(differ, d, decimals)
+    with np.errstate(divide="ignore"):  # at least two significant digits of both values
+        big = np.maximum(np.abs(cur), np.abs(new))
+        small = np.where(np.abs(new) > 0, np.abs(new), big)
+        sig = np.where(small > 0, 1 - np.floor(np.log10(small)), 0)
+    decimals = np.clip(np.maximum(decimals, sig), 0, 3).astype(np.int64)
+    step = 10.0 ** -decimals
+    if fit.direction == "benefit":
+        shown = np.ceil(new / step - 1e-9) * step
+    elif fit.direction == "cost":
+        shown = np.floor(new / step + 1e-9) * step
+    else:
+        shown = new
+    verb = {"benefit": "raise", "cost": "cut"}.get(fit.direction, "bring")
+    a = _format(cur, decimals)
+    b = _format(shown, decimals)
+    return pc.binary_join_element_wise(f"{verb} {label} from ", a, " to " if not percent
+                                       else " % to ", b, unit, "")
+
+
+# --------------------------------------------------------------------------- the plans
+def _grading_fits(table: pd.DataFrame, scheme: Scheme) -> dict[str, IndicatorFit]:
+    """The bounds :class:`Normaliser` fits on the table (``fit_indicator`` per indicator).
+
+    The grading table is already checked and sorted, so the frame check is skipped.
+    """
+    return {name: fit_indicator(table[ind.column].to_numpy(dtype=float, na_value=np.nan),
+                                ind, name)
+            for _, name, ind in scheme.iter_indicators()}
+
+
+def _check_bounds(table: pd.DataFrame, rows: pd.Index, pos: np.ndarray, scheme: Scheme,
+                  fits: dict[str, IndicatorFit]) -> None:
+    """The refitted bounds must give back the grading's ``norm__*`` values."""
+    for name, fit in fits.items():  # a loop over indicators
+        col = NORM_PREFIX + name
+        if col not in table.columns:
+            raise InvalidValueError("grading", col, "the grading table has no normalised "
+                                    "column for this scheme indicator",
+                                    fix="plan on the grading the scheme produced")
+        raw = table[fit.column].to_numpy(dtype=float, na_value=np.nan)[pos]
+        have = table[col].to_numpy(dtype=float, na_value=np.nan)[pos]
+        again = transform_indicator(raw, fit)
+        bad = ~np.isclose(again, have, rtol=0, atol=1e-9, equal_nan=True)
+        if bad.any():
+            examples = [{"customer_id": c, col: v} for c, v in
+                        zip(rows[bad][:5], have[bad][:5], strict=True)]
+            raise InvalidValueError(
+                "grading", col, "the raw values refitted on the grading table do not give "
+                "back its normalised values (was the table edited, or scored with bounds "
+                "fitted elsewhere?)", examples=examples, count=int(bad.sum()),
+                fix="plan on a grading made by custvalue.grade, unedited")
+
+
+def _greedy_linear(w: np.ndarray, head: np.ndarray, need: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Fractional knapsack: changes ``(N, I)`` and the order ``(N, I)`` (best first)."""
+    key = np.where(head > 0, w, -np.inf)
+    order = np.argsort(-key, axis=1, kind="stable")
+    ws = np.take_along_axis(w, order, axis=1)
+    hs = np.take_along_axis(head, order, axis=1)
+    gain = ws * hs
+    cum = np.cumsum(gain, axis=1)
+    before = cum - gain
+    with np.errstate(invalid="ignore", divide="ignore"):
+        partial = np.where(ws > 0, (need[:, None] - before) / ws, 0.0)
+    take = np.where(before >= need[:, None], 0.0,
+                    np.where(cum <= need[:, None], hs, np.minimum(partial, hs)))
+    delta = np.zeros_like(take)
+    np.put_along_axis(delta, order, take, axis=1)
+    return delta, order
+
+
+def _score_with(arrays: ScoringArrays, values: np.ndarray) -> np.ndarray:
+    return aggregate(replace(arrays, values=values)).score
+
+
+def _greedy_numeric(arrays: ScoringArrays, head: np.ndarray, target: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Order by exact gain per unit change, raise in order, bisect the last (any aggregator)."""
+    x = arrays.values
+    n, n_ind = x.shape
+    base = _score_with(arrays, x)
+    rate = np.full((n, n_ind), -np.inf)
+    for i in range(n_ind):  # a loop over indicators
+        if not (head[:, i] > 0).any():
+            continue
+        alone = x.copy()
+        alone[:, i] = x[:, i] + head[:, i]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = (_score_with(arrays, alone) - base) / head[:, i]
+        rate[:, i] = np.where(head[:, i] > 0, r, -np.inf)
+    order = np.argsort(-rate, axis=1, kind="stable")
+    hs = np.take_along_axis(head, order, axis=1)
+    take = np.zeros_like(hs)
+    current = x.copy()
+    done = base >= target
+    for j in range(n_ind):  # a loop over plan steps (at most I)
+        col = order[:, j]
+        trial = current.copy()
+        rows = np.arange(n)
+        trial[rows, col] = current[rows, col] + hs[:, j]
+        reached = _score_with(arrays, trial) >= target
+        full = ~done & ~reached
+        take[:, j] = np.where(full, hs[:, j], 0.0)
+        last = ~done & reached & (hs[:, j] > 0)
+        if last.any():  # bisection on the fraction of this step, for all such rows at once
+            lo, hi = np.zeros(n), np.ones(n)
+            for _ in range(BISECTION_STEPS):
+                mid = (lo + hi) / 2.0
+                probe = current.copy()
+                probe[rows, col] = current[rows, col] + mid * hs[:, j]
+                ok = _score_with(arrays, probe) >= target
+                hi = np.where(ok, mid, hi)
+                lo = np.where(ok, lo, mid)
+            take[:, j] = np.where(last, hi * hs[:, j], take[:, j])
+        current[rows, col] = current[rows, col] + take[:, j]
+        done |= reached
+    delta = np.zeros_like(take)
+    np.put_along_axis(delta, order, take, axis=1)
+    return delta, order
+
+
+def improvement_plans(
+    grading: Any,
+    target: int | None = None,
+    *,
+    customers: Any = None,
+    tier: int | None = None,
+    scheme: Scheme | None = None,
+    margin: float = MARGIN,
+) -> ImprovementPlans:
+    """Improvement plans for many customers at once (one vectorised pass).
+
+    Parameters
+    ----------
+    grading : Grading, pandas.DataFrame or path
+        The grading (a bare table needs ``scheme``).
+    target : int, optional
+        The tier to reach (0 = 特级).  Default: one tier better than ``tier``.
+    customers : list of str, optional
+        The customers to plan for.  Default: every customer of ``tier``.
+    tier : int, optional
+        Default: the worst tier of the scheme (三级).
+    scheme : Scheme, optional
+        The scheme of a bare table.
+    margin : float, default :data:`MARGIN`
+        Points above the cut score a plan aims at.
+
+    Returns
+    -------
+    ImprovementPlans
+
+    Raises
+    ------
+    UnknownCustomerError
+        A customer is not in the grading.
+    InvalidValueError
+        The target is not a tier of the scheme, or the table's normalised values cannot be
+        reproduced from its raw values.
+
+    Examples
+    --------
+    >>> import custvalue
+    >>> t = custvalue.samples.generate(300, months=24, seed=5)
+    >>> g = custvalue.grade(**t, duplicates="last", negative_energy="allow")
+    >>> p = improvement_plans(g, target=2)
+    >>> sorted(set(p.customers["tier"])) == [3]
+    True
+    """
+    g = as_grading(grading, scheme)
+    scheme, table = g.scheme, g.table
+    n_tiers = len(scheme.tiers.quotas)
+    tier = n_tiers - 1 if tier is None else int(tier)
+    if target is None:
+        target = max(tier - 1, 0)
+    if not 0 <= int(target) < n_tiers:
+        raise InvalidValueError("plans", "target", f"tier {target} is not a tier of the "
+                                f"scheme (0 .. {n_tiers - 1})")
+    target = int(target)
+    if customers is None:
+        part = table[["score", "tier", *(["stratum"] if "stratum" in table.columns else [])]]
+        mask = (part["tier"] == tier).fillna(False).to_numpy(dtype=bool)
+        part, sel = part[mask], np.flatnonzero(mask)
+        ids = part.index
+    else:
+        ids = pd.Index([str(c) for c in np.atleast_1d(np.asarray(customers, dtype=object))])
+        unknown = ids[~ids.isin(table.index)]
+        if len(unknown):
+            raise UnknownCustomerError(
+                "grading", "customer_id", "customers not in the grading",
+                examples=[{"customer_id": c} for c in unknown[:5]], count=len(unknown))
+        sel = table.index.get_indexer(ids)
+        part = table.iloc[sel]
+    cuts = cut_scores(table, n_tiers)
+    stratum = (part["stratum"].astype(str).to_numpy() if "stratum" in part.columns
+               else np.full(len(ids), "all", dtype=object))
+    cut = cuts[target].reindex(stratum).to_numpy(dtype=float)
+    score = part["score"].to_numpy(dtype=float, na_value=np.nan)
+    cur_tier = part["tier"]
+    graded = cur_tier.notna().to_numpy() & ~np.isnan(score)
+    already = graded & (cur_tier.fillna(n_tiers).to_numpy(dtype=np.int64) <= target)
+    todo = graded & ~already & ~np.isnan(cut)
+    rows = ids[todo]
+
+    fits = _grading_fits(table, scheme)
+    names = list(scheme.indicator_names)
+    n_ind = len(names)
+    delta = np.zeros((len(rows), n_ind))
+    order = np.tile(np.arange(n_ind), (len(rows), 1))
+    planned_score = score[todo].copy()
+    reachable = np.zeros(len(rows), dtype=bool)
+    norm_new = np.zeros((len(rows), n_ind))
+    raw_cur = np.zeros((len(rows), n_ind))
+    raw_new = np.zeros((len(rows), n_ind))
+    arrays = None
+    if len(rows):
+        pos = sel[todo]
+        _check_bounds(table, rows, pos, scheme, fits)
+        norm = table[[NORM_PREFIX + n for n in names]]
+        topsis = None
+        if scheme.aggregation.method == "topsis":
+            full = build_arrays(norm, scheme, None)
+            topsis = fit_topsis_reference(full.values, full.available,
+                                          scheme.aggregation.topsis_normalisation)
+        arrays = build_arrays(norm.iloc[pos], scheme, None, topsis)
+        agg = aggregate(arrays, return_weights=True)
+        w = agg.weights
+        x = arrays.values
+        actionable = np.array([ind.actionable for _, _, ind in scheme.iter_indicators()])
+        cap = np.array([float(transform_indicator(np.array([_best_raw(fits[n])]), fits[n])[0])
+                        for n in names])
+        ok = (actionable[None, :] & arrays.available & ~arrays.imputed & (w > 0)
+              & ~np.isnan(cap)[None, :])
+        head = np.where(ok, np.clip(np.nan_to_num(cap - x, nan=0.0), 0.0, None), 0.0)
+        goal = cut[todo] + margin
+        if arrays.method == "arithmetic":
+            need = (goal - score[todo]) / 100.0
+            delta, order = _greedy_linear(w, head, need)
+        else:
+            delta, order = _greedy_numeric(arrays, head, goal / 100.0)
+        changed = delta > 0
+        norm_new = np.where(changed, x + delta, x)
+        for i, name in enumerate(names):  # a loop over indicators
+            fit = fits[name]
+            raw_cur[:, i] = table[fit.column].to_numpy(dtype=float, na_value=np.nan)[pos]
+            pick = changed[:, i]
+            raw_new[:, i] = raw_cur[:, i]
+            if pick.any():
+                back = invert_indicator(norm_new[pick, i], fit, raw_cur[pick, i])
+                raw_new[pick, i] = back
+                norm_new[pick, i] = transform_indicator(back, fit)
+        planned_score = _score_with(arrays, np.where(changed, norm_new, x)) * 100.0
+        reachable = planned_score >= cut[todo]
+
+    # --- per customer
+    status = np.full(len(ids), "ungraded", dtype=object)
+    status[already] = "already"
+    status[todo] = np.where(reachable, "planned", "unreachable")
+    status[graded & ~already & np.isnan(cut)] = "unreachable"
+    score_planned = np.where(already, score, np.nan)
+    score_planned[todo] = planned_score
+    n_changes = np.zeros(len(ids), dtype=np.int64)
+    n_changes[todo] = (delta > 0).sum(axis=1)
+
+    # --- steps (long form): plan order is the greedy order
+    if len(rows) and (delta > 0).any():
+        changed_sorted = np.take_along_axis(delta > 0, order, axis=1)
+        r_idx, s_idx = np.nonzero(changed_sorted)
+        i_idx = order[r_idx, s_idx]
+        step_no = np.cumsum(changed_sorted, axis=1)[r_idx, s_idx]
+        gain_alone = np.zeros(len(r_idx))
+        if arrays is not None and arrays.method == "arithmetic":
+            gain_alone = 100.0 * w[r_idx, i_idx] * (norm_new[r_idx, i_idx]
+                                                          - arrays.values[r_idx, i_idx])
+        elif arrays is not None:
+            for i in np.unique(i_idx):  # a loop over indicators
+                sel = i_idx == i
+                probe = arrays.values.copy()
+                probe[r_idx[sel], i] = norm_new[r_idx[sel], i]
+                gain_alone[sel] = 100.0 * (_score_with(arrays, probe)[r_idx[sel]]
+                                           - _score_with(arrays, arrays.values)[r_idx[sel]])
+        inds = [scheme.indicator(n) for n in names]
+        parts, where = [], []
+        for i in np.unique(i_idx):  # a loop over indicators
+            pick = np.flatnonzero(i_idx == i)
+            label = inds[i].label.en or names[i].replace("_", " ")
+            parts.append(_actions(names[i], fits[names[i]], label, raw_cur[r_idx[pick], i],
+                                  raw_new[r_idx[pick], i]))
+            where.append(pick)
+        action = pa.concat_arrays(parts).take(pa.array(np.argsort(np.concatenate(where))))
+
+        def category(values: list[str]) -> pd.Categorical:
+            return pd.Categorical.from_codes(i_idx, categories=pd.Index(values, dtype=object)
+                                             ) if len(set(values)) == len(values) else \
+                pd.Categorical(np.asarray(values, dtype=object)[i_idx])
+
+        steps = pd.DataFrame({
+            "customer_id": rows.take(r_idx).to_numpy(),
+            "step": step_no.astype(np.int64),
+            "indicator": category(names),
+            "label_zh": category([d.label.zh for d in inds]),
+            "label_en": category([d.label.en for d in inds]),
+            "direction": pd.Categorical(np.asarray([d.direction for d in inds],
+                                                   dtype=object)[i_idx]),
+            "current": raw_cur[r_idx, i_idx],
+            "planned": raw_new[r_idx, i_idx],
+            "norm_current": arrays.values[r_idx, i_idx] if arrays is not None else np.nan,
+            "norm_planned": norm_new[r_idx, i_idx],
+            "gain": gain_alone,
+            "action": pd.arrays.ArrowStringArray(action),
+        })
+    else:
+        steps = pd.DataFrame(columns=["customer_id", "step", "indicator", "label_zh",
+                                      "label_en", "direction", "current", "planned",
+                                      "norm_current", "norm_planned", "gain", "action"])
+    plan_text = np.full(len(ids), "", dtype=object)
+    if len(steps):
+        # the actions of each customer joined in step order (Arrow lists, no customer loop)
+        counts = np.bincount(r_idx, minlength=len(rows))
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+        joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), action), "; ")
+        plan_text = pc.take(joined, pa.array(np.cumsum(todo) - 1)).to_numpy(
+            zero_copy_only=False)
+        plan_text = np.where(todo, plan_text, "")
+    out = pd.DataFrame({
+        "tier": cur_tier.astype("Int64").array,
+        "target": target,
+        "score": score,
+        "cut_score": cut,
+        "gap": np.where(graded, np.clip(cut - score, 0.0, None), np.nan),
+        "status": pd.array(status, dtype="string"),
+        "changes": n_changes,
+        "score_planned": score_planned,
+        "reaches": np.where(np.isnan(score_planned), False,
+                            np.nan_to_num(score_planned, nan=-np.inf) >= cut),
+        "plan": plan_text,
+    }, index=pd.Index(ids, name="customer_id"))
+    return ImprovementPlans(customers=out, steps=steps, aggregation=scheme.aggregation.method,
+                            margin=margin)
+
+
+def improvement_plan(grading: Any, customer_id: str, target: int | None = None, *,
+                     scheme: Scheme | None = None, margin: float = MARGIN) -> ImprovementPlans:
+    """The improvement plan of one customer (default target: one tier better).
+
+    Examples
+    --------
+    >>> import custvalue
+    >>> t = custvalue.samples.generate(300, months=24, seed=5)
+    >>> g = custvalue.grade(**t, duplicates="last", negative_energy="allow")
+    >>> cid = g.table.index[g.table["tier"] == 3][0]
+    >>> p = improvement_plan(g, cid, target=2)
+    >>> p.customers.loc[cid, "status"] in ("planned", "unreachable")
+    True
+    """
+    g = as_grading(grading, scheme)
+    if str(customer_id) not in g.table.index:
+        raise UnknownCustomerError("grading", "customer_id", f"customer {customer_id!r} is "
+                                   "not in the grading", [{"customer_id": customer_id}])
+    tier = g.table.at[str(customer_id), "tier"]
+    if target is None:
+        target = max(int(tier) - 1, 0) if not pd.isna(tier) else 0
+    return improvement_plans(g, target, customers=[str(customer_id)], margin=margin)
