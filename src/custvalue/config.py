@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from custvalue.errors import SchemeError
+from custvalue.errors import PicklableMixin, SchemeError
 
 __all__ = ["NAME_PATTERN", "ConfigModel", "PathError", "config_error", "read_source",
            "to_toml"]
@@ -39,8 +39,10 @@ __all__ = ["NAME_PATTERN", "ConfigModel", "PathError", "config_error", "read_sou
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
-class PathError(ValueError):
+class PathError(PicklableMixin, ValueError):
     """A validation problem located below the model that raised it (``subpath``)."""
+
+    code: ClassVar[str] = "config_path"
 
     def __init__(self, subpath: tuple[str, ...], problem: str) -> None:
         super().__init__(problem)

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -86,6 +86,8 @@ _DEFAULT_CATALOGUE = "service_catalogue.toml"
 
 class CatalogueError(SchemeError):
     """A service catalogue is invalid; ``path`` is the dotted path of the problem."""
+
+    code: ClassVar[str] = "catalogue_error"
 
 
 class _Model(ConfigModel):

@@ -47,11 +47,13 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy.special import ndtr
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
 from custvalue.errors import (
     ColumnTypeError,
@@ -91,8 +93,14 @@ NEUTRAL = 0.5
 _TABLE = "indicators"
 
 
-class NotFittedError(CustvalueError, AttributeError):
-    """``transform`` (or an attribute ending in ``_``) was used before ``fit``."""
+class NotFittedError(CustvalueError, _SklearnNotFittedError):
+    """``transform`` (or an attribute ending in ``_``) was used before ``fit``.
+
+    A subclass of scikit-learn's ``NotFittedError`` (itself a ``ValueError`` and an
+    ``AttributeError``), so ``except sklearn.exceptions.NotFittedError`` catches it too.
+    """
+
+    code: ClassVar[str] = "not_fitted"
 
 
 # ---------------------------------------------------------------------- kernels
@@ -452,8 +460,13 @@ def check_indicator_frame(
 
 
 # ---------------------------------------------------------------------- the front
-class Normaliser:
+class Normaliser(TransformerMixin, BaseEstimator):
     """Learn normalisation bounds from an indicator frame and apply them.
+
+    A scikit-learn transformer: ``get_params``/``set_params``, ``sklearn.base.clone`` and a
+    step of a ``sklearn.pipeline.Pipeline`` (pandas frame in, pandas frame out); fitted
+    attributes end in ``_``, and ``sklearn.utils.validation.check_is_fitted`` agrees with
+    :class:`NotFittedError`.
 
     Parameters
     ----------
@@ -482,13 +495,15 @@ class Normaliser:
     def __init__(self, scheme: Scheme | None = None) -> None:
         self.scheme = scheme
 
-    def fit(self, frame: pd.DataFrame) -> Normaliser:
+    def fit(self, frame: pd.DataFrame, y: object = None) -> Normaliser:
         """Learn the bounds of every indicator of the scheme from ``frame``.
 
         Parameters
         ----------
         frame : pandas.DataFrame
             Indicator frame indexed by ``customer_id``.
+        y : None
+            Ignored (scikit-learn's signature).
 
         Returns
         -------
@@ -510,6 +525,9 @@ class Normaliser:
         self.scheme_ = scheme
         self.n_customers_ = len(df)
         return self
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "fits_")
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "fits_"):
@@ -542,7 +560,7 @@ class Normaliser:
         }
         return pd.DataFrame(cols, index=df.index)
 
-    def fit_transform(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def fit_transform(self, frame: pd.DataFrame, y: object = None) -> pd.DataFrame:
         """``fit(frame).transform(frame)``.
 
         Examples
@@ -551,6 +569,17 @@ class Normaliser:
         (6, 14)
         """
         return self.fit(frame).transform(frame)
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """Names of the output columns, ``norm__<indicator>`` in scheme order.
+
+        Examples
+        --------
+        >>> Normaliser().fit(example_frame()).get_feature_names_out()[:2].tolist()
+        ['norm__total_kwh', 'norm__revenue']
+        """
+        self._check_fitted()
+        return np.array([NORM_PREFIX + name for name in self.fits_], dtype=object)
 
     @property
     def bounds_(self) -> pd.DataFrame:
