@@ -4,6 +4,9 @@ The pipeline runs one way: input tables → indicators → scores → tiers → 
 regrade.  The names most users need are importable from here; the plotting, report and
 validation names are imported on first use (they pull in matplotlib and the clustering code).
 
+The library does not print: it logs to the ``custvalue`` logger (one child per module,
+e.g. ``custvalue.pipeline``, which logs each stage of :func:`grade` and its time at INFO).
+
 Examples
 --------
 >>> import custvalue
@@ -15,6 +18,7 @@ True
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING, Any
 
 from custvalue import errors
@@ -47,6 +51,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
 
 __version__ = "0.1.0"
+
+# The library logs to the "custvalue" logger (children per module: "custvalue.pipeline" ...)
+# and leaves the handlers to the application: without one, nothing is printed.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 # Everything else is imported on first use (PEP 562): `import custvalue` and the CLI start
 # in a fraction of a second instead of loading polars, scikit-learn and scipy up front.

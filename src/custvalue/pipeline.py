@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -47,15 +48,19 @@ __all__ = ["Grading", "grade"]
 
 ProgressCallback = Callable[[str], None]
 
+logger = logging.getLogger(__name__)
+
 
 @contextmanager
 def _timed(timings: dict[str, float], stage: str,
            progress: ProgressCallback | None) -> Iterator[None]:
     if progress is not None:
         progress(stage)
+    logger.debug("grade: stage %s started", stage)
     start = time.perf_counter()
     yield
     timings[stage] = round(time.perf_counter() - start, 4)
+    logger.info("grade: stage %s took %.3f s", stage, timings[stage])
 
 
 def _register_frame(customers: TableSource, strata: str | None = None) -> pd.DataFrame:
@@ -170,6 +175,8 @@ def grade(
     sources = {"customers": customers, "monthly": monthly, "events": events,
                "cooperation": cooperation, "energy": energy}
     given = {k: v for k, v in sources.items() if v is not None}
+    logger.info("grade: scheme %r (sha256 %s), tables %s", scheme.name, scheme.hash()[:12],
+                ", ".join(given))
 
     findings: list[dict[str, Any]] = []
     row_counts: dict[str, int] = {}
@@ -234,6 +241,8 @@ def grade(
     table = table.sort_index()
 
     row_counts["grading"] = len(table)
+    logger.info("grade: %d customers, %d graded, in %.3f s", len(table),
+                int(scored["graded"].sum()), sum(timings.values()))
     manifest = Manifest(
         package_version=_version(),
         scheme_hash=scheme.hash(),

@@ -41,6 +41,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -73,6 +74,7 @@ from custvalue.inputs.io import is_path, read_table
 
 __all__ = ["compute_indicators", "resolve_window"]
 
+logger = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------------------
@@ -579,4 +581,7 @@ def compute_indicators(
                   given=frozenset(k for k in ("events", "cooperation", "energy")
                                   if k in frames))
     plan, checks = _build(frames, ctx)
+    logger.debug("compute_indicators: window %s..%s, as of %s, tables %s, %s output",
+                 window.start, window.end, as_of, ", ".join(frames),
+                 "lazy" if backend.lazy_output else "eager")
     return backend.finish(plan, window, as_of, checks)

@@ -31,6 +31,7 @@ False
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -67,6 +68,8 @@ _ERROR_TYPES: dict[str, type[errors.InputError]] = {
     "negative_value": errors.InvalidValueError,
     "unreadable": errors.UnsupportedInputError,
 }
+
+logger = logging.getLogger(__name__)
 
 
 class CheckOptions(BaseModel):
@@ -534,6 +537,8 @@ def check_tables(
     )
     report = CheckReport(findings=checker.findings, row_counts=row_counts, options=opts,
                          excluded=excluded)
+    logger.debug("check_tables: %d findings over %s, %d rows excluded",
+                 len(report.findings), ", ".join(typed), len(excluded))
     if strict:
         report.raise_for_errors()
     return report

@@ -497,4 +497,4 @@ if __name__ == "__main__":  # pragma: no cover - a maintenance entry point
     import sys
 
     for written in write_sample(sys.argv[1] if len(sys.argv) > 1 else "data/samples"):
-        print(written)
+        sys.stdout.write(f"{written}\n")
