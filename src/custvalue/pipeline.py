@@ -60,7 +60,7 @@ def _timed(timings: dict[str, float], stage: str,
     start = time.perf_counter()
     yield
     timings[stage] = round(time.perf_counter() - start, 4)
-    logger.info("grade: stage %s took %.3f s", stage, timings[stage])
+    logger.info("grade: stage %s took %.4f s", stage, timings[stage])
 
 
 def _register_frame(customers: TableSource, strata: str | None = None) -> pd.DataFrame:

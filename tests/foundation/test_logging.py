@@ -45,8 +45,7 @@ def test_grade_logs_each_stage_with_its_time(caplog):
             assert r.levelno == logging.INFO
             took[m.group(1)] = float(m.group(2))
     assert list(took) == ["checks", "indicators", "scoring", "tiers"]
-    assert set(took) == set(g.manifest.timings)
-    assert all(abs(took[k] - g.manifest.timings[k]) <= 5e-4 for k in took)
+    assert took == g.manifest.timings  # the logged times are the manifest's
     started = [r.getMessage() for r in records if r.levelno == logging.DEBUG]
     assert started == [f"grade: stage {s} started" for s in took]
     done = records[-1].getMessage()
