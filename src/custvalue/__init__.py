@@ -27,14 +27,18 @@ from custvalue.errors import CustvalueError, InputError, SchemeError
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from custvalue.analysis.profiles import profile, top_customers
     from custvalue.analysis.services import Catalogue, entitlements, grade_complaint
-    from custvalue.grading import Grading, grade
+    from custvalue.grading import Grading
     from custvalue.grading.manifest import Manifest
     from custvalue.indicators import IndicatorParams, compute_indicators
+    from custvalue.inputs import samples
     from custvalue.inputs.checks import CheckOptions, CheckReport, check_tables
-    from custvalue.present import plots, samples
+    from custvalue.pipeline import grade
+    from custvalue.present import plots
     from custvalue.present.report import render_report, write_report
-    from custvalue.regrade import Comparison, compare, list_snapshots, save_snapshot
-    from custvalue.scoring import Scheme, explain, objective_weights, score
+    from custvalue.regrade import Comparison, list_snapshots, save_snapshot
+    from custvalue.regrade.compare import compare
+    from custvalue.scoring import Scheme, objective_weights, score
+    from custvalue.scoring.explain import explain
     from custvalue.scoring.weights import (
         ahp,
         combine_weights,

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar, cast
 
 import typer
 from rich.console import Console
@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # imported lazily at run time: `custvalue --help` stays fast
 
     from custvalue.grading import Grading
     from custvalue.scoring import Scheme
+    from custvalue.validation.clustering import Features, Method
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_BAD_SCHEME", "EXIT_INTERNAL", "app"]
 
@@ -97,7 +98,9 @@ def check(
         if "customers" not in tables:
             raise InputError("customers", None, f"no customers table in {data}",
                              fix="add customers.csv (or .parquet / .xlsx)")
-        report = check_tables(**tables, duplicates=duplicates, negative_energy=negative_energy,
+        report = check_tables(tables["customers"], tables.get("monthly"), tables.get("events"),
+                              tables.get("cooperation"), tables.get("energy"),
+                              duplicates=duplicates, negative_energy=negative_energy,
                               strict=strict)
         out.print(str(report), highlight=False, markup=False, soft_wrap=True)
         _print_table_summary(tables)
@@ -187,7 +190,9 @@ def grade(
                 bar.update(task, description=f"stage: {stage}")
 
             result = run_grade(
-                **tables, scheme=scheme, pins=pins, strata=strata,
+                tables["customers"], tables["monthly"], tables.get("events"),
+                tables.get("cooperation"), tables.get("energy"), scheme=scheme, pins=pins,
+                strata=strata,
                 pins_count_against_quota=not pins_outside_quota, duplicates=duplicates,
                 negative_energy=negative_energy, unknown_customers=unknown_customers,
                 check=checks, progress=progress,
@@ -239,7 +244,8 @@ def validate(
     def action() -> None:
         grading = Grading.load(grading_dir)
         with _status("clustering", quiet):
-            validation = validate_tiers(grading, method=method, features=features, seed=seed)
+            validation = validate_tiers(grading, method=cast("Method", method),
+                                        features=cast("Features", features), seed=seed)
         with _status(f"{draws} weight draws", quiet):
             stability = tier_stability(grading, draws=draws, concentration=concentration,
                                        seed=seed)
@@ -517,4 +523,4 @@ def main() -> None:  # pragma: no cover - console entry point
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -26,7 +26,7 @@ import json
 import math
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -76,9 +76,17 @@ def config_error(exc: ValidationError, prefix: tuple[str, ...] = (),
     return error(path, problem)
 
 
-class _ConfigMeta(type(BaseModel)):  # type: ignore[misc]
+if TYPE_CHECKING:  # the metaclass pydantic builds models with (type(BaseModel) at run time)
+    from pydantic._internal._model_construction import ModelMetaclass as _ModelMeta
+else:
+    _ModelMeta = type(BaseModel)
+
+
+class _ConfigMeta(_ModelMeta):
     """Make the models' constructors raise the model's ``error_class`` (nested validation is
     untouched, so paths stay complete)."""
+
+    error_class: type[SchemeError]  # set by ConfigModel and its subclasses
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
         try:

@@ -226,10 +226,10 @@ def grade(
         basis = scores if abc_cfg.basis == "score" else indicators[abc_cfg.basis]
         basis = basis.where(scored["graded"])
         if abc_cfg.method == "count":
-            abc = abc_by_count(basis, abc_cfg.quotas)
+            abc_out: pd.Series | pd.DataFrame = abc_by_count(basis, abc_cfg.quotas)
         else:
-            abc = abc_by_value(basis, abc_cfg.cuts)
-        abc = abc["abc"] if isinstance(abc, pd.DataFrame) else abc
+            abc_out = abc_by_value(basis, abc_cfg.cuts)
+        abc = abc_out["abc"] if isinstance(abc_out, pd.DataFrame) else abc_out
 
     table = register.join(indicators.drop(columns=[c for c in REGISTER_COLUMNS
                                                    if c in indicators.columns]), how="left")

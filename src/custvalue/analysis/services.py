@@ -410,7 +410,7 @@ def entitlements(table: Any, catalogue: Catalogue | None = None) -> pd.DataFrame
     matrix = catalogue.tier_matrix()
     out = matrix.reindex(service_tier).set_axis(table.index, axis=0)
     out.insert(0, "tier", table["tier"])
-    out.insert(1, "service_tier", pd.array(service_tier, dtype="Int64"))
+    out.insert(1, "service_tier", pd.Series(service_tier, index=out.index, dtype="Int64"))
     note = pd.Series(pd.NA, index=table.index, dtype="string")
     out["note"] = note.mask(table["tier"].isna(), catalogue.ungraded.note)
     return out

@@ -142,7 +142,9 @@ class _Backend:
         frame = nw.from_native(read_table(source, table))
         if isinstance(frame, nw.LazyFrame):
             if frame.implementation.is_pyspark() or frame.implementation.is_pyspark_connect():
-                return pl.from_arrow(nw.to_native(frame).toArrow())
+                arrow = pl.from_arrow(nw.to_native(frame).toArrow())
+                assert isinstance(arrow, pl.DataFrame)  # a table converts to a frame
+                return arrow
             frame = frame.collect()
         if frame.implementation.is_pandas():
             pdf = nw.to_native(frame)

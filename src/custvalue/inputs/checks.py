@@ -283,7 +283,8 @@ class _Checker:
             casts.append(self._cast(table, frame, col.name, col.dtype))
         return frame.with_columns(casts)
 
-    def _cast(self, table: Table, frame: pl.DataFrame, name: str, dtype: str) -> pl.Expr:
+    def _cast(self, table: Table, frame: pl.DataFrame, name: str,
+              dtype: str) -> pl.Expr | pl.Series:
         src = frame[name]
         if dtype == "str":
             return pl.col(name).cast(pl.String)
@@ -493,37 +494,40 @@ def check_tables(
         if frame is not None:
             typed[name] = frame
 
+    # the checks of each table, in the order their findings are reported
+    def customers_checks(t: Table, f: pl.DataFrame) -> None:
+        checker.required_values(t, f, ["customer_id", "customer_class", "contract_kva"])
+        checker.flag(t, f, pl.col("customer_id").is_duplicated(), "customer_id",
+                     "duplicate_key", "error", "the same customer appears more than once",
+                     fix="keep one register row per customer")
+        checker.categories(t, f, "customer_class", opts.customer_classes)
+        checker.flag(t, f, pl.col("contract_kva") < 0, "contract_kva", "negative_value",
+                     "error", "negative contracted capacity", fix="correct the capacity")
+
+    def monthly_checks(t: Table, f: pl.DataFrame) -> None:
+        checker.required_values(t, f, ["customer_id", "period", "active_kwh",
+                                       "billed_amount", "due_date"])
+        checker.monthly_content(t, f)
+
+    def events_checks(t: Table, f: pl.DataFrame) -> None:
+        checker.required_values(t, f, ["customer_id", "date", "kind"])
+        checker.categories(t, f, "kind", EVENT_KINDS)
+
+    def cooperation_checks(t: Table, f: pl.DataFrame) -> None:
+        checker.required_values(t, f, ["customer_id", "date", "kind"])
+        checker.categories(t, f, "kind", COOPERATION_KINDS)
+
+    def energy_checks(t: Table, f: pl.DataFrame) -> None:
+        checker.required_values(t, f, ["customer_id", "year", "total_energy_tce",
+                                       "electricity_tce"])
+        checker.flag(t, f, pl.col("electricity_tce") > pl.col("total_energy_tce"),
+                     "electricity_tce", "negative_value", "error",
+                     "electricity exceeds the total energy use", extra=["total_energy_tce"],
+                     fix="check the audit figures (both in tce)")
+
     per_table: dict[str, Callable[[Table, pl.DataFrame], None]] = {
-        "customers": lambda t, f: (
-            checker.required_values(t, f, ["customer_id", "customer_class", "contract_kva"]),
-            checker.flag(t, f, pl.col("customer_id").is_duplicated(), "customer_id",
-                         "duplicate_key", "error", "the same customer appears more than once",
-                         fix="keep one register row per customer"),
-            checker.categories(t, f, "customer_class", opts.customer_classes),
-            checker.flag(t, f, pl.col("contract_kva") < 0, "contract_kva", "negative_value",
-                         "error", "negative contracted capacity", fix="correct the capacity"),
-        ),
-        "monthly": lambda t, f: (
-            checker.required_values(t, f, ["customer_id", "period", "active_kwh",
-                                           "billed_amount", "due_date"]),
-            checker.monthly_content(t, f),
-        ),
-        "events": lambda t, f: (
-            checker.required_values(t, f, ["customer_id", "date", "kind"]),
-            checker.categories(t, f, "kind", EVENT_KINDS),
-        ),
-        "cooperation": lambda t, f: (
-            checker.required_values(t, f, ["customer_id", "date", "kind"]),
-            checker.categories(t, f, "kind", COOPERATION_KINDS),
-        ),
-        "energy": lambda t, f: (
-            checker.required_values(t, f, ["customer_id", "year", "total_energy_tce",
-                                           "electricity_tce"]),
-            checker.flag(t, f, pl.col("electricity_tce") > pl.col("total_energy_tce"),
-                         "electricity_tce", "negative_value", "error",
-                         "electricity exceeds the total energy use", extra=["total_energy_tce"],
-                         fix="check the audit figures (both in tce)"),
-        ),
+        "customers": customers_checks, "monthly": monthly_checks, "events": events_checks,
+        "cooperation": cooperation_checks, "energy": energy_checks,
     }
     for name, frame in typed.items():
         per_table[name](TABLES[name], frame)

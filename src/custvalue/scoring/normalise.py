@@ -62,6 +62,7 @@ from custvalue.errors import (
     EmptyTableError,
     InvalidValueError,
     MissingColumnError,
+    SchemeError,
     UnsupportedInputError,
 )
 from custvalue.grading import NORM_PREFIX, REASON_PREFIX
@@ -316,7 +317,10 @@ def fit_indicator(values: np.ndarray, ind: Indicator, name: str = "") -> Indicat
     mean = float(v.mean()) if n else np.nan
     std = float(v.std()) if n else np.nan
     if method == "threshold":
-        low, high = float(ind.normalisation.lower), float(ind.normalisation.upper)
+        lower, upper = ind.normalisation.lower, ind.normalisation.upper
+        if lower is None or upper is None:  # the scheme's validation requires both
+            raise SchemeError(name, "threshold normalisation needs lower and upper")
+        low, high = float(lower), float(upper)
     elif n:
         low = 0.0 if ind.direction == "target" else float(v.min())
         high = float(v.max())

@@ -396,7 +396,7 @@ def _rescale(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     data = copy.deepcopy(data)
     notes: list[str] = []
 
-    def rescale(items: Mapping[str, Any], path: str) -> None:
+    def rescale(items: object, path: str) -> None:
         if not isinstance(items, Mapping) or not items:
             return
         entries = [v for v in items.values() if isinstance(v, dict)]

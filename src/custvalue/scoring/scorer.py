@@ -268,11 +268,11 @@ def _result(
             named = arr.missing[:, (arr.dim_of == d) & (policies == "ungraded")].any(axis=1)
             empty = ~agg.dim_available[:, d] & ~named  # else an indicator reason says it
             reasons = join_reasons(
-                reasons, np.where(empty, f"no {name} indicator available", None)
+                reasons, np.where(empty, f"no {name} indicator available", np.asarray(None))
             )
     score_100 = agg.score * 100.0
     graded = ~np.isnan(score_100)
-    reasons = np.where(graded, None, reasons)
+    reasons = np.where(graded, np.asarray(None), reasons)
     reasons = np.where(~graded & pd.isna(reasons), "no indicator available", reasons)
     ranks = rank_scores(score_100)
 

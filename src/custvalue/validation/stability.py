@@ -40,7 +40,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -369,7 +369,8 @@ class TierStability:
             "max_score_error": num(self.max_score_error),
             "tier_mismatch": self.tier_mismatch,
             "tiers": [
-                {"tier": int(t), "customers": int(r["customers"]), "p_same": num(r["p_same"]),
+                {"tier": int(cast(int, t)), "customers": int(r["customers"]),
+                 "p_same": num(r["p_same"]),
                  "borderline": num(r["borderline"]),
                  "to": [num(r[f"p_tier{j}"]) for j in range(self.n_tiers)]}
                 for t, r in ts.iterrows()
