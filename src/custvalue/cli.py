@@ -90,7 +90,7 @@ def check(
     debug: Debug = False,
 ) -> None:
     """Check the input tables in DATA against the data contract and print a summary."""
-    from custvalue.inputs.checks import check_tables
+    from custvalue.inputs.checks import CheckOptions, check_tables
     from custvalue.inputs.io import find_tables
 
     def action() -> None:
@@ -98,10 +98,11 @@ def check(
         if "customers" not in tables:
             raise InputError("customers", None, f"no customers table in {data}",
                              fix="add customers.csv (or .parquet / .xlsx)")
+        # the option values are checked once, by CheckOptions (a bad one: exit code 2)
+        options = CheckOptions.resolve(duplicates=duplicates, negative_energy=negative_energy)
         report = check_tables(tables["customers"], tables.get("monthly"), tables.get("events"),
                               tables.get("cooperation"), tables.get("energy"),
-                              duplicates=duplicates, negative_energy=negative_energy,
-                              strict=strict)
+                              options=options, strict=strict)
         out.print(str(report), highlight=False, markup=False, soft_wrap=True)
         _print_table_summary(tables)
         if not report.ok:
@@ -176,12 +177,15 @@ def grade(
     """Grade a customer base and write grades.parquet, grades.csv, manifest.json, summary.txt."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from custvalue.inputs.checks import CheckOptions
     from custvalue.pipeline import grade as run_grade
 
     def action() -> None:
         tables = _gather_tables(data, {"customers": customers, "monthly": monthly,
                                        "events": events, "cooperation": cooperation,
                                        "energy": energy})
+        options = CheckOptions.resolve(duplicates=duplicates, negative_energy=negative_energy,
+                                       unknown_customers=unknown_customers)
         columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
         with Progress(*columns, console=err, transient=True, disable=quiet) as bar:
             task = bar.add_task("reading", total=None)
@@ -193,8 +197,7 @@ def grade(
                 tables["customers"], tables["monthly"], tables.get("events"),
                 tables.get("cooperation"), tables.get("energy"), scheme=scheme, pins=pins,
                 strata=strata,
-                pins_count_against_quota=not pins_outside_quota, duplicates=duplicates,
-                negative_energy=negative_energy, unknown_customers=unknown_customers,
+                pins_count_against_quota=not pins_outside_quota, options=options,
                 check=checks, progress=progress,
             )
             bar.update(task, description="stage: writing")

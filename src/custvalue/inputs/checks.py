@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable
-from typing import Any, Literal
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, TypedDict, Unpack
 
 import pandas as pd
 import polars as pl
@@ -49,7 +49,16 @@ from custvalue.inputs.contract import (
 )
 from custvalue.inputs.io import TableSource, to_polars
 
-__all__ = ["CheckOptions", "CheckReport", "Finding", "check_tables"]
+__all__ = [
+    "CheckOptions",
+    "CheckReport",
+    "DuplicatesTreatment",
+    "Finding",
+    "NegativeEnergyTreatment",
+    "OptionOverrides",
+    "UnknownCustomersTreatment",
+    "check_tables",
+]
 
 Severity = Literal["error", "warning", "info"]
 
@@ -72,8 +81,34 @@ _ERROR_TYPES: dict[str, type[errors.InputError]] = {
 logger = logging.getLogger(__name__)
 
 
+#: Treatment of duplicated ``(customer_id, period)`` rows of ``monthly``.
+DuplicatesTreatment = Literal["error", "sum", "last"]
+#: Treatment of negative ``active_kwh``.
+NegativeEnergyTreatment = Literal["error", "allow"]
+#: Treatment of rows of other tables for customers not in the register.
+UnknownCustomersTreatment = Literal["error", "exclude"]
+
+
+class OptionOverrides(TypedDict, total=False):
+    """Keyword shortcuts for the fields of :class:`CheckOptions` (``grade(duplicates=...)``).
+
+    A misspelt or unknown keyword is reported as
+    :class:`~custvalue.errors.InvalidValueError` ("unknown option") naming the valid ones.
+    """
+
+    duplicates: DuplicatesTreatment
+    negative_energy: NegativeEnergyTreatment
+    unknown_customers: UnknownCustomersTreatment
+    customer_classes: Sequence[str]
+
+
 class CheckOptions(BaseModel):
-    """How the checks treat the problems that have more than one reasonable treatment.
+    """How the input problems that have more than one reasonable treatment are treated.
+
+    The one home of the input treatments: the checks report the rows each treatment
+    affects, and the indicator stage applies the same treatments (``grade()`` and
+    :func:`~custvalue.indicators.compute_indicators` take these options), so a treatment is
+    named once.
 
     Attributes
     ----------
@@ -91,14 +126,16 @@ class CheckOptions(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    duplicates: Literal["error", "sum", "last"] = "error"
-    negative_energy: Literal["error", "allow"] = "error"
-    unknown_customers: Literal["error", "exclude"] = "error"
+    duplicates: DuplicatesTreatment = "error"
+    negative_energy: NegativeEnergyTreatment = "error"
+    unknown_customers: UnknownCustomersTreatment = "error"
     customer_classes: tuple[str, ...] = CUSTOMER_CLASSES
 
     @classmethod
-    def resolve(cls, options: CheckOptions | None = None, **overrides: Any) -> CheckOptions:
+    def resolve(cls, options: CheckOptions | None = None, **overrides: object) -> CheckOptions:
         """``options`` (or the defaults) with keyword ``overrides``, validated.
+
+        An override of ``None`` means "not given" and leaves the option as it is.
 
         Raises
         ------
@@ -114,7 +151,8 @@ class CheckOptions(BaseModel):
         ...
         custvalue.errors.InvalidValueError: table 'options', column 'duplicate': unknown option...
         """
-        data = {**(options or cls()).model_dump(), **overrides}
+        data = {**(options or cls()).model_dump(),
+                **{k: v for k, v in overrides.items() if v is not None}}
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
@@ -443,7 +481,7 @@ def check_tables(
     *,
     options: CheckOptions | None = None,
     strict: bool = False,
-    **option_overrides: Any,
+    **overrides: Unpack[OptionOverrides],
 ) -> CheckReport:
     """Check the input tables against the data contract.
 
@@ -457,8 +495,10 @@ def check_tables(
         Treatments of duplicates, negative energy and unknown customers.
     strict : bool, default False
         Raise the first error as its typed exception instead of returning the report.
-    **option_overrides
-        Shortcuts for fields of :class:`CheckOptions`, e.g. ``duplicates="sum"``.
+    **overrides
+        Shortcuts for the fields of :class:`CheckOptions` (:class:`OptionOverrides`:
+        ``duplicates``, ``negative_energy``, ``unknown_customers``, ``customer_classes``),
+        e.g. ``duplicates="sum"``; ``None`` leaves the option as in ``options``.
 
     Returns
     -------
@@ -470,7 +510,7 @@ def check_tables(
         In strict mode, for the first finding of severity ``error``; its message names the
         table, the column, up to five example rows and the fix.
     """
-    opts = CheckOptions.resolve(options, **option_overrides)
+    opts = CheckOptions.resolve(options, **overrides)
     checker = _Checker(opts)
     given: dict[str, TableSource] = {
         name: src
