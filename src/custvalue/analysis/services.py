@@ -434,7 +434,7 @@ def grade_complaint(
     customer_tier: Any,
     reported_level: Any = "ordinary",
     catalogue: Catalogue | None = None,
-) -> Any:
+) -> str | pd.Series:
     """The effective grade of a complaint: the higher of the reported one and the tier's floor.
 
     ``effective = max(reported, catalogue.tiers[tier].complaint_level)`` in the order

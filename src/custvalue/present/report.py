@@ -691,7 +691,7 @@ def _plots_section(table: pd.DataFrame, summary: pd.DataFrame, scheme: Any, lang
             "dashed lines: the cut score of each tier", "score histogram by tier", fmt))
     for value in ("revenue", "total_kwh"):
         if value in has and table[value].sum() > 0:
-            def pareto(ax: Axes, v: str = value) -> Any:
+            def pareto(ax: Axes, v: str = value) -> Axes:
                 return plots.pareto_curve(table, v, lang=lang, ax=ax)
 
             figs.append(_figure(
