@@ -9,7 +9,7 @@ RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP     := $(VENV)/.installed-dev
 OUT    := out/demo
 
-.PHONY: demo test lint docs bench report-check samples clean
+.PHONY: demo test lint typecheck docs bench report-check samples clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "custvalue needs Python >= 3.11"'
@@ -38,6 +38,7 @@ demo: $(RUNTIME_STAMP)
 
 test: $(DEV_STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
@@ -46,6 +47,10 @@ docs: $(DEV_STAMP)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
+
+# Static types of the package (settings in pyproject.toml [tool.mypy]; also run by `make test`).
+typecheck: $(DEV_STAMP)
+	$(BIN)/python -m mypy
 
 # Benchmarks at 100k customers (minutes; docs/performance.md has the 1M and 5M commands).
 bench: $(DEV_STAMP)

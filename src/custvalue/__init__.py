@@ -4,6 +4,9 @@ The pipeline runs one way: input tables → indicators → scores → tiers → 
 regrade.  The names most users need are importable from here; the plotting, report and
 validation names are imported on first use (they pull in matplotlib and the clustering code).
 
+The library does not print: it logs to the ``custvalue`` logger (one child per module,
+e.g. ``custvalue.pipeline``, which logs each stage of :func:`grade` and its time at INFO).
+
 Examples
 --------
 >>> import custvalue
@@ -15,6 +18,7 @@ True
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING, Any
 
 from custvalue import errors
@@ -23,14 +27,18 @@ from custvalue.errors import CustvalueError, InputError, SchemeError
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from custvalue.analysis.profiles import profile, top_customers
     from custvalue.analysis.services import Catalogue, entitlements, grade_complaint
-    from custvalue.grading import Grading, grade
+    from custvalue.grading import Grading
     from custvalue.grading.manifest import Manifest
     from custvalue.indicators import IndicatorParams, compute_indicators
+    from custvalue.inputs import samples
     from custvalue.inputs.checks import CheckOptions, CheckReport, check_tables
-    from custvalue.present import plots, samples
+    from custvalue.pipeline import grade
+    from custvalue.present import plots
     from custvalue.present.report import render_report, write_report
-    from custvalue.regrade import Comparison, compare, list_snapshots, save_snapshot
-    from custvalue.scoring import Scheme, explain, objective_weights, score
+    from custvalue.regrade import Comparison, list_snapshots, save_snapshot
+    from custvalue.regrade.compare import compare
+    from custvalue.scoring import Scheme, objective_weights, score
+    from custvalue.scoring.explain import explain
     from custvalue.scoring.weights import (
         ahp,
         combine_weights,
@@ -47,6 +55,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
 
 __version__ = "0.1.0"
+
+# The library logs to the "custvalue" logger (children per module: "custvalue.pipeline" ...)
+# and leaves the handlers to the application: without one, nothing is printed.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 # Everything else is imported on first use (PEP 562): `import custvalue` and the CLI start
 # in a fraction of a second instead of loading polars, scikit-learn and scipy up front.

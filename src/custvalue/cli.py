@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar, cast
 
 import typer
 from rich.console import Console
@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # imported lazily at run time: `custvalue --help` stays fast
 
     from custvalue.grading import Grading
     from custvalue.scoring import Scheme
+    from custvalue.validation.clustering import Features, Method
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_BAD_SCHEME", "EXIT_INTERNAL", "app"]
 
@@ -89,7 +90,7 @@ def check(
     debug: Debug = False,
 ) -> None:
     """Check the input tables in DATA against the data contract and print a summary."""
-    from custvalue.inputs.checks import check_tables
+    from custvalue.inputs.checks import CheckOptions, check_tables
     from custvalue.inputs.io import find_tables
 
     def action() -> None:
@@ -97,8 +98,11 @@ def check(
         if "customers" not in tables:
             raise InputError("customers", None, f"no customers table in {data}",
                              fix="add customers.csv (or .parquet / .xlsx)")
-        report = check_tables(**tables, duplicates=duplicates, negative_energy=negative_energy,
-                              strict=strict)
+        # the option values are checked once, by CheckOptions (a bad one: exit code 2)
+        options = CheckOptions.resolve(duplicates=duplicates, negative_energy=negative_energy)
+        report = check_tables(tables["customers"], tables.get("monthly"), tables.get("events"),
+                              tables.get("cooperation"), tables.get("energy"),
+                              options=options, strict=strict)
         out.print(str(report), highlight=False, markup=False, soft_wrap=True)
         _print_table_summary(tables)
         if not report.ok:
@@ -173,12 +177,15 @@ def grade(
     """Grade a customer base and write grades.parquet, grades.csv, manifest.json, summary.txt."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from custvalue.inputs.checks import CheckOptions
     from custvalue.pipeline import grade as run_grade
 
     def action() -> None:
         tables = _gather_tables(data, {"customers": customers, "monthly": monthly,
                                        "events": events, "cooperation": cooperation,
                                        "energy": energy})
+        options = CheckOptions.resolve(duplicates=duplicates, negative_energy=negative_energy,
+                                       unknown_customers=unknown_customers)
         columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
         with Progress(*columns, console=err, transient=True, disable=quiet) as bar:
             task = bar.add_task("reading", total=None)
@@ -187,9 +194,10 @@ def grade(
                 bar.update(task, description=f"stage: {stage}")
 
             result = run_grade(
-                **tables, scheme=scheme, pins=pins, strata=strata,
-                pins_count_against_quota=not pins_outside_quota, duplicates=duplicates,
-                negative_energy=negative_energy, unknown_customers=unknown_customers,
+                tables["customers"], tables["monthly"], tables.get("events"),
+                tables.get("cooperation"), tables.get("energy"), scheme=scheme, pins=pins,
+                strata=strata,
+                pins_count_against_quota=not pins_outside_quota, options=options,
                 check=checks, progress=progress,
             )
             bar.update(task, description="stage: writing")
@@ -241,7 +249,8 @@ def validate(
     def action() -> None:
         grading = Grading.load(grading_dir)
         with _status("clustering", quiet):
-            validation = validate_tiers(grading, method=method, features=features, seed=seed)
+            validation = validate_tiers(grading, method=cast("Method", method),
+                                        features=cast("Features", features), seed=seed)
         with _status(f"{draws} weight draws", quiet):
             stability = tier_stability(grading, draws=draws, concentration=concentration,
                                        seed=seed)
@@ -555,4 +564,4 @@ def main() -> None:  # pragma: no cover - console entry point
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -26,11 +26,11 @@ import json
 import math
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from custvalue.errors import SchemeError
+from custvalue.errors import PicklableMixin, SchemeError
 
 __all__ = ["NAME_PATTERN", "ConfigModel", "PathError", "config_error", "read_source",
            "to_toml"]
@@ -39,8 +39,10 @@ __all__ = ["NAME_PATTERN", "ConfigModel", "PathError", "config_error", "read_sou
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
-class PathError(ValueError):
+class PathError(PicklableMixin, ValueError):
     """A validation problem located below the model that raised it (``subpath``)."""
+
+    code: ClassVar[str] = "config_path"
 
     def __init__(self, subpath: tuple[str, ...], problem: str) -> None:
         super().__init__(problem)
@@ -74,9 +76,17 @@ def config_error(exc: ValidationError, prefix: tuple[str, ...] = (),
     return error(path, problem)
 
 
-class _ConfigMeta(type(BaseModel)):  # type: ignore[misc]
+if TYPE_CHECKING:  # the metaclass pydantic builds models with (type(BaseModel) at run time)
+    from pydantic._internal._model_construction import ModelMetaclass as _ModelMeta
+else:
+    _ModelMeta = type(BaseModel)
+
+
+class _ConfigMeta(_ModelMeta):
     """Make the models' constructors raise the model's ``error_class`` (nested validation is
     untouched, so paths stay complete)."""
+
+    error_class: type[SchemeError]  # set by ConfigModel and its subclasses
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
         try:

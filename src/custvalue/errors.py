@@ -7,13 +7,19 @@ grading scheme derive from :class:`SchemeError` and name the path in the scheme.
 
 The command-line interface maps :class:`InputError` to exit code 2, :class:`SchemeError`
 to exit code 3 and anything else to exit code 1.
+
+Every exception class carries a stable, machine-readable ``code`` class attribute
+(``"missing_column"``, ``"scheme_error"`` ...) for services that route errors without parsing
+messages, and survives a :mod:`pickle` round trip with all its attributes (``table``,
+``column``, ``examples``, ``fix``, ``count``, ``path``, ``problem`` ...), so errors raised in a
+process pool reach the parent intact.  ``docs/data-contract.md`` lists the codes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = [
     "ColumnTypeError",
@@ -35,8 +41,47 @@ __all__ = [
 MAX_EXAMPLES = 5
 
 
-class CustvalueError(Exception):
-    """Base class of every error custvalue raises on purpose."""
+def _rebuild(cls: type[BaseException], args: tuple[Any, ...],
+             state: dict[str, Any]) -> BaseException:
+    """Unpickle an exception without calling its ``__init__`` (whose signature varies)."""
+    exc = cls.__new__(cls, *args)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
+
+class PicklableMixin:
+    """``__reduce__`` that restores ``args`` and every instance attribute.
+
+    The default pickling of an exception calls ``cls(*self.args)``, which fails (or loses the
+    attributes) when ``__init__`` takes other arguments than the message.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        assert isinstance(self, BaseException)
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
+
+class CustvalueError(PicklableMixin, Exception):
+    """Base class of every error custvalue raises on purpose.
+
+    Attributes
+    ----------
+    code : str
+        Stable machine-readable name of the error kind (a class attribute).
+
+    Examples
+    --------
+    >>> import pickle
+    >>> err = MissingColumnError("monthly", "kwh", "column is missing", fix="add it")
+    >>> err.code
+    'missing_column'
+    >>> back = pickle.loads(pickle.dumps(err))
+    >>> (type(back).__name__, back.table, back.column, back.fix, str(back) == str(err))
+    ('MissingColumnError', 'monthly', 'kwh', 'add it', True)
+    """
+
+    code: ClassVar[str] = "custvalue_error"
 
 
 def _format_value(value: Any) -> str:
@@ -72,6 +117,8 @@ class InputError(CustvalueError):
         How many rows are affected in all.
     """
 
+    code: ClassVar[str] = "input_error"
+
     def __init__(
         self,
         table: str,
@@ -101,41 +148,61 @@ class InputError(CustvalueError):
 class MissingColumnError(InputError):
     """A required column is absent."""
 
+    code: ClassVar[str] = "missing_column"
+
 
 class ColumnTypeError(InputError):
     """Values of a column cannot be read as the declared type (number, date, month)."""
+
+    code: ClassVar[str] = "column_type"
 
 
 class InvalidValueError(InputError):
     """Values are of the right type but outside what the contract allows."""
 
+    code: ClassVar[str] = "invalid_value"
+
 
 class DuplicateRowsError(InputError):
     """The same key appears more than once, e.g. two ``monthly`` rows for one customer-month."""
+
+    code: ClassVar[str] = "duplicate_rows"
 
 
 class NegativeEnergyError(InputError):
     """Negative energy readings where corrections are not allowed."""
 
+    code: ClassVar[str] = "negative_energy"
+
 
 class ReactiveWithoutActiveError(InputError):
     """Reactive energy recorded in a month whose active energy is zero."""
+
+    code: ClassVar[str] = "reactive_without_active"
 
 
 class UnknownCustomerError(InputError):
     """Records or events for a customer that is not in the register."""
 
+    code: ClassVar[str] = "unknown_customer"
+
 
 class PaymentBeforePeriodError(InputError):
     """A bill paid before the start of the month it bills."""
+
+    code: ClassVar[str] = "paid_before_period"
 
 
 class EmptyTableError(InputError):
     """A table has no rows."""
 
+    code: ClassVar[str] = "empty_table"
+
 
 class UnsupportedInputError(InputError):
     """The object or file given for a table cannot be read."""
+
+    code: ClassVar[str] = "unsupported_input"
 
 
 class SchemeError(CustvalueError):
@@ -150,6 +217,8 @@ class SchemeError(CustvalueError):
         What is wrong.
     """
 
+    code: ClassVar[str] = "scheme_error"
+
     def __init__(self, path: str, problem: str) -> None:
         self.path = path
         self.problem = problem
@@ -158,3 +227,5 @@ class SchemeError(CustvalueError):
 
 class InconsistentJudgmentsError(SchemeError):
     """AHP pairwise judgments whose consistency ratio exceeds the allowed bound."""
+
+    code: ClassVar[str] = "inconsistent_judgments"

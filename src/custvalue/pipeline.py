@@ -18,16 +18,17 @@ True
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import numpy as np
 import pandas as pd
 
-from custvalue.errors import InputError, InvalidValueError
+from custvalue.errors import InputError
 from custvalue.grading import (
     RANK_DECIMALS,
     REGISTER_COLUMNS,
@@ -36,16 +37,18 @@ from custvalue.grading import (
     Manifest,
     fingerprint,
 )
-from custvalue.inputs.checks import CheckOptions, CheckReport, check_tables
+from custvalue.inputs.checks import CheckOptions, CheckReport, OptionOverrides, check_tables
 from custvalue.inputs.io import TableSource, read_table
 from custvalue.scoring.scheme import Scheme
 
 if TYPE_CHECKING:  # the indicator stage is imported when grade() runs (fast start-up)
-    from custvalue.indicators import IndicatorParams
+    from custvalue.indicators import IndicatorParams, WindowLike
 
 __all__ = ["Grading", "grade"]
 
 ProgressCallback = Callable[[str], None]
+
+logger = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -53,9 +56,11 @@ def _timed(timings: dict[str, float], stage: str,
            progress: ProgressCallback | None) -> Iterator[None]:
     if progress is not None:
         progress(stage)
+    logger.debug("grade: stage %s started", stage)
     start = time.perf_counter()
     yield
     timings[stage] = round(time.perf_counter() - start, 4)
+    logger.info("grade: stage %s took %.4f s", stage, timings[stage])
 
 
 def _register_frame(customers: TableSource, strata: str | None = None) -> pd.DataFrame:
@@ -72,32 +77,6 @@ def _register_frame(customers: TableSource, strata: str | None = None) -> pd.Dat
     return reg.set_index("customer_id")[cols].sort_index()
 
 
-_TREATMENTS = ("duplicates", "negative_energy")
-
-
-def _agree_treatments(opts: CheckOptions,
-                      params: Any) -> tuple[CheckOptions, IndicatorParams]:
-    """One treatment of duplicates and negative energy for the checks and the indicators.
-
-    Either side may name it (``duplicates="sum"`` or ``params=IndicatorParams(duplicates=
-    "sum")``); the side left at the default ``"error"`` takes the other's.  Two different
-    treatments are an error rather than a silent choice.
-    """
-    from custvalue.indicators import IndicatorParams
-
-    ind = params if isinstance(params, IndicatorParams) else IndicatorParams.model_validate(
-        dict(params or {}))
-    agreed = {}
-    for name in _TREATMENTS:
-        given = {getattr(opts, name), getattr(ind, name)} - {"error"}
-        if len(given) > 1:
-            raise InvalidValueError(
-                "options", name, f"the options say {getattr(opts, name)!r} but params say "
-                f"{getattr(ind, name)!r}", fix=f"name the {name} treatment once")
-        agreed[name] = given.pop() if given else "error"
-    return opts.model_copy(update=agreed), ind.model_copy(update=agreed)
-
-
 def grade(
     customers: TableSource,
     monthly: TableSource,
@@ -109,12 +88,12 @@ def grade(
     pins: pd.DataFrame | TableSource | None = None,
     pins_count_against_quota: bool = True,
     strata: str | None = None,
-    window: Any = None,
-    params: Any = None,
+    window: WindowLike | None = None,
+    params: IndicatorParams | Mapping[str, object] | None = None,
     check: bool = True,
     options: CheckOptions | None = None,
     progress: ProgressCallback | None = None,
-    **option_overrides: Any,
+    **overrides: Unpack[OptionOverrides],
 ) -> Grading:
     """Grade a customer base: indicators → scores → tiers (→ ABC) in one call.
 
@@ -133,17 +112,26 @@ def grade(
         Whether pinned customers take up places of their tier's quota.
     strata : str, optional
         Register column (e.g. ``region``) within which the quotas are applied.
-    window, params :
-        Passed to :func:`custvalue.indicators.compute_indicators`.  The treatments of
-        duplicates and negative energy may be named here or as options (below); the
-        checks and the indicators use the same one, and two different ones are an error.
+    window : Window or (start, end), optional
+        The grading window (default: the ``params.window_months`` months ending with the
+        latest ``period``); see :func:`custvalue.indicators.compute_indicators`.
+    params : IndicatorParams or mapping, optional
+        The rules of the indicator stage.  (Its deprecated ``duplicates`` /
+        ``negative_energy`` fields still apply, with a ``DeprecationWarning``; naming a
+        treatment there and a different one as an option is an error.)
     check : bool, default True
         Run :func:`custvalue.check_tables` first and stop on errors (strict).
     options : CheckOptions, optional
-        Treatments of duplicates, negative energy, unknown customers; also given as
-        keyword shortcuts (``duplicates="last"``, ``negative_energy="allow"`` ...).
+        The input treatments (duplicates, negative energy, unknown customers, customer
+        classes): one set for the checks and the indicators.
     progress : callable, optional
         Called with the name of each stage as it starts.
+    **overrides
+        Shortcuts for the fields of ``options`` (typed by
+        :class:`~custvalue.inputs.checks.OptionOverrides`: ``duplicates``,
+        ``negative_energy``, ``unknown_customers``, ``customer_classes``), e.g.
+        ``duplicates="last"``, ``negative_energy="allow"``; a misspelt one is an
+        :class:`~custvalue.errors.InvalidValueError`.
 
     Returns
     -------
@@ -156,7 +144,12 @@ def grade(
     custvalue.errors.SchemeError
         Bad scheme.
     """
-    from custvalue.indicators import compute_indicators, resolve_window
+    from custvalue.indicators import (
+        IndicatorParams,
+        compute_indicators,
+        input_treatments,
+        resolve_window,
+    )
     from custvalue.scoring import score as score_indicators
     from custvalue.tiers import abc_by_count, abc_by_value, apply_pins, assign_tiers
 
@@ -164,12 +157,16 @@ def grade(
         scheme = Scheme.default()
     elif not isinstance(scheme, Scheme):
         scheme = Scheme.load(scheme)
-    opts, ind_params = _agree_treatments(CheckOptions.resolve(options, **option_overrides),
-                                         params)
+    ind_params = params if isinstance(params, IndicatorParams) else \
+        IndicatorParams.model_validate(dict(params or {}))
+    opts = input_treatments(
+        CheckOptions.resolve(options, **overrides), ind_params)
     timings: dict[str, float] = {}
     sources = {"customers": customers, "monthly": monthly, "events": events,
                "cooperation": cooperation, "energy": energy}
     given = {k: v for k, v in sources.items() if v is not None}
+    logger.info("grade: scheme %r (sha256 %s), tables %s", scheme.name, scheme.hash()[:12],
+                ", ".join(given))
 
     findings: list[dict[str, Any]] = []
     row_counts: dict[str, int] = {}
@@ -191,7 +188,8 @@ def grade(
         window_used = resolve_window(read_table(monthly, "monthly"), window, ind_params)
         # the sources go in as given: paths are scanned lazily and collected by the
         # streaming engine inside compute_indicators (the in-memory engine needs ~8x the RAM)
-        indicators = compute_indicators(**given, window=window_used, params=ind_params)
+        indicators = compute_indicators(**given, window=window_used, params=ind_params,
+                                        options=opts)
         indicators = _to_indexed_pandas(indicators)
 
     with _timed(timings, "scoring", progress):
@@ -219,10 +217,10 @@ def grade(
         basis = scores if abc_cfg.basis == "score" else indicators[abc_cfg.basis]
         basis = basis.where(scored["graded"])
         if abc_cfg.method == "count":
-            abc = abc_by_count(basis, abc_cfg.quotas)
+            abc_out: pd.Series | pd.DataFrame = abc_by_count(basis, abc_cfg.quotas)
         else:
-            abc = abc_by_value(basis, abc_cfg.cuts)
-        abc = abc["abc"] if isinstance(abc, pd.DataFrame) else abc
+            abc_out = abc_by_value(basis, abc_cfg.cuts)
+        abc = abc_out["abc"] if isinstance(abc_out, pd.DataFrame) else abc_out
 
     table = register.join(indicators.drop(columns=[c for c in REGISTER_COLUMNS
                                                    if c in indicators.columns]), how="left")
@@ -234,6 +232,8 @@ def grade(
     table = table.sort_index()
 
     row_counts["grading"] = len(table)
+    logger.info("grade: %d customers, %d graded, in %.3f s", len(table),
+                int(scored["graded"].sum()), sum(timings.values()))
     manifest = Manifest(
         package_version=_version(),
         scheme_hash=scheme.hash(),

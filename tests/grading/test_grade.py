@@ -220,16 +220,20 @@ def test_pins_from_a_file(tables, grading, tmp_path, suffix):
 def test_treatment_named_in_params_reaches_the_checks(tables, grading):
     from custvalue.indicators import IndicatorParams
 
-    # the sample has duplicated months and negative corrections: the checks must accept them
-    via_params = grade(**tables, params=IndicatorParams(**TREAT))
+    # the deprecated spelling (the treatments are options now) still applies everywhere:
+    # the sample has duplicated months and negative corrections, the checks must accept them
+    with pytest.warns(DeprecationWarning, match="deprecated"):
+        via_params = grade(**tables, params=IndicatorParams(**TREAT))
     pd.testing.assert_frame_equal(via_params.table, grading.table)
     assert via_params.manifest.options["duplicates"] == "last"
-    mixed = grade(**tables, duplicates="last", params={"negative_energy": "allow"})
+    with pytest.warns(DeprecationWarning, match="deprecated"):
+        mixed = grade(**tables, duplicates="last", params={"negative_energy": "allow"})
     pd.testing.assert_frame_equal(mixed.table, grading.table)
 
 
 def test_two_different_treatments_are_a_typed_error(tables):
-    with pytest.raises(errors.InvalidValueError, match="duplicates"):
+    with pytest.raises(errors.InvalidValueError, match="duplicates"), \
+            pytest.warns(DeprecationWarning):
         grade(**tables, duplicates="sum", params={"duplicates": "last"})
-    with pytest.raises(errors.DuplicateRowsError):
+    with pytest.raises(errors.DuplicateRowsError), pytest.warns(DeprecationWarning):
         grade(**tables, params={"negative_energy": "allow"})  # duplicates left at "error"

@@ -20,9 +20,10 @@ import pytest
 
 import custvalue.inputs.samples
 from custvalue.errors import DuplicateRowsError
-from custvalue.indicators import INDICATOR_NAMES, IndicatorParams, compute_indicators
+from custvalue.indicators import INDICATOR_NAMES, compute_indicators
+from custvalue.inputs.checks import CheckOptions
 
-PARAMS = IndicatorParams(duplicates="sum", negative_energy="allow")
+TREAT = CheckOptions(duplicates="sum", negative_energy="allow")
 TOL = 1e-12
 
 
@@ -38,7 +39,7 @@ def sample_pl(sample) -> dict[str, pl.DataFrame]:
 
 @pytest.fixture(scope="module")
 def reference(sample_pl) -> pl.DataFrame:
-    return compute_indicators(**sample_pl, params=PARAMS)
+    return compute_indicators(**sample_pl, options=TREAT)
 
 
 def as_polars(out: Any) -> pl.DataFrame:
@@ -77,19 +78,19 @@ def test_reference_is_sensible(reference, sample):
 
 
 def test_polars_eager(reference, sample_pl):
-    out = compute_indicators(**sample_pl, params=PARAMS)
+    out = compute_indicators(**sample_pl, options=TREAT)
     assert isinstance(out, pl.DataFrame)
     assert out.equals(reference)
 
 
 def test_polars_lazy(reference, sample_pl):
-    out = compute_indicators(**{k: v.lazy() for k, v in sample_pl.items()}, params=PARAMS)
+    out = compute_indicators(**{k: v.lazy() for k, v in sample_pl.items()}, options=TREAT)
     assert isinstance(out, pl.LazyFrame)
     assert_same(out, reference)
 
 
 def test_pandas_in_pandas_out(reference, sample):
-    out = compute_indicators(**sample, params=PARAMS)
+    out = compute_indicators(**sample, options=TREAT)
     assert isinstance(out, pd.DataFrame)
     assert out.index.name == "customer_id"
     assert out.attrs["window"]["end"] == "2024-12"
@@ -101,12 +102,12 @@ def test_parquet_paths_and_mixed_inputs(reference, sample, sample_pl, tmp_path):
     for name, frame in sample_pl.items():
         paths[name] = tmp_path / f"{name}.parquet"
         frame.write_parquet(paths[name])
-    out = compute_indicators(**paths, params=PARAMS)
+    out = compute_indicators(**paths, options=TREAT)
     assert isinstance(out, pl.DataFrame)
     assert_same(out, reference)
     mixed = compute_indicators(sample["customers"], paths["monthly"], events=sample["events"],
                                cooperation=sample_pl["cooperation"].lazy(),
-                               energy=paths["energy"], params=PARAMS)
+                               energy=paths["energy"], options=TREAT)
     assert isinstance(mixed, pl.DataFrame)
     assert_same(mixed, reference)
 
@@ -115,12 +116,12 @@ def test_parquet_paths_and_mixed_inputs(reference, sample, sample_pl, tmp_path):
 def test_duckdb(reference, sample_pl, duplicates):
     con = duckdb.connect()
     rels = {k: con.from_arrow(v.to_arrow()) for k, v in sample_pl.items()}
-    params = PARAMS.model_copy(update={"duplicates": duplicates})
-    out = compute_indicators(**rels, params=params)
+    treat = CheckOptions(duplicates=duplicates, negative_energy="allow")
+    out = compute_indicators(**rels, options=treat)
     assert isinstance(out, duckdb.DuckDBPyRelation)
     # The sample's duplicates are exact copies: keeping the last equals summing for every
     # indicator but the amounts, so compare "last" with polars "last".
-    ref = reference if duplicates == "sum" else compute_indicators(**sample_pl, params=params)
+    ref = reference if duplicates == "sum" else compute_indicators(**sample_pl, options=treat)
     assert_same(out, ref)
 
 
@@ -128,7 +129,7 @@ def test_duckdb_mixed_with_pandas_register(reference, sample, sample_pl):
     con = duckdb.connect()
     out = compute_indicators(sample["customers"], con.from_arrow(sample_pl["monthly"].to_arrow()),
                              sample["events"], sample["cooperation"], sample["energy"],
-                             params=PARAMS)
+                             options=TREAT)
     assert isinstance(out, duckdb.DuckDBPyRelation)
     assert_same(out, reference)
 
@@ -137,7 +138,7 @@ def test_duckdb_checks_run_before_returning(sample_pl):
     con = duckdb.connect()
     rels = {k: con.from_arrow(v.to_arrow()) for k, v in sample_pl.items()}
     with pytest.raises(DuplicateRowsError):
-        compute_indicators(**rels, params={"negative_energy": "allow"})
+        compute_indicators(**rels, options=CheckOptions(negative_energy="allow"))
 
 
 # ----------------------------------------------------------------------------------------
@@ -187,7 +188,7 @@ def test_spark_in_spark_out_without_collecting_rows(reference, sample_pl, spark,
             return result
 
         monkeypatch.setattr(DataFrame, method, spy)
-    out = compute_indicators(**frames, params=PARAMS)
+    out = compute_indicators(**frames, options=TREAT)
     monkeypatch.undo()
     assert isinstance(out, DataFrame)
     # Only the one-row checks (default window, duplicated register ids) ran.
@@ -215,9 +216,9 @@ def test_duplicate_policies_on_duckdb(policy, kwh):
     t = _conflicting_duplicates()
     con = duckdb.connect()
     rels = {k: con.from_arrow(pl.from_pandas(v).to_arrow()) for k, v in t.items()}
-    params = {"duplicates": policy}
-    ref = compute_indicators(**t, params=params, window=("2024-01", "2024-12"))
-    out = compute_indicators(**rels, params=params, window=("2024-01", "2024-12"))
+    treat = CheckOptions(duplicates=policy)
+    ref = compute_indicators(**t, options=treat, window=("2024-01", "2024-12"))
+    out = compute_indicators(**rels, options=treat, window=("2024-01", "2024-12"))
     assert as_polars(out)["total_kwh"].to_list() == [kwh, 5.0]
     assert_same(out, as_polars(ref))
 
@@ -226,6 +227,6 @@ def test_duplicate_policies_on_duckdb(policy, kwh):
 def test_duplicates_last_on_spark(spark):
     t = _conflicting_duplicates()
     frames = {k: spark.createDataFrame(pl.from_pandas(v).to_arrow()) for k, v in t.items()}
-    out = compute_indicators(**frames, params={"duplicates": "last"},
+    out = compute_indicators(**frames, options=CheckOptions(duplicates="last"),
                              window=("2024-01", "2024-12"))
     assert as_polars(out)["total_kwh"].to_list() == [70.0, 5.0]

@@ -37,6 +37,7 @@ from custvalue.indicators import (
 )
 from custvalue.indicators.compliance import pf_hundredths
 from custvalue.indicators.prepare import epoch_days, idiv
+from custvalue.inputs.checks import CheckOptions
 
 WINDOW = ("2023-01", "2024-12")
 MONTHS_2023 = [f"2023-{m:02d}" for m in range(1, 13)]
@@ -84,6 +85,8 @@ def frame(rows: list[dict]) -> pd.DataFrame:
 def run(customers: list[dict], monthly: list[dict], events: list[dict] | None = None,
         cooperation: list[dict] | None = None, energy: list[dict] | None = None,
         window=WINDOW, **params) -> pd.DataFrame:
+    # the input treatments are options; the rest are indicator parameters
+    treatments = {k: params.pop(k) for k in ("duplicates", "negative_energy") if k in params}
     def opt(rows, columns):
         return None if rows is None else pd.DataFrame(rows, columns=columns)
 
@@ -94,7 +97,8 @@ def run(customers: list[dict], monthly: list[dict], events: list[dict] | None = 
         events=opt(events, ["customer_id", "date", "kind", "affected_customers", "note"]),
         cooperation=opt(cooperation, ["customer_id", "date", "kind", "score"]),
         energy=opt(energy, ["customer_id", "year", "total_energy_tce", "electricity_tce"]),
-        window=window, params=IndicatorParams(**params))
+        window=window, params=IndicatorParams(**params),
+        options=CheckOptions(**treatments))
 
 
 def full_year(cid: str, months: list[str], kwh: float = 1000.0, **kw) -> list[dict]:
@@ -521,7 +525,7 @@ def test_duplicates_last_keeps_the_last_row_in_input_order():
 def test_duplicates_last_on_a_lazy_polars_input():
     monthly = pl.from_pandas(frame(dup_rows())).lazy()
     out = compute_indicators(pl.from_pandas(frame([customer("C1")])), monthly, window=WINDOW,
-                             params={"duplicates": "last"})
+                             options=CheckOptions(duplicates="last"))
     assert isinstance(out, pl.LazyFrame)
     assert out.collect()["total_kwh"].to_list() == [80.0]
 
@@ -613,13 +617,13 @@ def test_period_and_dates_as_dates_and_mixed_inputs(tmp_path):
     for c in ("due_date", "paid_date"):
         typed[c] = pd.to_datetime(typed[c]).dt.date
     as_dates = compute_indicators(frame([customer("C1")]), typed, window=WINDOW,
-                                  params={"negative_energy": "allow"})
+                                  options=CheckOptions(negative_energy="allow"))
     pd.testing.assert_frame_equal(text, as_dates)
     # pandas register + Parquet monthly: runs on polars, returns polars.
     path = tmp_path / "monthly.parquet"
     pl.from_pandas(frame(rows)).write_parquet(path)
     from_path = compute_indicators(frame([customer("C1")]), path, window=WINDOW,
-                                   params={"negative_energy": "allow"})
+                                   options=CheckOptions(negative_energy="allow"))
     assert isinstance(from_path, pl.DataFrame)
     got = from_path.to_pandas().set_index("customer_id")
     pd.testing.assert_frame_equal(got, text, check_dtype=False, check_index_type=False)
@@ -736,11 +740,11 @@ def test_determinism_repeated_runs_are_identical():
     import custvalue.inputs.samples
 
     t = custvalue.samples.generate(400, months=24, seed=11)
-    params = {"duplicates": "sum", "negative_energy": "allow"}
+    treat = CheckOptions(duplicates="sum", negative_energy="allow")
     tables_pl = {k: pl.from_pandas(v) for k, v in t.items()}
-    first = compute_indicators(**tables_pl, params=params)
+    first = compute_indicators(**tables_pl, options=treat)
     for _ in range(3):
-        assert compute_indicators(**tables_pl, params=params).equals(first)
+        assert compute_indicators(**tables_pl, options=treat).equals(first)
 
 
 def test_optional_columns_may_be_absent():

@@ -85,6 +85,13 @@ def _stratum(table: pd.DataFrame, by: str) -> tuple[pd.Series, list[Any]]:
     return s, values
 
 
+def _after(frame: pd.DataFrame, column: str) -> int:
+    """The position just after ``column`` (column names are unique)."""
+    position = frame.columns.get_loc(column)
+    assert isinstance(position, int)
+    return position + 1
+
+
 def profile(
     table: GradingLike,
     by: str | None = None,
@@ -235,13 +242,13 @@ def profile(
     block = out.groupby(level="stratum", sort=False)
     out.insert(1, "customer_share", out["customers"] / block["customers"].transform("sum"))
     for role in ("kwh", "revenue"):
-        total = block[role].transform("sum")
-        out.insert(out.columns.get_loc(role) + 1, f"{role}_share",
-                   out[role] / total.where(total != 0))
-    out.insert(out.columns.get_loc("revenue_share") + 1, "revenue_per_customer",
+        role_total = block[role].transform("sum")
+        out.insert(_after(out, role), f"{role}_share",
+                   out[role] / role_total.where(role_total != 0))
+    out.insert(_after(out, "revenue_share"), "revenue_per_customer",
                out["revenue"] / out["customers"].where(out["customers"] > 0))
     out["top_kwh_share"] = out["top_kwh"] / out["kwh"].where(out["kwh"] != 0)
-    out.insert(out.columns.get_loc("top_kwh") + 1, "top_kwh_share", out.pop("top_kwh_share"))
+    out.insert(_after(out, "top_kwh"), "top_kwh_share", out.pop("top_kwh_share"))
 
     # labels
     codes = out.index.get_level_values("code").to_numpy()

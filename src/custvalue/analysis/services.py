@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -97,6 +97,8 @@ _DEFAULT_CATALOGUE = "service_catalogue.toml"
 
 class CatalogueError(SchemeError):
     """A service catalogue is invalid; ``path`` is the dotted path of the problem."""
+
+    code: ClassVar[str] = "catalogue_error"
 
 
 class _Model(ConfigModel):
@@ -591,7 +593,7 @@ def entitlements(table: GradingLike, catalogue: Catalogue | None = None) -> pd.D
     matrix = catalogue.tier_matrix()
     out = matrix.reindex(service_tier).set_axis(table.index, axis=0)
     out.insert(0, "tier", table["tier"])
-    out.insert(1, "service_tier", pd.array(service_tier, dtype="Int64"))
+    out.insert(1, "service_tier", pd.Series(service_tier, index=out.index, dtype="Int64"))
     note = pd.Series(pd.NA, index=table.index, dtype="string")
     out["note"] = note.mask(table["tier"].isna(), catalogue.ungraded.note)
     if "abc" in table.columns and catalogue.abc:
@@ -729,7 +731,7 @@ def grade_complaint(
     *,
     detail: bool = False,
     **triggers: Any,
-) -> Any:
+) -> str | pd.Series | pd.DataFrame:
     """The effective grade of a complaint: the highest of the reported grade, the tier's
     floor and the grades its triggers set (seed 004, slide 24).
 

@@ -136,7 +136,7 @@ def tier_status(tier: pd.Series | pd.api.extensions.ExtensionArray) -> pd.Series
     """The ``status`` of each row of a tier column: ``graded`` with a tier, else ``ungraded``."""
     tiers = pd.Series(tier)
     return pd.Series(pd.Categorical.from_codes(tiers.isna().to_numpy().astype("int8"),
-                                               categories=[GRADED, UNGRADED]),
+                                               categories=pd.Index([GRADED, UNGRADED])),
                      index=tiers.index).astype("string")
 
 

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -47,6 +46,7 @@ if TYPE_CHECKING:
     from custvalue.scoring.explain import Explanation
     from custvalue.scoring.scheme import Scheme
     from custvalue.validation import TierStability, TierValidation
+    from custvalue.validation.clustering import Features, Method
 
 __all__ = ["Grading"]
 
@@ -205,8 +205,9 @@ class Grading(Result):
 
         return improvement_plans(self, target, **options)
 
-    def validate(self, method: str = "kmeans", k: int | str | Sequence[int] = 4,
-                 features: str = "indicators", seed: int = 0,
+    def validate(self, method: Method = "kmeans",
+                 k: int | Literal["silhouette", "calinski_harabasz"] = 4,
+                 features: Features = "indicators", seed: int = 0,
                  **options: Any) -> TierValidation:
         """Check the tiers against a clustering; see :func:`custvalue.validate_tiers`.
 
@@ -281,7 +282,7 @@ class Grading(Result):
         return self._summary_html()
 
     # -- persistence -----------------------------------------------------------------------
-    def save(self, folder: str | Path) -> Path:  # type: ignore[override]
+    def save(self, folder: str | Path) -> Path:
         """Write the grading to ``folder``: Parquet table + JSON scheme, manifest, findings.
 
         The same grading always gives byte-identical ``grades.parquet``; the Parquet file

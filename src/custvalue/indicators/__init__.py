@@ -8,10 +8,11 @@ lazily on polars (default, streaming), DuckDB or PySpark; see ``docs/indicators.
 Examples
 --------
 >>> import custvalue.inputs.samples
->>> from custvalue.indicators import INDICATOR_NAMES, IndicatorParams, compute_indicators
+>>> from custvalue import CheckOptions
+>>> from custvalue.indicators import INDICATOR_NAMES, compute_indicators
 >>> t = custvalue.samples.generate(30, months=36, seed=5)
->>> out = compute_indicators(**t, params=IndicatorParams(duplicates="sum",
-...                                                      negative_energy="allow"))
+>>> out = compute_indicators(**t, options=CheckOptions(duplicates="sum",
+...                                                    negative_energy="allow"))
 >>> out.shape[0] == len(t["customers"]) and set(INDICATOR_NAMES) <= set(out.columns)
 True
 """
@@ -32,8 +33,9 @@ from custvalue.indicators.params import (
     IndicatorParams,
     LateFeeRate,
     PowerFactorRule,
+    input_treatments,
 )
-from custvalue.indicators.window import Window
+from custvalue.indicators.window import Window, WindowLike
 
 __all__ = [
     "BOOKKEEPING_COLUMNS",
@@ -46,7 +48,9 @@ __all__ = [
     "LateFeeRate",
     "PowerFactorRule",
     "Window",
+    "WindowLike",
     "compute_indicators",
+    "input_treatments",
     "output_columns",
     "resolve_window",
 ]

@@ -33,7 +33,10 @@ True
 
 from __future__ import annotations
 
+from typing import cast
+
 import narwhals as nw
+from narwhals.functions import Then
 
 from custvalue.indicators.context import (
     Context,
@@ -219,14 +222,17 @@ def indicators(ctx: Context) -> list[Indicator]:
         (nw.col("_pf_row") == 0, "no_assessable_months"),
     ])
     pay = [(no_records, "no_records"), (nw.col("_bill") == 0, "no_bills_due")]
-    fee = None
+    # a chain of when/then for the class-specific profiles, closed by the catch-all one
+    fee: nw.Expr | None = None
     profiles = p.late_fee_profiles()
     for j, (_rate, classes) in enumerate(profiles):
         if classes is None:
-            fee = nw.col(f"_fee_{j}") if fee is None else fee.otherwise(nw.col(f"_fee_{j}"))
+            fee = (nw.col(f"_fee_{j}") if fee is None
+                   else cast(Then, fee).otherwise(nw.col(f"_fee_{j}")))
         else:
             cond = nw.col("customer_class").is_in(list(classes))
-            fee = (nw.when(cond) if fee is None else fee.when(cond)).then(nw.col(f"_fee_{j}"))
+            fee = (nw.when(cond) if fee is None else cast(Then, fee).when(cond)).then(
+                nw.col(f"_fee_{j}"))
     plan_sum = nw.col("_plan_sum")
     gap = (nw.col("_plan_actual") - plan_sum).abs().cast(nw.Float64)
     completion = (1.0 - gap / plan_sum.cast(nw.Float64)).clip(0.0, 1.0)

@@ -29,6 +29,7 @@ Examples
 from __future__ import annotations
 
 import narwhals as nw
+from narwhals.functions import Then
 
 from custvalue.indicators.context import Context, Indicator, flag, ratio
 from custvalue.indicators.prepare import SCALE_AMOUNT, SCALE_ENERGY
@@ -114,11 +115,12 @@ def customer_stages(ctx: Context) -> list[list[nw.Expr]]:
             total * 12.0 / n.cast(nw.Float64)).alias(f"_annual{k}"))
 
     def pick(order: range | list[int], of_value: bool) -> nw.Expr:
-        expr = None
+        expr: Then | None = None
         for k in order:
             full = nw.col(f"_full{k}") == 1
             then = nw.col(f"_annual{k}") if of_value else nw.lit(k, dtype=nw.Int64)
             expr = nw.when(full).then(then) if expr is None else expr.when(full).then(then)
+        assert expr is not None  # years >= 2: both orders are non-empty
         return expr
 
     backwards = list(reversed(range(years)))

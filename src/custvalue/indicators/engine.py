@@ -33,7 +33,9 @@ Examples
 >>> import custvalue.inputs.samples
 >>> from custvalue.indicators import compute_indicators
 >>> t = custvalue.samples.generate(40, months=24, seed=2)
->>> out = compute_indicators(**t, params={"duplicates": "sum", "negative_energy": "allow"})
+>>> from custvalue.inputs.checks import CheckOptions
+>>> treat = CheckOptions(duplicates="sum", negative_energy="allow")
+>>> out = compute_indicators(**t, options=treat)
 >>> len(out) == len(t["customers"]), out.index.name, out.attrs["window"]["end"]
 (True, 'customer_id', '2023-12')
 """
@@ -41,6 +43,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -56,7 +59,7 @@ from custvalue.errors import (
 from custvalue.indicators import compliance, contribution, cooperation
 from custvalue.indicators.catalog import BOOKKEEPING_COLUMNS, INDICATOR_NAMES, output_columns
 from custvalue.indicators.context import Context, Indicator, merge_stages, reason_chain
-from custvalue.indicators.params import IndicatorParams
+from custvalue.indicators.params import IndicatorParams, input_treatments
 from custvalue.indicators.prepare import (
     ROW_INDEX,
     idiv,
@@ -68,11 +71,13 @@ from custvalue.indicators.prepare import (
     prepare_monthly,
     require_columns,
 )
-from custvalue.indicators.window import Window, epoch_day, month_start
+from custvalue.indicators.window import Window, WindowLike, epoch_day, month_start
+from custvalue.inputs.checks import CheckOptions
 from custvalue.inputs.io import is_path, read_table
 
 __all__ = ["compute_indicators", "resolve_window"]
 
+logger = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------------------
@@ -140,7 +145,9 @@ class _Backend:
         frame = nw.from_native(read_table(source, table))
         if isinstance(frame, nw.LazyFrame):
             if frame.implementation.is_pyspark() or frame.implementation.is_pyspark_connect():
-                return pl.from_arrow(nw.to_native(frame).toArrow())
+                arrow = pl.from_arrow(nw.to_native(frame).toArrow())
+                assert isinstance(arrow, pl.DataFrame)  # a table converts to a frame
+                return arrow
             frame = frame.collect()
         if frame.implementation.is_pandas():
             pdf = nw.to_native(frame)
@@ -268,8 +275,8 @@ def _lazy_window_and_register(frames: dict[str, nw.LazyFrame], window: Any,
     return _window_ending(row.get("latest"), params)
 
 
-def resolve_window(monthly: Any, window: Any = None,
-                   params: IndicatorParams | Mapping[str, Any] | None = None) -> Window:
+def resolve_window(monthly: Any, window: WindowLike | None = None,
+                   params: IndicatorParams | Mapping[str, object] | None = None) -> Window:
     """The window :func:`compute_indicators` uses for these arguments.
 
     ``window`` given: it, as a :class:`Window` (a ``(start, end)`` pair is accepted).
@@ -291,7 +298,7 @@ def resolve_window(monthly: Any, window: Any = None,
     return _resolve(frame, None, _params(params))
 
 
-def _params(params: IndicatorParams | Mapping[str, Any] | None) -> IndicatorParams:
+def _params(params: IndicatorParams | Mapping[str, object] | None) -> IndicatorParams:
     if params is None:
         return IndicatorParams()
     if isinstance(params, IndicatorParams):
@@ -316,7 +323,7 @@ class _Checks:
     """
 
     def __init__(self, customers: nw.LazyFrame, raw_monthly: nw.LazyFrame,
-                 params: IndicatorParams, window: Window) -> None:
+                 params: IndicatorParams, window: Window, treat: CheckOptions) -> None:
         self.customers = customers
         self.window = window
         # Duplicated months of a customer show as carries in a sum of 2**month: the sum's
@@ -326,9 +333,9 @@ class _Checks:
                                     how="semi")
         self.params = params
         self.columns: list[str] = []
-        if params.duplicates == "error":
+        if treat.duplicates == "error":
             self.columns.append("_chk_dup")
-        if params.negative_energy == "error":
+        if treat.negative_energy == "error":
             self.columns.append("_chk_neg")
 
     def aggregations(self) -> list[nw.Expr]:
@@ -401,7 +408,7 @@ class _Checks:
         raise DuplicateRowsError(
             "monthly", "period", "more than one row for the same (customer_id, period)",
             self._examples(dup),
-            fix="remove the duplicated rows, or pass IndicatorParams(duplicates='sum') to "
+            fix="remove the duplicated rows, or pass the option duplicates='sum' to "
                 "sum them or duplicates='last' to keep the last row in input order",
             count=count)
 
@@ -409,7 +416,7 @@ class _Checks:
         raise NegativeEnergyError(
             "monthly", "active_kwh", "negative active energy",
             self._examples(self.raw.filter(nw.col("active_kwh") < 0)),
-            fix="correct the rows, or pass IndicatorParams(negative_energy='allow') if "
+            fix="correct the rows, or pass the option negative_energy='allow' if "
                 "they are corrections (they are then summed into their month)",
             count=count)
 
@@ -439,15 +446,15 @@ def _apply(frame: nw.LazyFrame, indicators: list[Indicator]) -> nw.LazyFrame:
     return frame.with_columns(*values)
 
 
-def _build(frames: dict[str, nw.LazyFrame], ctx: Context) -> tuple[nw.LazyFrame, _Checks]:
+def _build(frames: dict[str, nw.LazyFrame], ctx: Context,
+           treat: CheckOptions) -> tuple[nw.LazyFrame, _Checks]:
     window, params = ctx.window, ctx.params
     customers = prepare_customers(frames["customers"], window).with_columns(
         compliance.standard_cents_expr(params).alias("_pf_standard"))
-    raw_params = params.model_copy(update={"duplicates": "error"})
-    checks = _Checks(customers, prepare_monthly(frames["monthly"], window, raw_params), params,
-                     window)
+    checks = _Checks(customers, prepare_monthly(frames["monthly"], window, "error"), params,
+                     window, treat)
 
-    monthly = prepare_monthly(frames["monthly"], window, params)
+    monthly = prepare_monthly(frames["monthly"], window, treat.duplicates)
     for stage in merge_stages(contribution.monthly_features(ctx),
                               compliance.monthly_features(ctx)):
         monthly = monthly.with_columns(*stage)
@@ -494,8 +501,9 @@ def compute_indicators(
     cooperation: Any = None,
     energy: Any = None,
     *,
-    window: Window | tuple[Any, Any] | None = None,
-    params: IndicatorParams | Mapping[str, Any] | None = None,
+    window: WindowLike | None = None,
+    params: IndicatorParams | Mapping[str, object] | None = None,
+    options: CheckOptions | None = None,
 ) -> Any:
     """Compute the raw indicators of every register customer.
 
@@ -514,6 +522,9 @@ def compute_indicators(
         ``monthly``.
     params : IndicatorParams or mapping, optional
         The rules (defaults: ``IndicatorParams()``).
+    options : CheckOptions, optional
+        The input treatments (``duplicates``, ``negative_energy``; default: both
+        ``"error"``), the same options the checks take.
 
     Returns
     -------
@@ -560,11 +571,12 @@ def compute_indicators(
     ('no_records', 'not_applicable')
     """
     params = _params(params)
+    treat = input_treatments(options, params)
     backend = _Backend(monthly)
     sources = {"customers": customers, "monthly": monthly, "events": events,
                "cooperation": cooperation, "energy": energy}
     natives = {k: backend.native(v, k) for k, v in sources.items() if v is not None}
-    if params.duplicates == "last":
+    if treat.duplicates == "last":
         natives["monthly"] = backend.with_row_index(natives["monthly"])
     frames = {k: nw.from_native(v).lazy() for k, v in natives.items()}
     for name, frame in frames.items():
@@ -578,5 +590,8 @@ def compute_indicators(
     ctx = Context(window=window, params=params, as_of_day=epoch_day(as_of),
                   given=frozenset(k for k in ("events", "cooperation", "energy")
                                   if k in frames))
-    plan, checks = _build(frames, ctx)
+    plan, checks = _build(frames, ctx, treat)
+    logger.debug("compute_indicators: window %s..%s, as of %s, tables %s, %s output",
+                 window.start, window.end, as_of, ", ".join(frames),
+                 "lazy" if backend.lazy_output else "eager")
     return backend.finish(plan, window, as_of, checks)

@@ -2,8 +2,12 @@
 
 Every number or choice the indicators depend on lives here, with the domain's rule as the
 default: the power-factor standards (《功率因数调整电费办法》), the late-payment penalty
-(《供电营业规则》), the treatment of duplicated and negative rows, and the as-of date.
-``docs/indicators.md`` explains how each is used.
+(《供电营业规则》) and the as-of date.  ``docs/indicators.md`` explains how each is used.
+
+The treatments of duplicated and negative ``monthly`` rows are input treatments: they live in
+:class:`~custvalue.inputs.checks.CheckOptions` (one place for the checks and the
+indicators).  ``IndicatorParams(duplicates=..., negative_energy=...)`` still works but is
+deprecated; :func:`input_treatments` is the one path that reconciles the two spellings.
 
 Examples
 --------
@@ -13,22 +17,32 @@ Examples
 (('large_industrial',), 160.0, False, 0.9)
 >>> p.late_fee_rate("residential").current_year, p.late_fee_rate("agricultural").carried_over
 (0.001, 0.003)
->>> IndicatorParams(duplicates="sum").duplicates
+>>> import warnings
+>>> with warnings.catch_warnings():
+...     warnings.simplefilter("ignore", DeprecationWarning)
+...     input_treatments(None, IndicatorParams(duplicates="sum")).duplicates
 'sum'
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import warnings
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+if TYPE_CHECKING:
+    from custvalue.inputs.checks import CheckOptions
 
 __all__ = [
     "DEFAULT_POWER_FACTOR_RULES",
+    "DeprecatedTreatments",
     "IndicatorParams",
     "LateFeeRate",
     "PowerFactorRule",
+    "input_treatments",
 ]
 
 
@@ -92,6 +106,57 @@ DEFAULT_POWER_FACTOR_RULES: tuple[PowerFactorRule, ...] = (
 )
 
 
+_TREATMENTS = ("duplicates", "negative_energy")
+
+
+class DeprecatedTreatments(BaseModel):
+    """Input treatments given to :class:`IndicatorParams` (deprecated spelling)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    duplicates: Literal["error", "sum", "last"] | None = None
+    negative_energy: Literal["error", "allow"] | None = None
+
+
+def input_treatments(options: CheckOptions | None,
+                     params: IndicatorParams | None = None) -> CheckOptions:
+    """The input treatments in force: ``options``, plus any deprecated ``params`` spelling.
+
+    The one path by which the deprecated ``IndicatorParams(duplicates=...)`` reaches the
+    checks and the indicators.  A treatment left at the default ``"error"`` in ``options``
+    takes the one named in ``params``; two different treatments are an error rather than a
+    silent choice.
+
+    Raises
+    ------
+    custvalue.errors.InvalidValueError
+        ``options`` and ``params`` name different treatments.
+
+    Examples
+    --------
+    >>> from custvalue.inputs.checks import CheckOptions
+    >>> input_treatments(CheckOptions(duplicates="last")).duplicates
+    'last'
+    """
+    from custvalue.errors import InvalidValueError
+    from custvalue.inputs.checks import CheckOptions
+
+    opts = options if options is not None else CheckOptions()
+    legacy = params.deprecated_treatments if params is not None else DeprecatedTreatments()
+    agreed: dict[str, str] = {}
+    for name in _TREATMENTS:
+        given = getattr(legacy, name)
+        if given is None or given == "error":
+            continue
+        current = getattr(opts, name)
+        if current not in ("error", given):
+            raise InvalidValueError(
+                "options", name, f"the options say {current!r} but params say {given!r}",
+                fix=f"name the {name} treatment once, as an option")
+        agreed[name] = given
+    return opts.model_copy(update=agreed) if agreed else opts
+
+
 class LateFeeRate(BaseModel):
     """Daily late-payment penalty rates, as fractions of the overdue amount per day.
 
@@ -142,13 +207,11 @@ class IndicatorParams(BaseModel):
         Minimum penalty per late bill, yuan.
     paid_tolerance : float, default 0.005
         A bill is paid in full when ``paid_amount >= billed_amount - paid_tolerance``.
-    duplicates : {"error", "sum", "last"}, default "error"
-        Duplicated ``(customer_id, period)`` rows of ``monthly``: raise
-        :class:`~custvalue.errors.DuplicateRowsError`, sum the amounts (dates: latest), or
-        keep the row that comes last in input order.
-    negative_energy : {"error", "allow"}, default "error"
-        Negative ``active_kwh``: raise :class:`~custvalue.errors.NegativeEnergyError`, or
-        keep the rows as corrections (summed into their month).
+    duplicates, negative_energy : deprecated
+        The input treatments belong to :class:`~custvalue.inputs.checks.CheckOptions`
+        (``grade(..., duplicates="sum")``, ``compute_indicators(..., options=...)``).  Given
+        here they still apply, with a ``DeprecationWarning``; they are kept in
+        ``deprecated_treatments`` and read through :func:`input_treatments`.
     growth_min_months : int, default 12
         Months with a kWh reading a 12-month block needs to count as a full year of
         observation for ``usage_growth``; below 12, the block's kWh is annualised.
@@ -178,10 +241,27 @@ class IndicatorParams(BaseModel):
     late_fee_default: LateFeeRate = LateFeeRate()
     late_fee_minimum: float = Field(default=1.0, ge=0)
     paid_tolerance: float = Field(default=0.005, ge=0)
-    duplicates: Literal["error", "sum", "last"] = "error"
-    negative_energy: Literal["error", "allow"] = "error"
     growth_min_months: int = Field(default=12, ge=1, le=12)
     fault_default_affected: float = Field(default=1.0, ge=0)
+    #: The deprecated ``duplicates=`` / ``negative_energy=`` spellings, as given (not part
+    #: of the parameters' dump: the treatments are options).
+    deprecated_treatments: DeprecatedTreatments = Field(
+        default_factory=DeprecatedTreatments, exclude=True, repr=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _move_treatments(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        moved = {k: data[k] for k in _TREATMENTS if k in data}
+        if not moved:
+            return data
+        warnings.warn(
+            f"IndicatorParams({', '.join(f'{k}=...' for k in moved)}) is deprecated: the "
+            "input treatments are options (CheckOptions; grade(..., duplicates=...), "
+            "compute_indicators(..., options=...))", DeprecationWarning, stacklevel=4)
+        rest = {k: v for k, v in data.items() if k not in _TREATMENTS}
+        return {**rest, "deprecated_treatments": moved}
 
     def late_fee_rate(self, customer_class: str) -> LateFeeRate:
         """The late-fee rates that apply to ``customer_class``."""

@@ -27,14 +27,16 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import narwhals as nw
 
 from custvalue.errors import MissingColumnError
-from custvalue.indicators.params import IndicatorParams
 from custvalue.indicators.window import Window
 from custvalue.inputs.contract import TABLES
+
+if TYPE_CHECKING:
+    from custvalue.inputs.checks import DuplicatesTreatment
 
 __all__ = [
     "ROW_INDEX",
@@ -266,7 +268,7 @@ def prepare_customers(frame: nw.LazyFrame, window: Window) -> nw.LazyFrame:
 
 
 def prepare_monthly(frame: nw.LazyFrame, window: Window,
-                    params: IndicatorParams) -> nw.LazyFrame:
+                    duplicates: DuplicatesTreatment) -> nw.LazyFrame:
     """Typed monthly rows inside the window, one per customer-month after the policy.
 
     Output columns: ``customer_id``, ``_p`` (month index); ``active_kwh``,
@@ -298,15 +300,15 @@ def prepare_monthly(frame: nw.LazyFrame, window: Window,
         due.dt.year().cast(nw.Int64).alias("_due_year"),
         _date_days("paid_date", schema, polars).alias("_paid_day"),
     ]
-    if params.duplicates == "last":
+    if duplicates == "last":
         cols.append(nw.col(ROW_INDEX))
     rows = frame.select(*cols).filter(
         nw.col("_p") >= ws, nw.col("_p") <= we, ~nw.col("customer_id").is_null())
     neg = nw.when(nw.col("active_kwh") < 0).then(1).otherwise(0)
     key = ["customer_id", "_p"]
-    if params.duplicates == "error":
+    if duplicates == "error":
         return rows.with_columns(_neg=neg, _rows=nw.lit(1))
-    if params.duplicates == "last":
+    if duplicates == "last":
         return rows.with_columns(
             _neg=neg.sum().over(*key),
             _rows=nw.len().over(*key),

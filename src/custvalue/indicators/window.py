@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-__all__ = ["Window", "epoch_day", "month_index", "month_start", "parse_month"]
+__all__ = ["Window", "WindowLike", "epoch_day", "month_index", "month_start", "parse_month"]
 
 _MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})(?:-(\d{1,2}))?")
 
@@ -191,3 +192,8 @@ class Window(BaseModel):
         """
         return {"start": f"{self.start:%Y-%m}", "end": f"{self.end:%Y-%m}",
                 "months": self.months, "as_of": self.as_of(as_of).isoformat()}
+
+
+#: What a ``window=`` argument accepts: a :class:`Window`, a ``(start, end)`` pair of months
+#: (``"2022-01"`` or dates) or a mapping with ``start`` and ``end``.
+WindowLike = Window | tuple[str | dt.date, str | dt.date] | Mapping[str, str | dt.date]

@@ -31,8 +31,9 @@ False
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
-from typing import Any, Literal
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, TypedDict, Unpack
 
 import pandas as pd
 import polars as pl
@@ -48,7 +49,16 @@ from custvalue.inputs.contract import (
 )
 from custvalue.inputs.io import TableSource, to_polars
 
-__all__ = ["CheckOptions", "CheckReport", "Finding", "check_tables"]
+__all__ = [
+    "CheckOptions",
+    "CheckReport",
+    "DuplicatesTreatment",
+    "Finding",
+    "NegativeEnergyTreatment",
+    "OptionOverrides",
+    "UnknownCustomersTreatment",
+    "check_tables",
+]
 
 Severity = Literal["error", "warning", "info"]
 
@@ -68,9 +78,37 @@ _ERROR_TYPES: dict[str, type[errors.InputError]] = {
     "unreadable": errors.UnsupportedInputError,
 }
 
+logger = logging.getLogger(__name__)
+
+
+#: Treatment of duplicated ``(customer_id, period)`` rows of ``monthly``.
+DuplicatesTreatment = Literal["error", "sum", "last"]
+#: Treatment of negative ``active_kwh``.
+NegativeEnergyTreatment = Literal["error", "allow"]
+#: Treatment of rows of other tables for customers not in the register.
+UnknownCustomersTreatment = Literal["error", "exclude"]
+
+
+class OptionOverrides(TypedDict, total=False):
+    """Keyword shortcuts for the fields of :class:`CheckOptions` (``grade(duplicates=...)``).
+
+    A misspelt or unknown keyword is reported as
+    :class:`~custvalue.errors.InvalidValueError` ("unknown option") naming the valid ones.
+    """
+
+    duplicates: DuplicatesTreatment
+    negative_energy: NegativeEnergyTreatment
+    unknown_customers: UnknownCustomersTreatment
+    customer_classes: Sequence[str]
+
 
 class CheckOptions(BaseModel):
-    """How the checks treat the problems that have more than one reasonable treatment.
+    """How the input problems that have more than one reasonable treatment are treated.
+
+    The one home of the input treatments: the checks report the rows each treatment
+    affects, and the indicator stage applies the same treatments (``grade()`` and
+    :func:`~custvalue.indicators.compute_indicators` take these options), so a treatment is
+    named once.
 
     Attributes
     ----------
@@ -88,14 +126,16 @@ class CheckOptions(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    duplicates: Literal["error", "sum", "last"] = "error"
-    negative_energy: Literal["error", "allow"] = "error"
-    unknown_customers: Literal["error", "exclude"] = "error"
+    duplicates: DuplicatesTreatment = "error"
+    negative_energy: NegativeEnergyTreatment = "error"
+    unknown_customers: UnknownCustomersTreatment = "error"
     customer_classes: tuple[str, ...] = CUSTOMER_CLASSES
 
     @classmethod
-    def resolve(cls, options: CheckOptions | None = None, **overrides: Any) -> CheckOptions:
+    def resolve(cls, options: CheckOptions | None = None, **overrides: object) -> CheckOptions:
         """``options`` (or the defaults) with keyword ``overrides``, validated.
+
+        An override of ``None`` means "not given" and leaves the option as it is.
 
         Raises
         ------
@@ -111,7 +151,8 @@ class CheckOptions(BaseModel):
         ...
         custvalue.errors.InvalidValueError: table 'options', column 'duplicate': unknown option...
         """
-        data = {**(options or cls()).model_dump(), **overrides}
+        data = {**(options or cls()).model_dump(),
+                **{k: v for k, v in overrides.items() if v is not None}}
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
@@ -280,7 +321,8 @@ class _Checker:
             casts.append(self._cast(table, frame, col.name, col.dtype))
         return frame.with_columns(casts)
 
-    def _cast(self, table: Table, frame: pl.DataFrame, name: str, dtype: str) -> pl.Expr:
+    def _cast(self, table: Table, frame: pl.DataFrame, name: str,
+              dtype: str) -> pl.Expr | pl.Series:
         src = frame[name]
         if dtype == "str":
             return pl.col(name).cast(pl.String)
@@ -439,7 +481,7 @@ def check_tables(
     *,
     options: CheckOptions | None = None,
     strict: bool = False,
-    **option_overrides: Any,
+    **overrides: Unpack[OptionOverrides],
 ) -> CheckReport:
     """Check the input tables against the data contract.
 
@@ -453,8 +495,10 @@ def check_tables(
         Treatments of duplicates, negative energy and unknown customers.
     strict : bool, default False
         Raise the first error as its typed exception instead of returning the report.
-    **option_overrides
-        Shortcuts for fields of :class:`CheckOptions`, e.g. ``duplicates="sum"``.
+    **overrides
+        Shortcuts for the fields of :class:`CheckOptions` (:class:`OptionOverrides`:
+        ``duplicates``, ``negative_energy``, ``unknown_customers``, ``customer_classes``),
+        e.g. ``duplicates="sum"``; ``None`` leaves the option as in ``options``.
 
     Returns
     -------
@@ -466,7 +510,7 @@ def check_tables(
         In strict mode, for the first finding of severity ``error``; its message names the
         table, the column, up to five example rows and the fix.
     """
-    opts = CheckOptions.resolve(options, **option_overrides)
+    opts = CheckOptions.resolve(options, **overrides)
     checker = _Checker(opts)
     given: dict[str, TableSource] = {
         name: src
@@ -490,37 +534,40 @@ def check_tables(
         if frame is not None:
             typed[name] = frame
 
+    # the checks of each table, in the order their findings are reported
+    def customers_checks(t: Table, f: pl.DataFrame) -> None:
+        checker.required_values(t, f, ["customer_id", "customer_class", "contract_kva"])
+        checker.flag(t, f, pl.col("customer_id").is_duplicated(), "customer_id",
+                     "duplicate_key", "error", "the same customer appears more than once",
+                     fix="keep one register row per customer")
+        checker.categories(t, f, "customer_class", opts.customer_classes)
+        checker.flag(t, f, pl.col("contract_kva") < 0, "contract_kva", "negative_value",
+                     "error", "negative contracted capacity", fix="correct the capacity")
+
+    def monthly_checks(t: Table, f: pl.DataFrame) -> None:
+        checker.required_values(t, f, ["customer_id", "period", "active_kwh",
+                                       "billed_amount", "due_date"])
+        checker.monthly_content(t, f)
+
+    def events_checks(t: Table, f: pl.DataFrame) -> None:
+        checker.required_values(t, f, ["customer_id", "date", "kind"])
+        checker.categories(t, f, "kind", EVENT_KINDS)
+
+    def cooperation_checks(t: Table, f: pl.DataFrame) -> None:
+        checker.required_values(t, f, ["customer_id", "date", "kind"])
+        checker.categories(t, f, "kind", COOPERATION_KINDS)
+
+    def energy_checks(t: Table, f: pl.DataFrame) -> None:
+        checker.required_values(t, f, ["customer_id", "year", "total_energy_tce",
+                                       "electricity_tce"])
+        checker.flag(t, f, pl.col("electricity_tce") > pl.col("total_energy_tce"),
+                     "electricity_tce", "negative_value", "error",
+                     "electricity exceeds the total energy use", extra=["total_energy_tce"],
+                     fix="check the audit figures (both in tce)")
+
     per_table: dict[str, Callable[[Table, pl.DataFrame], None]] = {
-        "customers": lambda t, f: (
-            checker.required_values(t, f, ["customer_id", "customer_class", "contract_kva"]),
-            checker.flag(t, f, pl.col("customer_id").is_duplicated(), "customer_id",
-                         "duplicate_key", "error", "the same customer appears more than once",
-                         fix="keep one register row per customer"),
-            checker.categories(t, f, "customer_class", opts.customer_classes),
-            checker.flag(t, f, pl.col("contract_kva") < 0, "contract_kva", "negative_value",
-                         "error", "negative contracted capacity", fix="correct the capacity"),
-        ),
-        "monthly": lambda t, f: (
-            checker.required_values(t, f, ["customer_id", "period", "active_kwh",
-                                           "billed_amount", "due_date"]),
-            checker.monthly_content(t, f),
-        ),
-        "events": lambda t, f: (
-            checker.required_values(t, f, ["customer_id", "date", "kind"]),
-            checker.categories(t, f, "kind", EVENT_KINDS),
-        ),
-        "cooperation": lambda t, f: (
-            checker.required_values(t, f, ["customer_id", "date", "kind"]),
-            checker.categories(t, f, "kind", COOPERATION_KINDS),
-        ),
-        "energy": lambda t, f: (
-            checker.required_values(t, f, ["customer_id", "year", "total_energy_tce",
-                                           "electricity_tce"]),
-            checker.flag(t, f, pl.col("electricity_tce") > pl.col("total_energy_tce"),
-                         "electricity_tce", "negative_value", "error",
-                         "electricity exceeds the total energy use", extra=["total_energy_tce"],
-                         fix="check the audit figures (both in tce)"),
-        ),
+        "customers": customers_checks, "monthly": monthly_checks, "events": events_checks,
+        "cooperation": cooperation_checks, "energy": energy_checks,
     }
     for name, frame in typed.items():
         per_table[name](TABLES[name], frame)
@@ -534,6 +581,8 @@ def check_tables(
     )
     report = CheckReport(findings=checker.findings, row_counts=row_counts, options=opts,
                          excluded=excluded)
+    logger.debug("check_tables: %d findings over %s, %d rows excluded",
+                 len(report.findings), ", ".join(typed), len(excluded))
     if strict:
         report.raise_for_errors()
     return report

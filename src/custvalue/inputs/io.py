@@ -38,7 +38,7 @@ def is_path(source: object) -> bool:
     return isinstance(source, str | Path)
 
 
-def _text_overrides(table: str) -> dict[str, pl.DataType]:
+def _text_overrides(table: str) -> dict[str, type[pl.DataType]]:
     # Account numbers look numeric but are identifiers: leading zeros must survive.
     spec = TABLES.get(table)
     if spec is None:  # a side table (e.g. pins): only the key is known to be text

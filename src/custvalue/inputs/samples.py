@@ -145,7 +145,8 @@ def _simulate(
     opened = np.where(join, periods[first_month] + pd.to_timedelta(rng.integers(0, 10, n), "D"),
                       opened_before)
     closed_day = periods[last_month] + pd.offsets.MonthEnd(0)
-    closed = pd.Series(np.where(leave & (last_month < months - 1), closed_day, pd.NaT),
+    closed = pd.Series(np.where(leave & (last_month < months - 1), closed_day,
+                                np.datetime64("NaT")),
                        dtype="datetime64[ns]")
     ids = np.array([f"C{i:06d}" for i in range(1, n + 1)])
     customers = pd.DataFrame(
@@ -157,7 +158,7 @@ def _simulate(
             "industry": industry.astype(str),
             "region": region,
             "opened": pd.to_datetime(opened).normalize().date,
-            "closed": closed.dt.date,
+            "closed": pd.to_datetime(closed).dt.date,
         }
     )
 
@@ -238,7 +239,7 @@ def _simulate(
             "reverse_kvarh": np.round(reverse[rows, cols], 1),
             "billed_amount": np.round(billed[rows, cols], 2),
             "due_date": pd.to_datetime(due[cols]).date,
-            "paid_date": pd.Series(paid_date[rows, cols]).dt.date,
+            "paid_date": pd.to_datetime(pd.Series(paid_date[rows, cols])).dt.date,
             "paid_amount": paid_amount[rows, cols],
             "planned_kwh": plan[rows, cols],
         }
@@ -497,4 +498,4 @@ if __name__ == "__main__":  # pragma: no cover - a maintenance entry point
     import sys
 
     for written in write_sample(sys.argv[1] if len(sys.argv) > 1 else "data/samples"):
-        print(written)
+        sys.stdout.write(f"{written}\n")

@@ -48,7 +48,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import matplotlib as mpl
 import numpy as np
@@ -67,6 +67,9 @@ from custvalue.errors import (
 from custvalue.grading import DEFAULT_LABELS, GRADED, GradingLike, grading_scheme, grading_table
 from custvalue.present._common import frame_of
 from custvalue.tiers import tier_sizes
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "CJK_FONT_ENV",
@@ -255,7 +258,7 @@ def _plot(func: F) -> F:
         cjk = cjk_font()
         if cjk is None and lang == "zh":
             _warn_no_cjk()
-        rc: dict[str, Any] = {"axes.spines.top": False, "axes.spines.right": False}
+        rc: dict[RcKeyType, Any] = {"axes.spines.top": False, "axes.spines.right": False}
         if cjk is not None:
             rc["font.family"] = _with_fallback(mpl.rcParams["font.family"], cjk)
         created = kwargs.get("ax") is None
@@ -480,7 +483,7 @@ def demo_table(n: int = 200, *, seed: int = 0) -> pd.DataFrame:
             "tier_en": en[tier],
             "abc": abc,
             "graded": graded,
-            "reason": np.where(graded, None, "no_bills"),
+            "reason": np.where(graded, np.asarray(None), "no_bills"),
         },
         index=pd.Index(ids, name="customer_id"),
     )
@@ -496,7 +499,7 @@ def _cut_scores(rows: pd.DataFrame, cuts: Any) -> dict[int, float]:
     if cuts is None:
         lowest = rows.groupby("tier")["score"].min()
         return {int(k): float(lowest[k]) for k in present[:-1]}
-    out = {}
+    out: dict[int, float] = {}
     for key, value in dict(cuts).items():
         try:
             k = int(key)
@@ -565,7 +568,7 @@ def score_histogram(
     edges = np.linspace(lo, hi, int(bins) + 1)
     groups = [rows.loc[rows["tier"] == k, "score"].to_numpy(dtype=float) for k in tiers]
     labels = [f"{_plain(names[k])} ({len(g):,})" for k, g in zip(tiers, groups, strict=True)]
-    counts, _, _ = ax.hist(groups, bins=edges, stacked=True,
+    counts, _, _ = ax.hist(groups, bins=edges.tolist(), stacked=True,
                            color=[tier_colour(k) for k in tiers], label=labels,
                            edgecolor="white", linewidth=0.4)
     peak = float(np.max(counts)) if np.size(counts) else 1.0
@@ -1185,7 +1188,7 @@ def tier_probabilities(
         best = np.asarray(tiers)[probs.argmax(axis=1)]
         edges = np.linspace(0.0, 1.0, 21)
         groups = [modal[best == k] for k in tiers]
-        ax.hist(groups, bins=edges, stacked=True, color=[tier_colour(k) for k in tiers],
+        ax.hist(groups, bins=edges.tolist(), stacked=True, color=[tier_colour(k) for k in tiers],
                 label=[_plain(names[k]) for k in tiers], edgecolor="white", linewidth=0.4)
         ax.set_xlim(0, 1)
         ax.set_xlabel(_t("modal_prob", lang))

@@ -40,7 +40,7 @@ import io
 import json
 import math
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -470,8 +470,10 @@ def _default_profile(table: pd.DataFrame, scheme: Any, lang: Lang) -> pd.DataFra
             out[f"{column}_share"] = (group[column].sum().to_numpy() / total
                                       if total else np.nan)
     if "customer_class" in rows.columns:
-        main = group["customer_class"].agg(
-            lambda s: s.mode().iloc[0] if s.notna().any() else None)
+        def main_class(s: pd.Series) -> Any:
+            return s.mode().iloc[0] if s.notna().any() else None
+
+        main = group["customer_class"].agg(main_class)
         out["最多的客户类别 main class"] = main.to_numpy()
     return out
 
@@ -599,8 +601,9 @@ def _validation_section(validation: Any, lang: Lang, fmt: ImageFormat, scheme: A
         parts.append(_sub("等级 × 聚类", "Tiers × clusters"))
         named = frame.copy()
         names = plots.tier_names(lang=lang, scheme=scheme)
+        index_name: Hashable = frame.index.name or "tier"
         named.index = pd.Index(plots.axis_names(list(frame.index), names, lang),
-                               name=frame.index.name or "tier")
+                               name=index_name)
         parts.append(_table(named))
         parts.append(_figure(
             lambda ax: plots.cluster_heatmap(frame, normalise="index", lang=lang,
@@ -702,8 +705,11 @@ def _plots_section(table: pd.DataFrame, summary: pd.DataFrame, scheme: Any, lang
             "dashed lines: the cut score of each tier", "score histogram by tier", fmt))
     for value in ("revenue", "total_kwh"):
         if value in has and table[value].sum() > 0:
+            def pareto(ax: Axes, v: str = value) -> Axes:
+                return plots.pareto_curve(table, v, lang=lang, ax=ax)
+
             figs.append(_figure(
-                lambda ax, v=value: plots.pareto_curve(table, v, lang=lang, ax=ax),
+                pareto,
                 (7.0, 4.8),
                 "客户按该值降序排列的累计占比；虚线为 ABC 类别分界 · cumulative share with "
                 "customers sorted by the value; dashed lines: ABC classes",

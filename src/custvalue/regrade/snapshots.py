@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 
@@ -25,6 +26,8 @@ _LABEL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 class SnapshotError(CustvalueError):
     """A snapshot cannot be written: bad label, or the label exists and ``overwrite`` is off."""
+
+    code: ClassVar[str] = "snapshot_error"
 
 
 

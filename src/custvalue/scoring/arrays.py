@@ -180,7 +180,7 @@ def build_arrays(
                 codes = raw[rcol].to_numpy(dtype=object)
                 has_code = pd.notna(codes)
                 text[has_code] = [f"{name} missing ({c})" for c in codes[has_code]]
-            reason_parts.append(np.where(m, text, None))
+            reason_parts.append(np.where(m, text, np.asarray(None)))
     reasons = np.full(n, None, dtype=object)
     for part in reason_parts:
         reasons = join_reasons(reasons, part)

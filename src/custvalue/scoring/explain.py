@@ -286,6 +286,7 @@ def explain(
     row = arrays.rows([k])
     agg = aggregate(row, return_weights=True)
     score_unit = float(agg.score[0])
+    assert agg.weights is not None and agg.fill_weights is not None  # return_weights=True
     weights, fill_weights = agg.weights[0], agg.fill_weights[0]
     parts, fparts = contributions(row, weights, fill_weights, score_unit)
 
@@ -372,8 +373,8 @@ def explain(
         weak_rows, columns=["indicator", "percentile", "normalised", "median", "gain"]
     ).set_index("indicator")
 
-    rank_value = table.at[cid, "rank"] if "rank" in table.columns else pd.NA
-    reason = table.at[cid, "reason"] if "reason" in table.columns else None
+    rank_value: Any = table.at[cid, "rank"] if "rank" in table.columns else pd.NA
+    reason: Any = table.at[cid, "reason"] if "reason" in table.columns else None
     return Explanation(
         customer_id=str(cid),
         score=score_unit * 100.0,

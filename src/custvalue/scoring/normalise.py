@@ -47,11 +47,13 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy.special import ndtr
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
 from custvalue.errors import (
     ColumnTypeError,
@@ -60,6 +62,7 @@ from custvalue.errors import (
     EmptyTableError,
     InvalidValueError,
     MissingColumnError,
+    SchemeError,
     UnsupportedInputError,
 )
 from custvalue.grading import NORM_PREFIX, REASON_PREFIX
@@ -91,8 +94,14 @@ NEUTRAL = 0.5
 _TABLE = "indicators"
 
 
-class NotFittedError(CustvalueError, AttributeError):
-    """``transform`` (or an attribute ending in ``_``) was used before ``fit``."""
+class NotFittedError(CustvalueError, _SklearnNotFittedError):
+    """``transform`` (or an attribute ending in ``_``) was used before ``fit``.
+
+    A subclass of scikit-learn's ``NotFittedError`` (itself a ``ValueError`` and an
+    ``AttributeError``), so ``except sklearn.exceptions.NotFittedError`` catches it too.
+    """
+
+    code: ClassVar[str] = "not_fitted"
 
 
 # ---------------------------------------------------------------------- kernels
@@ -308,7 +317,10 @@ def fit_indicator(values: np.ndarray, ind: Indicator, name: str = "") -> Indicat
     mean = float(v.mean()) if n else np.nan
     std = float(v.std()) if n else np.nan
     if method == "threshold":
-        low, high = float(ind.normalisation.lower), float(ind.normalisation.upper)
+        lower, upper = ind.normalisation.lower, ind.normalisation.upper
+        if lower is None or upper is None:  # the scheme's validation requires both
+            raise SchemeError(name, "threshold normalisation needs lower and upper")
+        low, high = float(lower), float(upper)
     elif n:
         low = 0.0 if ind.direction == "target" else float(v.min())
         high = float(v.max())
@@ -452,8 +464,13 @@ def check_indicator_frame(
 
 
 # ---------------------------------------------------------------------- the front
-class Normaliser:
+class Normaliser(TransformerMixin, BaseEstimator):
     """Learn normalisation bounds from an indicator frame and apply them.
+
+    A scikit-learn transformer: ``get_params``/``set_params``, ``sklearn.base.clone`` and a
+    step of a ``sklearn.pipeline.Pipeline`` (pandas frame in, pandas frame out); fitted
+    attributes end in ``_``, and ``sklearn.utils.validation.check_is_fitted`` agrees with
+    :class:`NotFittedError`.
 
     Parameters
     ----------
@@ -482,13 +499,15 @@ class Normaliser:
     def __init__(self, scheme: Scheme | None = None) -> None:
         self.scheme = scheme
 
-    def fit(self, frame: pd.DataFrame) -> Normaliser:
+    def fit(self, frame: pd.DataFrame, y: object = None) -> Normaliser:
         """Learn the bounds of every indicator of the scheme from ``frame``.
 
         Parameters
         ----------
         frame : pandas.DataFrame
             Indicator frame indexed by ``customer_id``.
+        y : None
+            Ignored (scikit-learn's signature).
 
         Returns
         -------
@@ -510,6 +529,9 @@ class Normaliser:
         self.scheme_ = scheme
         self.n_customers_ = len(df)
         return self
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "fits_")
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "fits_"):
@@ -542,7 +564,7 @@ class Normaliser:
         }
         return pd.DataFrame(cols, index=df.index)
 
-    def fit_transform(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def fit_transform(self, frame: pd.DataFrame, y: object = None) -> pd.DataFrame:
         """``fit(frame).transform(frame)``.
 
         Examples
@@ -551,6 +573,17 @@ class Normaliser:
         (6, 14)
         """
         return self.fit(frame).transform(frame)
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """Names of the output columns, ``norm__<indicator>`` in scheme order.
+
+        Examples
+        --------
+        >>> Normaliser().fit(example_frame()).get_feature_names_out()[:2].tolist()
+        ['norm__total_kwh', 'norm__revenue']
+        """
+        self._check_fitted()
+        return np.array([NORM_PREFIX + name for name in self.fits_], dtype=object)
 
     @property
     def bounds_(self) -> pd.DataFrame:

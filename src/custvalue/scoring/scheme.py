@@ -41,7 +41,7 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import (
@@ -93,6 +93,8 @@ _INLINE_KEYS = frozenset({"label", "description", "normalisation"})
 
 class SchemeWarning(UserWarning):
     """A scheme was accepted after an automatic change (e.g. weights rescaled to sum to 1)."""
+
+    code: ClassVar[str] = "scheme_warning"
 
 
 class Text(ConfigModel):
@@ -402,7 +404,7 @@ def _rescale(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     data = copy.deepcopy(data)
     notes: list[str] = []
 
-    def rescale(items: Mapping[str, Any], path: str) -> None:
+    def rescale(items: object, path: str) -> None:
         if not isinstance(items, Mapping) or not items:
             return
         entries = [v for v in items.values() if isinstance(v, dict)]

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
 
 from custvalue.errors import SchemeError
 from custvalue.grading import DIM_PREFIX, RANK_DECIMALS, REASON_PREFIX
@@ -111,8 +112,14 @@ class ScoreResult:
         return "\n".join(lines)
 
 
-class Scorer:
+class Scorer(TransformerMixin, BaseEstimator):
     """Fit normalisation (and TOPSIS reference) on customers; score any customers.
+
+    A scikit-learn estimator: ``get_params``/``set_params``, ``sklearn.base.clone`` and the
+    last (or any) step of a ``sklearn.pipeline.Pipeline`` whose earlier steps produce an
+    indicator frame (pandas in, pandas out).  ``fit`` never changes ``scheme``; what it
+    learns ends in ``_``, and ``sklearn.utils.validation.check_is_fitted`` agrees with
+    :class:`~custvalue.scoring.normalise.NotFittedError`.
 
     Parameters
     ----------
@@ -139,8 +146,10 @@ class Scorer:
     def __init__(self, scheme: Scheme | None = None) -> None:
         self.scheme = scheme
 
-    def fit(self, indicators: pd.DataFrame) -> Scorer:
+    def fit(self, indicators: pd.DataFrame, y: object = None) -> Scorer:
         """Learn normalisation bounds (and the TOPSIS reference) from ``indicators``.
+
+        ``y`` is ignored (scikit-learn's signature).
 
         Examples
         --------
@@ -159,6 +168,9 @@ class Scorer:
         self.normaliser_ = normaliser
         self.topsis_ = topsis
         return self
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "normaliser_")
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "normaliser_"):
@@ -222,7 +234,7 @@ class Scorer:
         """
         return self.result(indicators).table
 
-    def fit_transform(self, indicators: pd.DataFrame) -> pd.DataFrame:
+    def fit_transform(self, indicators: pd.DataFrame, y: object = None) -> pd.DataFrame:
         """``fit(indicators).transform(indicators)``.
 
         Examples
@@ -256,11 +268,11 @@ def _result(
             named = arr.missing[:, (arr.dim_of == d) & (policies == "ungraded")].any(axis=1)
             empty = ~agg.dim_available[:, d] & ~named  # else an indicator reason says it
             reasons = join_reasons(
-                reasons, np.where(empty, f"no {name} indicator available", None)
+                reasons, np.where(empty, f"no {name} indicator available", np.asarray(None))
             )
     score_100 = agg.score * 100.0
     graded = ~np.isnan(score_100)
-    reasons = np.where(graded, None, reasons)
+    reasons = np.where(graded, np.asarray(None), reasons)
     reasons = np.where(~graded & pd.isna(reasons), "no indicator available", reasons)
     ranks = rank_scores(score_100)
 

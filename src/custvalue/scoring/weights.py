@@ -414,7 +414,7 @@ def ahp(
             "judgments",
             f"consistency ratio CR = {cr:.4f} exceeds {CR_LIMIT} (lambda_max = {lam:.4f}, "
             f"CI = {ci:.4f}, RI = {ri:g} from {random_index}); the judgment furthest from "
-            f"the weights is {_cell(labels, i, j)} = {a[i, j]:.4g}, the weights imply "
+            f"the weights is {_cell(labels, int(i), int(j))} = {a[i, j]:.4g}, the weights imply "
             f"{w[i] / w[j]:.4g}; revise the judgments or pass allow_inconsistent=True",
         )
     return result
@@ -718,8 +718,8 @@ def _as_weights(w: Any, path: str) -> tuple[np.ndarray, pd.Index | None]:
         w = pd.Series(dict(w))
     if isinstance(w, pd.Series):
         labels: pd.Index | None = w.index
-        if labels.has_duplicates:
-            raise SchemeError(path, f"labels must be unique, got {list(labels)}")
+        if w.index.has_duplicates:
+            raise SchemeError(path, f"labels must be unique, got {list(w.index)}")
         values = w.to_numpy()
     else:
         labels = None

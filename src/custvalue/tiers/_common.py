@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -323,10 +323,12 @@ def rational_quotas(quotas: Any, path: str = "tiers.quotas") -> tuple[Fraction, 
     return tuple(f / frac_total for f in fracs)
 
 
-def check_ties(ties: Any) -> str:
-    if ties not in _TIES:
-        raise SchemeError("tiers.ties", f"must be 'stable' or 'together', got {ties!r}")
-    return str(ties)
+def check_ties(ties: object) -> TiesRule:
+    if ties == "stable":
+        return "stable"
+    if ties == "together":
+        return "together"
+    raise SchemeError("tiers.ties", f"must be 'stable' or 'together', got {ties!r}")
 
 
 def check_labels(labels: Any, k: int) -> tuple[tuple[str, str], ...]:
@@ -542,7 +544,7 @@ def build_frame(
     data["tier"] = int_column(tier, -1)
     data["tier_zh"] = pd.array(zh, dtype="string")
     data["tier_en"] = pd.array(en, dtype="string")
-    data["tier_note"] = pd.array(np.where(notes == "", None, notes), dtype="string")
+    data["tier_note"] = pd.array(np.where(notes == "", np.asarray(None), notes), dtype="string")
     return pd.DataFrame(data, index=index)
 
 
@@ -565,7 +567,7 @@ def tier_attrs(
     ties: str,
     labels: tuple[tuple[str, str], ...],
     out: dict[str, np.ndarray],
-) -> dict[str, Any]:
+) -> dict[Hashable, Any]:  # the type of DataFrame.attrs
     deviation = (out["actual"] - out["target"]).sum(axis=0)
     return {
         "quotas": tuple(float(q) for q in quotas),

@@ -41,7 +41,7 @@ SHARE_TOLERANCE = 1e-9
 
 
 def _abc_series(codes: np.ndarray, index: pd.Index) -> pd.Series:
-    cat = pd.Categorical.from_codes(codes, categories=list(ABC_CLASSES), ordered=True)
+    cat = pd.Categorical.from_codes(codes, categories=pd.Index(list(ABC_CLASSES)), ordered=True)
     return pd.Series(cat, index=index, name="abc")
 
 

@@ -130,7 +130,9 @@ def _check_pins(pins: Any, customers: pd.Index, k: int) -> pd.DataFrame:
             count=int(bad_reason.sum()),
         )
     return pd.DataFrame(
-        {"tier": tier.to_numpy(dtype=np.float64).astype(np.int64), "reason": list(reason)},
+        {"tier": (tier.to_numpy(dtype=np.float64).astype(np.int64) if tier is not None
+                  else np.zeros(0, dtype=np.int64)),  # a boolean tier column passes only empty
+         "reason": list(reason)},
         index=pd.Index(list(ids), name="customer_id"),
     )
 

@@ -471,7 +471,8 @@ class TierValidation(Result):
             "suggested tier in brackets)",
         ]
         ct = self.contingency
-        head = "  tier " + "".join(f"{f'{c} [{self.cluster_tier[c]}]':>12}" for c in ct.columns)
+        head = "  tier " + "".join(f"{f'{c} [{self.cluster_tier[int(c)]}]':>12}"
+                                   for c in ct.columns)
         lines.append(head)
         for t, row in ct.iterrows():
             lines.append(f"  {t:>4} " + "".join(f"{int(v):>12,}" for v in row))
@@ -508,7 +509,8 @@ class TierValidation(Result):
         rows = "".join(f"<tr><td>{esc(name)}</td><td>{v:.3f}</td></tr>" for name, v in metrics)
         rows += f"<tr><td>customers in disagreement</td><td>{self.disagreement:.1%}</td></tr>"
         ct = self.contingency
-        head = "".join(f"<th>cluster {c} → tier {self.cluster_tier[c]}</th>" for c in ct.columns)
+        head = "".join(f"<th>cluster {c} → tier {self.cluster_tier[int(c)]}</th>"
+                       for c in ct.columns)
         body = "".join(
             f"<tr><th>tier {t}</th>" + "".join(f"<td>{int(v):,}</td>" for v in r) + "</tr>"
             for t, r in ct.iterrows())
@@ -749,7 +751,7 @@ def validate_tiers(
         for crit in _K_CRITERIA:
             col = k_scan[crit]
             if col.notna().any():
-                best_k[crit] = int(k_scan.loc[col.idxmax(), "k"])
+                best_k[crit] = int(k_scan["k"].to_numpy()[int(col.to_numpy().argmax())])
         if isinstance(k, str):
             if k not in best_k:
                 raise InputError("grading", None, "no value of k gave two or more clusters")

@@ -44,7 +44,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -202,7 +202,7 @@ class TierStability(Result):
             "max_score_error": self.max_score_error,
             "tier_mismatch": self.tier_mismatch,
             "tiers": [
-                {"tier": int(t), "customers": int(r["customers"]), "p_same": r["p_same"],
+                {"tier": int(cast(int, t)), "customers": int(r["customers"]), "p_same": r["p_same"],
                  "borderline": r["borderline"], "to": r[to].tolist()}
                 for t, r in ts.iterrows()
             ],
