@@ -1,7 +1,8 @@
 """The ``custvalue`` command line (typer + rich).
 
-Exit codes: 0 success, 1 internal error, 2 bad input data, 3 bad scheme.  Messages are
-printed without a traceback unless ``--debug`` is given.
+Exit codes: 0 success, 1 internal error, 2 bad input data, 3 bad scheme, 4 a validation
+gate failed (``validate --strict``).  Messages are printed without a traceback unless
+``--debug`` is given.
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ if TYPE_CHECKING:  # imported lazily at run time: `custvalue --help` stays fast
     from custvalue.grading import Grading
     from custvalue.scoring import Scheme
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_BAD_SCHEME", "EXIT_INTERNAL", "app"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_BAD_SCHEME", "EXIT_GATE_FAILED", "EXIT_INTERNAL", "app"]
 
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 EXIT_BAD_SCHEME = 3
+EXIT_GATE_FAILED = 4
 
 app = typer.Typer(
     name="custvalue",
@@ -226,32 +228,61 @@ def validate(
     concentration: Annotated[float, typer.Option(
         help="Dirichlet concentration of the weight draws.")] = 100.0,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    gates: Annotated[Path | None, typer.Option(
+        help="TOML file whose [gates] table replaces the scheme's thresholds.")] = None,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit 4 when a verdict is FAIL.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="Print only errors.")] = False,
     debug: Debug = False,
 ) -> None:
     """Check the tiers of a grading by clustering and by perturbing the weights.
 
-    Writes validation.txt, validation.json, stability.parquet and clusters.parquet into DIR.
+    Writes validation.txt, validation.json, stability.parquet and clusters.parquet into DIR
+    and prints PASS / WARN / FAIL per gate of the scheme; with --strict a FAIL exits 4.
     """
     from custvalue.grading import Grading
-    from custvalue.validation import tier_stability, validate_tiers, write_reports
+    from custvalue.validation import tier_stability, validate_tiers, verdicts, write_reports
 
     def action() -> None:
         grading = Grading.load(grading_dir)
+        if gates is not None:
+            grading = grading.with_scheme(grading.scheme.model_copy(
+                update={"gates": _read_gates(gates)}))
         with _status("clustering", quiet):
             validation = validate_tiers(grading, method=method, features=features, seed=seed)
         with _status(f"{draws} weight draws", quiet):
             stability = tier_stability(grading, draws=draws, concentration=concentration,
                                        seed=seed)
         paths = write_reports(grading, grading_dir, validation=validation, stability=stability)
+        judged = verdicts(validation, stability, grading.scheme)
         if not quiet:
             out.print(str(validation), highlight=False, markup=False, soft_wrap=True)
             out.print("")
             out.print(str(stability), highlight=False, markup=False, soft_wrap=True)
+            out.print("")
             out.print("wrote " + ", ".join(str(p) for p in paths.values()), highlight=False,
                       markup=False)
+        if not quiet or judged.failed:
+            out.print(str(judged), highlight=False, markup=False, soft_wrap=True)
+        if strict and judged.failed:
+            err.print(f"[bold red]validation failed[/]: {sum(v.failed for v in judged)} "
+                      "gate(s) FAIL (--strict)", highlight=False)
+            raise typer.Exit(EXIT_GATE_FAILED)
 
     _run(debug, action)
+
+
+def _read_gates(path: Path) -> object:
+    """The ``[gates]`` table (or the whole file) of a TOML file as :class:`Gates`."""
+    import tomllib
+
+    from custvalue.scoring import Gates
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SchemeError("gates", f"cannot read {path}: {exc}") from None
+    return Gates(**data.get("gates", data))
 
 
 def _status(message: str, quiet: bool) -> AbstractContextManager[object]:

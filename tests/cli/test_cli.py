@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 import custvalue
-from custvalue.cli import EXIT_BAD_INPUT, EXIT_BAD_SCHEME, EXIT_INTERNAL, app
+from custvalue.cli import EXIT_BAD_INPUT, EXIT_BAD_SCHEME, EXIT_GATE_FAILED, EXIT_INTERNAL, app
 from custvalue.grading import Grading
 
 runner = CliRunner()
@@ -299,3 +299,64 @@ def test_bad_option_values_exit_2(windows, tmp_path):
     result = runner.invoke(app, ["grade", "--data", str(windows[0]), *TREAT, "--strata",
                                  "nosuch", "--out", str(tmp_path / "g")])
     assert result.exit_code == EXIT_BAD_INPUT and "nosuch" in result.output
+
+
+# -- validate: verdicts, --strict, --gates ----------------------------------------------------
+def _copy(graded, tmp_path):
+    import shutil
+
+    folder = tmp_path / "g"
+    shutil.copytree(graded[0], folder)
+    return folder
+
+
+def test_validate_prints_a_verdict_per_gate_and_writes_them(graded, tmp_path):
+    folder = _copy(graded, tmp_path)
+    result = runner.invoke(app, ["validate", str(folder), "--draws", "40", "--strict"])
+    data = json.loads((folder / "validation.json").read_text("utf-8"))
+    gates = [v["gate"] for v in data["verdicts"]["verdicts"]]
+    assert gates == ["min_ari", "max_disagreement", "max_borderline", "max_expected_change",
+                     "max_change_10pct"]
+    assert "Verdicts:" in result.output
+    for v in data["verdicts"]["verdicts"]:
+        assert f"{v['status']:<5} {v['gate']}" in result.output
+    failed = any(v["status"] == "FAIL" for v in data["verdicts"]["verdicts"])
+    assert result.exit_code == (EXIT_GATE_FAILED if failed else 0), result.output
+    assert "Verdicts:" in (folder / "validation.txt").read_text("utf-8")
+
+
+def test_validate_strict_exits_4_on_a_failed_gate_and_0_without_strict(graded, tmp_path):
+    folder = _copy(graded, tmp_path)
+    tight = tmp_path / "tight.toml"
+    tight.write_text("[gates]\nmin_ari = { warn = 1.0, fail = 0.999 }\n", encoding="utf-8")
+    proc = cli("validate", str(folder), "--draws", "20", "--gates", str(tight), "--strict",
+               "--quiet")
+    assert proc.returncode == EXIT_GATE_FAILED
+    assert "FAIL  min_ari" in proc.stdout and "--strict" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    lax = runner.invoke(app, ["validate", str(folder), "--draws", "20", "--gates",
+                              str(tight), "--quiet"])
+    assert lax.exit_code == 0, lax.output          # FAIL is printed, but no --strict
+    assert "FAIL  min_ari" in lax.output
+
+
+def test_validate_strict_passes_with_loose_gates(graded, tmp_path):
+    folder = _copy(graded, tmp_path)
+    loose = tmp_path / "loose.toml"
+    loose.write_text(
+        "min_ari = { warn = 0.0, fail = 0.0 }\nmax_disagreement = { warn = 1.0, fail = 1.0 }\n"
+        "max_borderline = { warn = 1.0, fail = 1.0 }\n"
+        "max_expected_change = { warn = 1.0, fail = 1.0 }\n"
+        "max_change_10pct = { warn = 1.0, fail = 1.0 }\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(folder), "--draws", "20", "--gates",
+                                 str(loose), "--strict"])
+    assert result.exit_code == 0, result.output
+    assert "Verdicts: PASS" in result.output
+
+
+def test_validate_bad_gates_file_exits_3(graded, tmp_path):
+    folder = _copy(graded, tmp_path)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[gates]\nmax_borderline = { warn = 0.5, fail = 0.1 }\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(folder), "--draws", "20", "--gates", str(bad)])
+    assert result.exit_code == EXIT_BAD_SCHEME and "warn <= fail" in result.output

@@ -7,6 +7,7 @@
   the probability of each tier, the modal tier, a 5–95 % rank interval and a borderline
   flag; per weight the share of customers changing tier when it alone moves.
 * :func:`rescore` -- the scores under other weights (same policies and aggregation).
+* :func:`verdicts` -- PASS / WARN / FAIL of those figures against the scheme's ``gates``.
 * :func:`write_reports` -- ``validation.json``, ``validation.txt`` and ``stability.parquet``.
 
 See ``docs/validation.md`` for how to read the figures.
@@ -20,6 +21,7 @@ from custvalue.validation.clustering import (
     TierValidation,
     validate_tiers,
 )
+from custvalue.validation.gates import Verdict, Verdicts, verdicts
 from custvalue.validation.stability import (
     BORDERLINE,
     SENSITIVITY_STEPS,
@@ -38,8 +40,11 @@ __all__ = [
     "SENSITIVITY_STEPS",
     "TierStability",
     "TierValidation",
+    "Verdict",
+    "Verdicts",
     "rescore",
     "tier_stability",
     "validate_tiers",
+    "verdicts",
     "write_reports",
 ]
