@@ -101,6 +101,7 @@ def test_grade_untreated_duplicates_exit_2_without_traceback(windows, tmp_path):
     assert proc.returncode == EXIT_BAD_INPUT
     assert "bad input" in proc.stderr and "monthly" in proc.stderr
     assert "duplicates" in proc.stderr  # names the option that fixes it
+    assert "--duplicates sum" in proc.stderr and "IndicatorParams" not in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "g" / "grades.parquet").exists()
 
@@ -360,3 +361,83 @@ def test_validate_bad_gates_file_exits_3(graded, tmp_path):
     bad.write_text("[gates]\nmax_borderline = { warn = 0.5, fail = 0.1 }\n", encoding="utf-8")
     result = runner.invoke(app, ["validate", str(folder), "--draws", "20", "--gates", str(bad)])
     assert result.exit_code == EXIT_BAD_SCHEME and "warn <= fail" in result.output
+
+
+
+# -- issue 17: --version, choices, grades.csv for Excel, history, --label / --overwrite -------
+def test_version_prints_the_package_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"custvalue {custvalue.__version__}"
+    proc = cli("--version")
+    assert proc.returncode == 0 and proc.stdout.strip() == f"custvalue {custvalue.__version__}"
+
+
+@pytest.mark.parametrize("args", [
+    ["validate", "DIR", "--method", "kmean"],
+    ["validate", "DIR", "--features", "dims"],
+    ["report", "DIR", "--lang", "fr"],
+    ["check", "DIR", "--negative-energy", "deny"],
+    ["grade", "--data", "DIR", "--unknown-customers", "drop", "--out", "X"],
+])
+def test_choice_options_are_checked_before_any_work(args, tmp_path):
+    args = [str(tmp_path) if a == "DIR" else a for a in args]
+    result = runner.invoke(app, args)
+    assert result.exit_code == EXIT_BAD_INPUT     # click's usage error
+    assert "Invalid value" in result.output and args[-1 if args[-1] != "X" else -3] in \
+        result.output.replace("\n", "")
+
+
+def test_grades_csv_opens_in_excel_on_chinese_windows(graded):
+    data = (graded[0] / "grades.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")                  # UTF-8 byte-order mark
+    text = data.decode("utf-8-sig")
+    assert "特级客户" in text
+    csv = pd.read_csv(graded[0] / "grades.csv", encoding="utf-8-sig",
+                      dtype={"customer_id": str})
+    assert csv.columns[0] == "customer_id"
+    table = Grading.load(graded[0]).table
+    score = csv.set_index("customer_id")["score"]
+    diff = (score - table["score"]).abs().max()
+    assert diff <= 5e-7                                     # rounded to 6 decimals
+    decimals = score.dropna().astype(str).str.split(".").str[1].str.len()
+    assert decimals.max() <= 6
+
+
+def test_history_lists_snapshots_with_scheme_and_version(windows, graded, tmp_path):
+    h = tmp_path / "h"
+    for folder, label in ((graded[0], "2021-12"), (graded[1], "2024-12")):
+        saved = custvalue.regrade.save_snapshot(folder, h, label)
+        assert saved.name == label
+    result = runner.invoke(app, ["history", str(h)])
+    assert result.exit_code == 0, result.output
+    scheme = custvalue.Scheme.default()
+    assert "2021-12" in result.output and "2024-12" in result.output
+    assert scheme.hash()[:12] in result.output and custvalue.__version__ in result.output
+    assert "default" in result.output
+    snaps = custvalue.list_snapshots(h)
+    assert snaps["scheme_hash"].tolist() == [scheme.hash()] * 2
+    assert snaps["package_version"].tolist() == [custvalue.__version__] * 2
+    empty = runner.invoke(app, ["history", str(tmp_path)])
+    assert empty.exit_code == 0 and "no snapshots" in empty.output
+    missing = runner.invoke(app, ["history", str(tmp_path / "nope")])
+    assert missing.exit_code == EXIT_BAD_INPUT
+
+
+def test_snapshot_label_overwrite_and_an_existing_snapshot_exits_2(windows, tmp_path):
+    base = ["grade", "--data", str(windows[0]), *TREAT, "--out", str(tmp_path / "g"),
+            "--history", str(tmp_path / "h"), "--quiet"]
+    first = runner.invoke(app, [*base, "--label", "baseline"])
+    assert first.exit_code == 0, first.output
+    assert custvalue.list_snapshots(tmp_path / "h")["label"].tolist() == ["baseline"]
+    proc = cli(*base, "--label", "baseline")
+    assert proc.returncode == EXIT_BAD_INPUT
+    assert "exists" in proc.stderr and "--overwrite" in proc.stderr
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+    again = runner.invoke(app, [*base, "--label", "baseline", "--overwrite"])
+    assert again.exit_code == 0, again.output
+    bad = runner.invoke(app, [*base, "--label", "no/slash"])
+    assert bad.exit_code == EXIT_BAD_INPUT and "label" in bad.output
+    orphan = runner.invoke(app, ["grade", "--data", str(windows[0]), *TREAT, "--out",
+                                 str(tmp_path / "g2"), "--label", "x"])
+    assert orphan.exit_code == EXIT_BAD_INPUT and "--history" in orphan.output
