@@ -9,6 +9,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from custvalue.errors import SchemeError
 from custvalue.scoring import Scheme, score
@@ -153,3 +155,18 @@ def test_leave_one_out_equals_scoring_without_the_indicator():
     assert dims.at["conduct", "share"] == loo.at["late", "share"]
     with pytest.raises(SchemeError):
         leave_one_out(g, level="branch")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([np.nan, 0.1, 0.2, 0.2, 0.5, 0.9]), min_size=1, max_size=40),
+       st.sampled_from([(0.1, 0.3, 0.5, 0.1), (0.5, 0.5), (0.0, 0.6, 0.4), (1.0,)]))
+def test_tier_kernel_equals_cutting_a_stable_sort(values, quotas):
+    from custvalue.validation.uncertainty import _tiers_kernel
+
+    score = np.array([values, values[::-1]])
+    sizes = np.asarray(tier_sizes(score.shape[1], quotas))
+    key = np.where(np.isnan(score), np.inf, -np.round(score * 100, 9))
+    order = np.argsort(key, axis=1, kind="stable")
+    expected = np.empty_like(order)
+    np.put_along_axis(expected, order, np.repeat(np.arange(len(sizes)), sizes)[None, :], 1)
+    np.testing.assert_array_equal(_tiers_kernel(score, sizes), expected)
