@@ -55,7 +55,7 @@ def brute_force(raw, scheme, choices):
     names = list(choices)
     grid = {}
     for combo in itertools.product(*(range(len(choices[f])) for f in names)):
-        variant = _variant(scheme, {f: choices[f][j] for f, j in zip(names, combo)})
+        variant = _variant(scheme, {f: choices[f][j] for f, j in zip(names, combo, strict=True)})
         grid[combo] = tiers_of(score(raw, variant)["score"].to_numpy(), scheme.tiers.quotas)
     shape = tuple(len(choices[f]) for f in names)
     y = np.stack([grid[c] for c in itertools.product(*(range(s) for s in shape))])
