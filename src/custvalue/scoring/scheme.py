@@ -928,6 +928,46 @@ class Scheme(ConfigModel):
 
     __str__ = __repr__
 
+    def _repr_html_(self) -> str:
+        """The indicator tree as an HTML table (what a notebook shows).
+
+        Examples
+        --------
+        >>> html = Scheme.default()._repr_html_()
+        >>> html.count("<tr") == 1 + 3 + 14, "客户用电贡献" in html
+        (True, True)
+        """
+        from html import escape
+
+        head = ("<tr><th>dimension / indicator</th><th>名称</th><th>label</th>"
+                "<th>direction</th><th>normalisation</th><th>missing</th><th>weight</th>"
+                "<th>global</th></tr>")
+        rows = []
+        for dname, dim in self.dimensions.items():
+            rows.append(f"<tr style='font-weight:bold'><td>{escape(dname)}</td>"
+                        f"<td>{escape(dim.label.zh)}</td><td>{escape(dim.label.en)}</td>"
+                        f"<td></td><td></td><td>{dim.missing}</td><td>{dim.weight:.4f}</td>"
+                        f"<td>{dim.weight:.4f}</td></tr>")
+            for iname, ind in dim.indicators.items():
+                norm = ind.normalisation.method
+                if ind.normalisation.winsorise is not None:
+                    norm += f" (winsorise {ind.normalisation.winsorise[0]:g}–"
+                    norm += f"{ind.normalisation.winsorise[1]:g})"
+                direction = ind.direction + (f" ({ind.ideal:g})" if ind.ideal is not None
+                                             else "")
+                rows.append(f"<tr><td>&nbsp;&nbsp;{escape(iname)}</td>"
+                            f"<td>{escape(ind.label.zh)}</td><td>{escape(ind.label.en)}</td>"
+                            f"<td>{escape(direction)}</td><td>{escape(norm)}</td>"
+                            f"<td>{ind.missing}</td><td>{ind.weight:.4f}</td>"
+                            f"<td>{dim.weight * ind.weight:.4f}</td></tr>")
+        tiers = ", ".join(f"{escape(zh)} {q:.0%}" for zh, q in
+                          zip(self.tiers.labels_zh, self.tiers.quotas, strict=True))
+        notes = "".join(f"<li>{escape(n)}</li>" for n in self.notes)
+        return (f"<div><p><b>Scheme {escape(self.name)}</b> — aggregation "
+                f"{self.aggregation.method}; tiers {tiers}; sha256 {self.hash()[:12]}</p>"
+                f"<table>{head}{''.join(rows)}</table>"
+                + (f"<ul>{notes}</ul>" if notes else "") + "</div>")
+
 
 # ---------------------------------------------------------------------- defaults
 @lru_cache(maxsize=1)
