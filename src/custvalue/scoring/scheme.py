@@ -410,7 +410,7 @@ class Gates(ConfigModel):
     with ``--strict``, exits 4 on a failure).  The defaults are documented in
     ``docs/validation.md`` (section *Verdicts and gates*).
 
-    Parameters
+    Attributes
     ----------
     min_ari : Gate, default warn 0.20 / fail 0.05
         Adjusted Rand index of tiers against an independent clustering
