@@ -1,16 +1,18 @@
 """The ``custvalue`` command line (typer + rich).
 
-Exit codes: 0 success, 1 internal error, 2 bad input data, 3 bad scheme.  Messages are
-printed without a traceback unless ``--debug`` is given.
+Exit codes: 0 success, 1 internal error, 2 bad input data, 3 bad scheme, 4 a validation
+gate failed (``validate --strict``).  Messages are printed without a traceback unless
+``--debug`` is given.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar, cast
 
 import typer
 from rich.console import Console
@@ -25,11 +27,13 @@ if TYPE_CHECKING:  # imported lazily at run time: `custvalue --help` stays fast
     from custvalue.scoring import Scheme
     from custvalue.validation.clustering import Features, Method
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_BAD_SCHEME", "EXIT_INTERNAL", "app"]
+__all__ = ["CSV_DECIMALS", "EXIT_BAD_INPUT", "EXIT_BAD_SCHEME", "EXIT_GATE_FAILED",
+           "EXIT_INTERNAL", "app", "cli_hint", "write_spreadsheet_csv"]
 
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 EXIT_BAD_SCHEME = 3
+EXIT_GATE_FAILED = 4
 
 app = typer.Typer(
     name="custvalue",
@@ -45,6 +49,49 @@ err = Console(stderr=True, width=_WIDTH)
 out = Console(width=_WIDTH)
 
 T = TypeVar("T")
+
+#: Decimals kept in ``grades.csv`` (the Parquet file keeps full precision).
+CSV_DECIMALS = 6
+
+# Library hints name keyword arguments (``duplicates='sum'``); the CLI shows them as flags.
+_HINT = re.compile(r"(?:IndicatorParams\()?\b(duplicates|negative_energy|unknown_customers|"
+                   r"overwrite|lang|strata|label|method|features)=(?:'([^']*)'|\"([^\"]*)\"|"
+                   r"(True))\)?")
+
+
+def cli_hint(text: str) -> str:
+    """Rewrite the library's keyword hints as command-line flags.
+
+    Examples
+    --------
+    >>> cli_hint("pass IndicatorParams(duplicates='sum') or unknown_customers='exclude'")
+    'pass --duplicates sum or --unknown-customers exclude'
+    >>> cli_hint("choose another label or pass overwrite=True")
+    'choose another label or pass --overwrite'
+    """
+    def flag(m: re.Match[str]) -> str:
+        name = "--" + m.group(1).replace("_", "-")
+        value = m.group(2) if m.group(2) is not None else m.group(3)
+        return name if m.group(4) else f"{name} {value}"
+
+    return _HINT.sub(flag, text)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from custvalue import __version__
+
+        out.print(f"custvalue {__version__}", highlight=False, markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the package version and exit.")] = False,
+) -> None:
+    """Score electricity customers on value and sort them into service tiers."""
 
 
 def _run(debug: bool, action: Callable[[], T]) -> T:
@@ -66,26 +113,38 @@ def _run(debug: bool, action: Callable[[], T]) -> T:
     except (CustvalueError, Exception) as exc:
         if debug:
             raise
+        from custvalue.regrade.snapshots import SnapshotError
+
+        if isinstance(exc, SnapshotError):
+            err.print(f"[bold red]bad input[/]: {_escape(exc)}\n  fix: pass --overwrite to "
+                      "replace it, or --label NAME for another snapshot", highlight=False,
+                      soft_wrap=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
         err.print(f"[bold red]internal error[/]: {type(exc).__name__}: {_escape(exc)}\n"
                   "run again with --debug for the traceback", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_INTERNAL) from None
 
 
 def _escape(exc: BaseException) -> str:
-    """The message with rich markup escaped (messages quote rows that may hold brackets)."""
+    """The message with hints as CLI flags and rich markup escaped (messages quote rows that
+    may hold brackets)."""
     from rich.markup import escape
 
-    return escape(str(exc))
+    return escape(cli_hint(str(exc)))
 
 
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+Duplicates = Literal["error", "sum", "last"]
+NegativeEnergy = Literal["error", "allow"]
+UnknownCustomers = Literal["error", "exclude"]
 
 
 @app.command()
 def check(
     data: Annotated[Path, typer.Argument(help="Folder holding customers.csv, monthly.csv, ...")],
-    duplicates: Annotated[str, typer.Option(help="error | sum | last")] = "error",
-    negative_energy: Annotated[str, typer.Option(help="error | allow")] = "error",
+    duplicates: Annotated[Duplicates, typer.Option(help="Duplicated monthly rows.")] = "error",
+    negative_energy: Annotated[NegativeEnergy, typer.Option(
+        help="Negative energy readings.")] = "error",
     strict: Annotated[bool, typer.Option(help="Exit 2 on the first error.")] = False,
     debug: Debug = False,
 ) -> None:
@@ -103,7 +162,7 @@ def check(
         report = check_tables(tables["customers"], tables.get("monthly"), tables.get("events"),
                               tables.get("cooperation"), tables.get("energy"),
                               options=options, strict=strict)
-        out.print(str(report), highlight=False, markup=False, soft_wrap=True)
+        out.print(cli_hint(str(report)), highlight=False, markup=False, soft_wrap=True)
         _print_table_summary(tables)
         if not report.ok:
             raise typer.Exit(EXIT_BAD_INPUT)
@@ -163,11 +222,18 @@ def grade(
         help="Pinned customers do not count against the quotas.")] = False,
     strata: Annotated[str | None, typer.Option(help="Apply quotas within this register "
                                                "column (e.g. region).")] = None,
-    duplicates: Annotated[str, typer.Option(help="error | sum | last")] = "error",
-    negative_energy: Annotated[str, typer.Option(help="error | allow")] = "error",
-    unknown_customers: Annotated[str, typer.Option(help="error | exclude")] = "error",
+    duplicates: Annotated[Duplicates, typer.Option(help="Duplicated monthly rows.")] = "error",
+    negative_energy: Annotated[NegativeEnergy, typer.Option(
+        help="Negative energy readings.")] = "error",
+    unknown_customers: Annotated[UnknownCustomers, typer.Option(
+        help="Records of customers not in the register.")] = "error",
     history: Annotated[Path | None, typer.Option(
         help="Also keep the grading as a dated snapshot in this folder.")] = None,
+    label: Annotated[str | None, typer.Option(
+        help="Snapshot label (with --history; default: the window end, e.g. 2024-12).")]
+    = None,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Replace an existing snapshot of the same label.")] = False,
     checks: Annotated[bool, typer.Option(
         help="Run the input checks first (--no-checks: data already checked; the indicator "
         "stage still refuses duplicated months).")] = True,
@@ -181,6 +247,9 @@ def grade(
     from custvalue.pipeline import grade as run_grade
 
     def action() -> None:
+        if (label is not None or overwrite) and history is None:
+            raise InputError("history", None, "--label and --overwrite name a snapshot",
+                             fix="add --history DIR")
         tables = _gather_tables(data, {"customers": customers, "monthly": monthly,
                                        "events": events, "cooperation": cooperation,
                                        "energy": energy})
@@ -205,7 +274,7 @@ def grade(
         if history is not None:
             from custvalue.regrade import save_snapshot
 
-            snapshot = save_snapshot(out_dir, history)
+            snapshot = save_snapshot(out_dir, history, label, overwrite=overwrite)
             written.append(snapshot)
         if not quiet:
             out.print(result.summary_text(), highlight=False, markup=False, soft_wrap=True)
@@ -221,33 +290,67 @@ def write_grading(result: Grading, out_dir: Path) -> list[Path]:
     from custvalue.grading import SUMMARY_FILE
 
     result.save(out_dir)
-    result.table.reset_index().to_csv(out_dir / "grades.csv", index=False, lineterminator="\n")
+    write_spreadsheet_csv(result.table.reset_index(), out_dir / "grades.csv")
     (out_dir / SUMMARY_FILE).write_text(result.summary_text() + "\n", encoding="utf-8")
     return [out_dir]
+
+
+def write_spreadsheet_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """Write ``frame`` as a CSV that Excel opens correctly, also on Chinese Windows.
+
+    UTF-8 with a byte-order mark (without it Excel reads the file as the system code page,
+    GBK there, and the Chinese tier names turn to mojibake), floats rounded to
+    :data:`CSV_DECIMALS` decimals, ``\n`` line ends.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = write_spreadsheet_csv(pd.DataFrame({"tier_zh": ["特级客户"],
+    ...                                             "score": [64.150000000001]}),
+    ...                               Path(d) / "g.csv")
+    ...     p.read_bytes()[:3], p.read_text("utf-8-sig").splitlines()[1]
+    (b'\xef\xbb\xbf', '特级客户,64.15')
+    """
+    floats = frame.select_dtypes(include="floating").columns
+    rounded = frame.copy()
+    rounded[floats] = frame[floats].round(CSV_DECIMALS)
+    rounded.to_csv(path, index=False, lineterminator="\n", encoding="utf-8-sig")
+    return path
 
 
 @app.command()
 def validate(
     grading_dir: Annotated[Path, typer.Argument(metavar="DIR",
                                                 help="A grading folder (custvalue grade --out).")],
-    method: Annotated[str, typer.Option(help="kmeans | gmm | ward")] = "kmeans",
-    features: Annotated[str, typer.Option(help="indicators | dimensions")] = "indicators",
+    method: Annotated[Literal["kmeans", "gmm", "ward"], typer.Option(
+        help="Clustering method.")] = "kmeans",
+    features: Annotated[Literal["indicators", "dimensions"], typer.Option(
+        help="What the customers are clustered on.")] = "indicators",
     draws: Annotated[int, typer.Option(help="Weight draws of the robustness analysis.")] = 1000,
     concentration: Annotated[float, typer.Option(
         help="Dirichlet concentration of the weight draws.")] = 100.0,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    gates: Annotated[Path | None, typer.Option(
+        help="TOML file whose [gates] table replaces the scheme's thresholds.")] = None,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit 4 when a verdict is FAIL.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="Print only errors.")] = False,
     debug: Debug = False,
 ) -> None:
     """Check the tiers of a grading by clustering and by perturbing the weights.
 
-    Writes validation.txt, validation.json, stability.parquet and clusters.parquet into DIR.
+    Writes validation.txt, validation.json, stability.parquet and clusters.parquet into DIR
+    and prints PASS / WARN / FAIL per gate of the scheme; with --strict a FAIL exits 4.
     """
     from custvalue.grading import Grading
-    from custvalue.validation import tier_stability, validate_tiers, write_reports
+    from custvalue.validation import tier_stability, validate_tiers, verdicts, write_reports
 
     def action() -> None:
         grading = Grading.load(grading_dir)
+        if gates is not None:
+            grading = grading.with_scheme(grading.scheme.model_copy(
+                update={"gates": _read_gates(gates)}))
         with _status("clustering", quiet):
             validation = validate_tiers(grading, method=cast("Method", method),
                                         features=cast("Features", features), seed=seed)
@@ -255,14 +358,35 @@ def validate(
             stability = tier_stability(grading, draws=draws, concentration=concentration,
                                        seed=seed)
         paths = write_reports(grading, grading_dir, validation=validation, stability=stability)
+        judged = verdicts(validation, stability, grading.scheme)
         if not quiet:
             out.print(str(validation), highlight=False, markup=False, soft_wrap=True)
             out.print("")
             out.print(str(stability), highlight=False, markup=False, soft_wrap=True)
+            out.print("")
             out.print("wrote " + ", ".join(str(p) for p in paths.values()), highlight=False,
                       markup=False)
+        if not quiet or judged.failed:
+            out.print(str(judged), highlight=False, markup=False, soft_wrap=True)
+        if strict and judged.failed:
+            err.print(f"[bold red]validation failed[/]: {sum(v.failed for v in judged)} "
+                      "gate(s) FAIL (--strict)", highlight=False)
+            raise typer.Exit(EXIT_GATE_FAILED)
 
     _run(debug, action)
+
+
+def _read_gates(path: Path) -> object:
+    """The ``[gates]`` table (or the whole file) of a TOML file as :class:`Gates`."""
+    import tomllib
+
+    from custvalue.scoring import Gates
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SchemeError("gates", f"cannot read {path}: {exc}") from None
+    return Gates(**data.get("gates", data))
 
 
 def _status(message: str, quiet: bool) -> AbstractContextManager[object]:
@@ -343,7 +467,8 @@ def report(
     checks: Annotated[bool, typer.Option(
         help="Include clustering validation and tier robustness (computed).")] = True,
     draws: Annotated[int, typer.Option(help="Weight draws for the robustness section.")] = 500,
-    lang: Annotated[str, typer.Option(help="zh | en (tier names and plot labels).")] = "zh",
+    lang: Annotated[Literal["zh", "en"], typer.Option(
+        help="Language of the report.")] = "zh",
     seed: Annotated[int, typer.Option(help="Random seed of the checks.")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", help="Print only errors.")] = False,
     debug: Debug = False,
@@ -533,6 +658,38 @@ def _weight_mismatch(scheme: Scheme, derived: dict[str, pd.Series]) -> list[str]
             if target is None or not math.isclose(weight, float(target), rel_tol=1e-6):
                 found.append(label)
     return found
+
+
+@app.command()
+def history(
+    history_dir: Annotated[Path, typer.Argument(metavar="DIR", help="A history folder "
+                                                "(custvalue grade --history DIR).")],
+    debug: Debug = False,
+) -> None:
+    """List the grading snapshots in DIR with their window, scheme and package version."""
+    from rich.table import Table
+
+    from custvalue.regrade import list_snapshots
+
+    def action() -> None:
+        if not history_dir.is_dir():
+            raise InputError("history", None, f"no history folder {history_dir}",
+                             fix="give the folder passed to `custvalue grade --history`")
+        snaps = list_snapshots(history_dir)
+        if snaps.empty:
+            out.print(f"no snapshots in {history_dir}", highlight=False, markup=False)
+            return
+        table = Table(title=f"snapshots in {history_dir}")
+        for column in ("label", "window end", "created", "customers", "scheme", "hash",
+                       "custvalue"):
+            table.add_column(column, justify="right" if column == "customers" else "left")
+        for row in snaps.itertuples():  # a loop over snapshots
+            table.add_row(row.label, row.window_end or "–", str(row.created_at or "–")[:19],
+                          f"{row.customers:,}", row.scheme or "–",
+                          (row.scheme_hash or "–")[:12], row.package_version or "–")
+        out.print(table)
+
+    _run(debug, action)
 
 
 @app.command()

@@ -44,7 +44,7 @@ from custvalue.scoring.scheme import Scheme
 if TYPE_CHECKING:  # the indicator stage is imported when grade() runs (fast start-up)
     from custvalue.indicators import IndicatorParams, WindowLike
 
-__all__ = ["Grading", "grade"]
+__all__ = ["Grading", "grade", "score_and_tier"]
 
 ProgressCallback = Callable[[str], None]
 
@@ -150,8 +150,6 @@ def grade(
         input_treatments,
         resolve_window,
     )
-    from custvalue.scoring import score as score_indicators
-    from custvalue.tiers import abc_by_count, abc_by_value, apply_pins, assign_tiers
 
     if scheme is None:
         scheme = Scheme.default()
@@ -192,6 +190,67 @@ def grade(
                                         options=opts)
         indicators = _to_indexed_pandas(indicators)
 
+    table, tiers = score_and_tier(indicators, register, scheme, pins=pins,
+                                  pins_count_against_quota=pins_count_against_quota,
+                                  strata=strata, timings=timings, progress=progress)
+    row_counts["grading"] = len(table)
+    logger.info("grade: %d customers, %d graded, in %.3f s", len(table),
+                int(table["graded"].sum()), sum(timings.values()))
+    manifest = Manifest(
+        package_version=_version(),
+        scheme_hash=scheme.hash(),
+        inputs={k: fingerprint(v) for k, v in given.items()},
+        row_counts=row_counts,
+        window=window_used.to_dict(),
+        options={**opts.model_dump(mode="json"), "strata": strata,
+                 "pins": int(tiers["pinned"].sum()) if "pinned" in tiers else 0,
+                 "pins_count_against_quota": pins_count_against_quota, "check": check},
+        timings=timings,
+        schema_version=SCHEMA_VERSION,
+    )
+    return Grading(table=table, scheme=scheme, manifest=manifest, findings=findings)
+
+
+def score_and_tier(
+    indicators: pd.DataFrame,
+    register: pd.DataFrame,
+    scheme: Scheme,
+    *,
+    pins: pd.DataFrame | TableSource | None = None,
+    pins_count_against_quota: bool = True,
+    strata: str | None = None,
+    timings: dict[str, float] | None = None,
+    progress: ProgressCallback | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The scoring, tier and ABC stages of :func:`grade`: the grading table from indicators.
+
+    Shared by :func:`grade` and :meth:`Grading.rescore` (which starts from the raw
+    indicators a grading keeps), so that both build the table the same way.
+
+    Parameters
+    ----------
+    indicators : pandas.DataFrame
+        The indicator frame (indexed by ``customer_id``) of the customers to score.
+    register : pandas.DataFrame
+        Register columns (and the ``strata`` column) of every customer, indexed by
+        ``customer_id``.
+    scheme : Scheme
+    pins, pins_count_against_quota, strata
+        As for :func:`grade`.
+    timings : dict, optional
+        Receives the seconds of the ``scoring`` and ``tiers`` stages.
+    progress : callable, optional
+        Called with the name of each stage.
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        The grading table (sorted by ``customer_id``) and the tier frame.
+    """
+    from custvalue.scoring import score as score_indicators
+    from custvalue.tiers import abc_by_count, abc_by_value, apply_pins, assign_tiers
+
+    timings = {} if timings is None else timings
     with _timed(timings, "scoring", progress):
         scored = score_indicators(indicators, scheme)
 
@@ -230,23 +289,7 @@ def grade(
     table["percentile"] = _percentile(table["score"].round(RANK_DECIMALS))
     table["abc"] = abc.reindex(table.index)
     table = table.sort_index()
-
-    row_counts["grading"] = len(table)
-    logger.info("grade: %d customers, %d graded, in %.3f s", len(table),
-                int(scored["graded"].sum()), sum(timings.values()))
-    manifest = Manifest(
-        package_version=_version(),
-        scheme_hash=scheme.hash(),
-        inputs={k: fingerprint(v) for k, v in given.items()},
-        row_counts=row_counts,
-        window=window_used.to_dict(),
-        options={**opts.model_dump(mode="json"), "strata": strata,
-                 "pins": int(tiers["pinned"].sum()) if "pinned" in tiers else 0,
-                 "pins_count_against_quota": pins_count_against_quota, "check": check},
-        timings=timings,
-        schema_version=SCHEMA_VERSION,
-    )
-    return Grading(table=table, scheme=scheme, manifest=manifest, findings=findings)
+    return table, tiers
 
 
 def _percentile(score: pd.Series) -> pd.Series:

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 import custvalue
-from custvalue.cli import EXIT_BAD_INPUT, EXIT_BAD_SCHEME, EXIT_INTERNAL, app
+from custvalue.cli import EXIT_BAD_INPUT, EXIT_BAD_SCHEME, EXIT_GATE_FAILED, EXIT_INTERNAL, app
 from custvalue.grading import Grading
 
 runner = CliRunner()
@@ -101,6 +101,7 @@ def test_grade_untreated_duplicates_exit_2_without_traceback(windows, tmp_path):
     assert proc.returncode == EXIT_BAD_INPUT
     assert "bad input" in proc.stderr and "monthly" in proc.stderr
     assert "duplicates" in proc.stderr  # names the option that fixes it
+    assert "--duplicates sum" in proc.stderr and "IndicatorParams" not in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "g" / "grades.parquet").exists()
 
@@ -299,3 +300,144 @@ def test_bad_option_values_exit_2(windows, tmp_path):
     result = runner.invoke(app, ["grade", "--data", str(windows[0]), *TREAT, "--strata",
                                  "nosuch", "--out", str(tmp_path / "g")])
     assert result.exit_code == EXIT_BAD_INPUT and "nosuch" in result.output
+
+
+# -- validate: verdicts, --strict, --gates ----------------------------------------------------
+def _copy(graded, tmp_path):
+    import shutil
+
+    folder = tmp_path / "g"
+    shutil.copytree(graded[0], folder)
+    return folder
+
+
+def test_validate_prints_a_verdict_per_gate_and_writes_them(graded, tmp_path):
+    folder = _copy(graded, tmp_path)
+    result = runner.invoke(app, ["validate", str(folder), "--draws", "40", "--strict"])
+    data = json.loads((folder / "validation.json").read_text("utf-8"))
+    gates = [v["gate"] for v in data["verdicts"]["verdicts"]]
+    assert gates == ["min_ari", "max_disagreement", "max_borderline", "max_expected_change",
+                     "max_change_10pct"]
+    assert "Verdicts:" in result.output
+    for v in data["verdicts"]["verdicts"]:
+        assert f"{v['status']:<5} {v['gate']}" in result.output
+    failed = any(v["status"] == "FAIL" for v in data["verdicts"]["verdicts"])
+    assert result.exit_code == (EXIT_GATE_FAILED if failed else 0), result.output
+    assert "Verdicts:" in (folder / "validation.txt").read_text("utf-8")
+
+
+def test_validate_strict_exits_4_on_a_failed_gate_and_0_without_strict(graded, tmp_path):
+    folder = _copy(graded, tmp_path)
+    tight = tmp_path / "tight.toml"
+    tight.write_text("[gates]\nmin_ari = { warn = 1.0, fail = 0.999 }\n", encoding="utf-8")
+    proc = cli("validate", str(folder), "--draws", "20", "--gates", str(tight), "--strict",
+               "--quiet")
+    assert proc.returncode == EXIT_GATE_FAILED
+    assert "FAIL  min_ari" in proc.stdout and "--strict" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    lax = runner.invoke(app, ["validate", str(folder), "--draws", "20", "--gates",
+                              str(tight), "--quiet"])
+    assert lax.exit_code == 0, lax.output          # FAIL is printed, but no --strict
+    assert "FAIL  min_ari" in lax.output
+
+
+def test_validate_strict_passes_with_loose_gates(graded, tmp_path):
+    folder = _copy(graded, tmp_path)
+    loose = tmp_path / "loose.toml"
+    loose.write_text(
+        "min_ari = { warn = 0.0, fail = 0.0 }\nmax_disagreement = { warn = 1.0, fail = 1.0 }\n"
+        "max_borderline = { warn = 1.0, fail = 1.0 }\n"
+        "max_expected_change = { warn = 1.0, fail = 1.0 }\n"
+        "max_change_10pct = { warn = 1.0, fail = 1.0 }\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(folder), "--draws", "20", "--gates",
+                                 str(loose), "--strict"])
+    assert result.exit_code == 0, result.output
+    assert "Verdicts: PASS" in result.output
+
+
+def test_validate_bad_gates_file_exits_3(graded, tmp_path):
+    folder = _copy(graded, tmp_path)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[gates]\nmax_borderline = { warn = 0.5, fail = 0.1 }\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(folder), "--draws", "20", "--gates", str(bad)])
+    assert result.exit_code == EXIT_BAD_SCHEME and "warn <= fail" in result.output
+
+
+
+# -- issue 17: --version, choices, grades.csv for Excel, history, --label / --overwrite -------
+def test_version_prints_the_package_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"custvalue {custvalue.__version__}"
+    proc = cli("--version")
+    assert proc.returncode == 0 and proc.stdout.strip() == f"custvalue {custvalue.__version__}"
+
+
+@pytest.mark.parametrize("args", [
+    ["validate", "DIR", "--method", "kmean"],
+    ["validate", "DIR", "--features", "dims"],
+    ["report", "DIR", "--lang", "fr"],
+    ["check", "DIR", "--negative-energy", "deny"],
+    ["grade", "--data", "DIR", "--unknown-customers", "drop", "--out", "X"],
+])
+def test_choice_options_are_checked_before_any_work(args, tmp_path):
+    args = [str(tmp_path) if a == "DIR" else a for a in args]
+    result = runner.invoke(app, args)
+    assert result.exit_code == EXIT_BAD_INPUT     # click's usage error
+    assert "Invalid value" in result.output and args[-1 if args[-1] != "X" else -3] in \
+        result.output.replace("\n", "")
+
+
+def test_grades_csv_opens_in_excel_on_chinese_windows(graded):
+    data = (graded[0] / "grades.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")                  # UTF-8 byte-order mark
+    text = data.decode("utf-8-sig")
+    assert "特级客户" in text
+    csv = pd.read_csv(graded[0] / "grades.csv", encoding="utf-8-sig",
+                      dtype={"customer_id": str})
+    assert csv.columns[0] == "customer_id"
+    table = Grading.load(graded[0]).table
+    score = csv.set_index("customer_id")["score"]
+    diff = (score - table["score"]).abs().max()
+    assert diff <= 5e-7                                     # rounded to 6 decimals
+    decimals = score.dropna().astype(str).str.split(".").str[1].str.len()
+    assert decimals.max() <= 6
+
+
+def test_history_lists_snapshots_with_scheme_and_version(windows, graded, tmp_path):
+    h = tmp_path / "h"
+    for folder, label in ((graded[0], "2021-12"), (graded[1], "2024-12")):
+        saved = custvalue.regrade.save_snapshot(folder, h, label)
+        assert saved.name == label
+    result = runner.invoke(app, ["history", str(h)])
+    assert result.exit_code == 0, result.output
+    scheme = custvalue.Scheme.default()
+    assert "2021-12" in result.output and "2024-12" in result.output
+    assert scheme.hash()[:12] in result.output and custvalue.__version__ in result.output
+    assert "default" in result.output
+    snaps = custvalue.list_snapshots(h)
+    assert snaps["scheme_hash"].tolist() == [scheme.hash()] * 2
+    assert snaps["package_version"].tolist() == [custvalue.__version__] * 2
+    empty = runner.invoke(app, ["history", str(tmp_path)])
+    assert empty.exit_code == 0 and "no snapshots" in empty.output
+    missing = runner.invoke(app, ["history", str(tmp_path / "nope")])
+    assert missing.exit_code == EXIT_BAD_INPUT
+
+
+def test_snapshot_label_overwrite_and_an_existing_snapshot_exits_2(windows, tmp_path):
+    base = ["grade", "--data", str(windows[0]), *TREAT, "--out", str(tmp_path / "g"),
+            "--history", str(tmp_path / "h"), "--quiet"]
+    first = runner.invoke(app, [*base, "--label", "baseline"])
+    assert first.exit_code == 0, first.output
+    assert custvalue.list_snapshots(tmp_path / "h")["label"].tolist() == ["baseline"]
+    proc = cli(*base, "--label", "baseline")
+    assert proc.returncode == EXIT_BAD_INPUT
+    assert "exists" in proc.stderr and "--overwrite" in proc.stderr
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+    again = runner.invoke(app, [*base, "--label", "baseline", "--overwrite"])
+    assert again.exit_code == 0, again.output
+    bad = runner.invoke(app, [*base, "--label", "no/slash"])
+    assert bad.exit_code == EXIT_BAD_INPUT and "label" in bad.output
+    orphan = runner.invoke(app, ["grade", "--data", str(windows[0]), *TREAT, "--out",
+                                 str(tmp_path / "g2"), "--label", "x"])
+    assert orphan.exit_code == EXIT_BAD_INPUT and "--history" in orphan.output

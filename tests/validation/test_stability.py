@@ -285,7 +285,10 @@ def test_report_text_html_json_and_files(tmp_path: Any) -> None:
     assert json.loads(res.save(tmp_path / "stability.json").read_text("utf-8")) == data
     paths = write_reports(g, tmp_path / "out", draws=15, seed=1, sample_size=50)
     saved = json.loads(paths["json"].read_text("utf-8"))
-    assert set(saved) == {"clustering", "stability"}
+    assert set(saved) == {"clustering", "stability", "verdicts"}
+    assert [v["gate"] for v in saved["verdicts"]["verdicts"]] == [
+        "min_ari", "max_disagreement", "max_borderline", "max_expected_change",
+        "max_change_10pct"]
     assert saved["stability"]["draws"] == 15
     back = pd.read_parquet(paths["parquet"])
     # every customer of the grading once; the ungraded ones with empty figures

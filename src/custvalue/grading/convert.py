@@ -216,12 +216,17 @@ def grading_table(source: GradingLike, *, name: str = "grading") -> pd.DataFrame
             fix="give a Grading, a pandas DataFrame or a saved grading folder",
         )
     if table.index.name != "customer_id":
-        if "customer_id" not in table.columns:
+        if ("customer_id" not in table.columns and table.index.name is None
+                and not isinstance(table.index, pd.RangeIndex)):
+            # an unnamed, non-default index is read as the customer ids (a table by hand)
+            table = table.rename_axis("customer_id")
+        elif "customer_id" not in table.columns:
             raise MissingColumnError(
                 name, "customer_id", "no customer_id index or column",
                 fix="index the table by customer_id",
             )
-        table = table.set_index("customer_id")
+        else:
+            table = table.set_index("customer_id")
     else:
         table = table.copy()
     table.index = table.index.astype(str)

@@ -233,6 +233,66 @@ class Grading(Result):
         return tier_stability(self, draws=draws, concentration=concentration, seed=seed,
                               **options)
 
+    def rescore(self, scheme: Scheme) -> Grading:
+        """The grading under another scheme, from the raw indicators this table keeps.
+
+        Nothing is read again: the register columns and the raw indicators of the table
+        are scored, tiered and ABC-classified by the stages of :func:`custvalue.grade`
+        (:func:`custvalue.pipeline.score_and_tier`), with this grading's pins (rows with a
+        ``pin_reason``), ``strata`` and ``pins_count_against_quota`` options.  The result
+        equals ``grade(...)`` with ``scheme`` on the same inputs.
+
+        Parameters
+        ----------
+        scheme : Scheme
+            The other scheme; it must read only indicator columns the table has.
+
+        Returns
+        -------
+        Grading
+            A new grading (this one is unchanged); its manifest is this one's with the new
+            scheme hash and the timings of the stages run.
+
+        Examples
+        --------
+        >>> import custvalue
+        >>> t = custvalue.samples.generate(80, months=24, seed=4)
+        >>> g = custvalue.grade(**t, duplicates="last", negative_energy="allow")
+        >>> geo = custvalue.Scheme.from_dict({**g.scheme.to_dict(), "aggregation": "geometric"})
+        >>> h = g.rescore(geo)
+        >>> h.scheme.aggregation.method, len(h.table) == len(g.table)
+        ('geometric', True)
+        >>> bool(g.rescore(g.scheme).table.equals(g.table))
+        True
+        """
+        from custvalue.grading.contract import REGISTER_COLUMNS
+        from custvalue.pipeline import score_and_tier
+
+        table = self.table
+        options = dict(self.manifest.options or {}) if self.manifest is not None else {}
+        strata = options.get("strata")
+        first = next((i for i, c in enumerate(table.columns)
+                      if c.startswith(("norm__", "dim__")) or c == "score"), len(table.columns))
+        head = list(table.columns[:first])
+        reg_cols = [c for c in dict.fromkeys([*REGISTER_COLUMNS, strata or ""]) if c in head]
+        register = table[reg_cols]
+        scored = table["graded"].notna() if "graded" in table.columns else table["score"].notna()
+        indicators = table.loc[scored, [c for c in head if c not in reg_cols]]
+        pins = None
+        if "pin_reason" in table.columns and table["pin_reason"].notna().any():
+            pinned = table[table["pin_reason"].notna()]
+            pins = pd.DataFrame({"customer_id": pinned.index.astype(str),
+                                 "tier": pinned["tier"].astype("int64").to_numpy(),
+                                 "reason": pinned["pin_reason"].to_numpy()})
+        timings: dict[str, float] = {}
+        new, _ = score_and_tier(
+            indicators, register, scheme, pins=pins, strata=strata, timings=timings,
+            pins_count_against_quota=bool(options.get("pins_count_against_quota", True)))
+        manifest = self.manifest.model_copy(update={
+            "scheme_hash": scheme.hash(), "timings": timings}) if self.manifest is not None \
+            else None
+        return Grading(table=new, scheme=scheme, manifest=manifest, findings=self.findings)
+
 
     # -- construction and the result protocol --------------------------------------------------
     @classmethod

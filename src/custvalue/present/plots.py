@@ -89,6 +89,7 @@ __all__ = [
     "tier_probabilities",
     "tier_profile_bars",
     "transition_heatmap",
+    "waterfall",
 ]
 
 Lang = Literal["zh", "en"]
@@ -146,6 +147,16 @@ _TEXT: dict[str, tuple[str, str]] = {
                         "The {n} customers with the least certain tier"),
     "modal_prob": ("最可能等级的概率", "probability of the most likely tier"),
     "modal_title": ("权重扰动下的等级稳定性", "Tier stability under weight uncertainty"),
+    "modal_floor": ("最可能等级的概率至少为 1/{k}（{k} 个等级）",
+                    "the most likely of {k} tiers has probability at least 1/{k}"),
+    "cluster_n": ("聚类{n}", "cluster {n}"),
+    "dim_nodata": ("{dim}：{share:.0%} 的客户无该维度数据，按缺失值规则计 {v:g} 分",
+                   "{dim}: {share:.0%} of customers have no data in it and score {v:g} by "
+                   "the missing-value rule"),
+    "waterfall_title": ("客户 {c} 的价值得分构成", "How customer {c}'s score is made"),
+    "contribution": ("得分贡献（分）", "contribution (points)"),
+    "total": ("价值得分", "value score"),
+    "others": ("其余 {n} 项", "{n} others"),
 }
 _VALUE_NAMES: dict[str, tuple[str, str]] = {
     "revenue": ("电费收入", "revenue"),
@@ -573,11 +584,20 @@ def score_histogram(
                            edgecolor="white", linewidth=0.4)
     peak = float(np.max(counts)) if np.size(counts) else 1.0
     ax.set_ylim(0, 1.45 * max(peak, 1.0))  # headroom for the cut labels
-    for k, cut in _cut_scores(rows, cuts).items():
+    # labels of cuts closer than 8 % of the axis are staggered in height (three levels)
+    # and alternate sides of their line, so that neighbouring labels do not overprint
+    cut_at = _cut_scores(rows, cuts)
+    levels, level, last = {}, 0, -math.inf
+    for k, cut in sorted(cut_at.items(), key=lambda kv: kv[1]):
+        level = (level + 1) % 3 if cut - last < 0.08 * (hi - lo) else 0
+        levels[k], last = level, cut
+    for k, cut in cut_at.items():
         gid = f"tier-cut-{k}"
+        level = levels[k]
         ax.axvline(cut, color=tier_colour(k), linestyle="--", linewidth=1.2, gid=gid)
-        ax.text(cut, 0.98, f"{_plain(names[k])} ≥ {cut:.1f}", rotation=90, ha="right",
-                va="top", fontsize=8, color="#333333", transform=ax.get_xaxis_transform(),
+        ax.text(cut, 0.98 - 0.17 * level, f"{_plain(names[k])} ≥ {cut:.1f}",
+                ha="right" if level % 2 == 0 else "left", va="top", fontsize=8,
+                color="#333333", transform=ax.get_xaxis_transform(),
                 bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none",
                       "alpha": 0.85}, gid=gid)
     ax.set_xlim(lo, hi)
@@ -845,7 +865,11 @@ def dimension_scores(
     -------
     Axes
         ``kind='box'``: one box patch per dimension and tier (``gid='box-<dim>-<tier>'``);
-        ``kind='bar'``: one bar container per tier.
+        ``kind='bar'``: one bar container per tier.  When customers have none of a
+        dimension's indicators and get its fill value (``neutral`` 50 or ``worst`` 0), a
+        flat box would appear unexplained: a note under the plot (``gid='dim-missing-note'``)
+        says which share of customers that is (needs the scheme and the ``norm__*``
+        columns).
 
     Examples
     --------
@@ -912,8 +936,42 @@ def dimension_scores(
     ax.set_xlim(-0.6, len(columns) - 0.4)
     ax.set_ylim(0, 105)
     ax.set_ylabel(_t("dim_score", lang))
+    notes = _no_data_notes(rows, columns, labels,
+                           scheme if scheme is not None else _scheme_of(table), lang)
+    if notes:
+        ax.text(0.0, -0.16, "\n".join(notes), transform=ax.transAxes, ha="left", va="top",
+                fontsize=7, color="#555555", gid="dim-missing-note")
     _tier_legend(ax, tiers, names, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
     return ax
+
+
+def _no_data_notes(rows: pd.DataFrame, columns: Sequence[str], labels: Sequence[str],
+                   scheme: Any, lang: Lang) -> list[str]:
+    """Notes for dimensions some customers have no indicator of (scored a fill value)."""
+    dims = getattr(scheme, "dimensions", None)
+    if not dims:
+        return []
+    notes = []
+    for column, label in zip(columns, labels, strict=True):  # a loop over dimensions
+        dim = dims.get(column.removeprefix("dim__"))
+        norm = [f"norm__{i}" for i in (dim.indicators if dim is not None else ())]
+        if not norm or any(c not in rows.columns for c in norm):
+            continue
+        nodata = rows[norm].isna().all(axis=1).to_numpy()
+        values = rows.loc[nodata, column].dropna()
+        if values.empty or values.nunique() != 1:
+            continue  # re-spread (NaN, not drawn) or no customer without data
+        notes.append(_t("dim_nodata", lang, dim=label, share=len(values) / len(rows),
+                        v=float(values.iloc[0])))
+    return notes
+
+
+def _is_int(value: Any) -> bool:
+    """Whether a label is a whole number (a tier or cluster number)."""
+    try:
+        return float(value) == int(value) and not isinstance(value, bool)
+    except (TypeError, ValueError):
+        return False
 
 
 # --------------------------------------------------------------------------- heatmaps
@@ -963,8 +1021,9 @@ def cluster_heatmap(
 ) -> Axes:
     """Heatmap of a tiers x clusters contingency table (the validation's cross-tabulation).
 
-    Rows are tiers (numbers are shown as tier names), columns are clusters; each cell shows
-    its count, and with ``normalise`` its share of the row (``'index'``) or column.
+    Rows are tiers (numbers are shown as tier names), columns are clusters, numbered from 1
+    (``聚类1`` … / ``cluster 1`` …); each cell shows its count, and with ``normalise`` its
+    share of the row (``'index'``) or column.
 
     Parameters
     ----------
@@ -996,6 +1055,8 @@ def cluster_heatmap(
     >>> ax = cluster_heatmap(ct, ax=Figure().subplots())
     >>> ax.images[0].get_array().tolist()[0], ax.get_yticklabels()[0].get_text()
     ([8.0, 2.0], '特级客户')
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['聚类1', '聚类2']
     """
     frame = frame_of(contingency, ("contingency", "crosstab", "contingency_table", "table"),
                    "contingency")
@@ -1003,7 +1064,8 @@ def cluster_heatmap(
     ax = ax if ax is not None else _new_axes((1.2 * frame.shape[1] + 3.0,
                                               0.6 * frame.shape[0] + 2.0))
     rows = axis_names(list(frame.index), names, lang)
-    cols = [_plain(c) for c in frame.columns]
+    cols = [_t("cluster_n", lang, n=int(c) + 1) if _is_int(c) else _plain(c)
+            for c in frame.columns]
     image = _heatmap(ax, frame, rows, cols, normalise, "Blues")
     ax.set_xlabel(_t("cluster", lang))
     ax.set_ylabel(_t("tier", lang))
@@ -1026,9 +1088,10 @@ def transition_heatmap(
     """Heatmap of tier transitions between two gradings: previous tier (rows) x new tier.
 
     Tier numbers are shown as tier names; ``new`` / ``left`` / ``ungraded`` rows and columns
-    (customers who joined, left or lost their grade) are translated.  Cells where the row and
-    column name the same tier (customers who kept their tier) are outlined
-    (``gid='diagonal'``).
+    (customers who joined, left or lost their grade) are translated.  Rows whose counts are
+    all zero (e.g. ``new`` when nobody joined) are left out, and so are all-zero columns that
+    are not tiers.  Cells where the row and column name the same tier (customers who kept
+    their tier) are outlined (``gid='diagonal'``).
 
     Parameters
     ----------
@@ -1062,9 +1125,18 @@ def transition_heatmap(
     >>> ax = transition_heatmap(tr, lang="en", ax=Figure().subplots())
     >>> len([p for p in ax.patches if p.get_gid() == "diagonal"])
     3
+    >>> tr.loc["new"] = 0
+    >>> ax = transition_heatmap(tr, lang="en", ax=Figure().subplots())
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['special', 'first', 'second']
     """
     frame = frame_of(transitions, ("transitions", "transition_matrix", "matrix", "table"),
                    "transitions")
+    counts = frame.apply(pd.to_numeric, errors="coerce").fillna(0)
+    keep_cols = [c for c in frame.columns if _is_int(c) or counts[c].abs().sum() > 0]
+    frame = frame.loc[counts.abs().sum(axis=1) > 0, keep_cols]
+    if frame.empty:
+        raise EmptyTableError("transitions", None, "every transition count is zero")
     names = tier_names(lang=lang, scheme=scheme)
     ax = ax if ax is not None else _new_axes((1.2 * frame.shape[1] + 3.0,
                                               0.6 * frame.shape[0] + 2.0))
@@ -1186,11 +1258,15 @@ def tier_probabilities(
     else:
         ax = ax if ax is not None else _new_axes((8.0, 4.5))
         best = np.asarray(tiers)[probs.argmax(axis=1)]
-        edges = np.linspace(0.0, 1.0, 21)
+        # the largest of T probabilities is at least 1/T: the axis starts there
+        floor = math.floor(20.0 / len(tiers)) / 20.0
+        edges = np.linspace(floor, 1.0, round((1.0 - floor) * 40) + 1)
         groups = [modal[best == k] for k in tiers]
         ax.hist(groups, bins=edges.tolist(), stacked=True, color=[tier_colour(k) for k in tiers],
                 label=[_plain(names[k]) for k in tiers], edgecolor="white", linewidth=0.4)
-        ax.set_xlim(0, 1)
+        ax.set_xlim(floor, 1)
+        ax.text(0.99, 0.98, _t("modal_floor", lang, k=len(tiers)), ha="right", va="top",
+                fontsize=7, color="#555555", transform=ax.transAxes, gid="modal-floor")
         ax.set_xlabel(_t("modal_prob", lang))
         ax.set_ylabel(_t("customers", lang))
         ax.set_title(_t("modal_title", lang))
@@ -1273,4 +1349,109 @@ def group_trend_lines(
     ax.set_ylabel(f"{what}（首年 = 100）" if lang == "zh" else f"{what} (first year = 100)")
     ax.set_title("各客户群年度趋势" if lang == "zh" else "Annual trend by customer group")
     ax.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    return ax
+
+
+# --------------------------------------------------------------------------- waterfall
+@_plot
+def waterfall(
+    explanation: Any,
+    *,
+    top: int = 10,
+    scheme: Any = None,
+    lang: Lang = "zh",
+    ax: Axes | None = None,
+) -> Axes:
+    """One customer's score as a waterfall: each indicator's contribution, then the total.
+
+    Horizontal steps from 0 to the score, one per indicator (largest contribution first;
+    the ``top`` largest shown, the rest as one step), coloured by dimension, and a last
+    bar with the value score.  The contributions are those of
+    :func:`custvalue.scoring.explain` and add up to the score.
+
+    Parameters
+    ----------
+    explanation : Explanation
+        From :meth:`Grading.explain` or :func:`custvalue.scoring.explain` (a graded
+        customer).
+    top : int, default 10
+        Indicators shown one by one; the others are summed into one step.
+    scheme : Scheme, optional
+        For the indicator labels in ``lang`` (default: the indicator names).
+    lang : {'zh', 'en'}
+    ax : Axes, optional
+        Where to draw; a new figure when None.
+
+    Returns
+    -------
+    Axes
+        One bar per step (``gid='step-<indicator>'``, ``'step-others'``) and the total
+        (``gid='total'``, its width the score).
+
+    Raises
+    ------
+    InvalidValueError
+        The customer is not graded.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from custvalue.scoring import score_result, example_frame
+    >>> ex = score_result(example_frame()).explain("C1")
+    >>> ax = waterfall(ex, top=5, lang="en", ax=Figure().subplots())
+    >>> total = [p for p in ax.patches if p.get_gid() == "total"][0]
+    >>> bool(abs(total.get_width() - ex.score) < 1e-9)
+    True
+    >>> steps = [p for p in ax.patches if (p.get_gid() or "").startswith("step-")]
+    >>> end = max(p.get_x() + p.get_width() for p in steps)
+    >>> len(steps), bool(abs(end - ex.score) < 1e-9)
+    (6, True)
+    """
+    table = getattr(explanation, "table", None)
+    if not isinstance(table, pd.DataFrame) or "contribution" not in table.columns:
+        raise InvalidValueError("plot", "explanation", "expected an Explanation (from "
+                                "Grading.explain)")
+    if not getattr(explanation, "graded", True) or not math.isfinite(
+            float(getattr(explanation, "score", math.nan))):
+        raise InvalidValueError("plot", "explanation", f"customer {explanation.customer_id} "
+                                f"is not graded: {getattr(explanation, 'reason', '')}")
+    rows = table[table["contribution"].abs() > 0].sort_values("contribution", ascending=False,
+                                                              kind="stable")
+    shown, rest = rows.iloc[:int(top)], rows.iloc[int(top):]
+    dims = list(dict.fromkeys(table["dimension"]))
+    palette = [*_MEASURE_COLOURS[1:], *_EXTRA_COLOURS]
+    colour = {d: palette[i % len(palette)] for i, d in enumerate(dims)}
+    labels = []
+    for name in shown.index:  # a loop over indicators
+        label = ""
+        if scheme is not None and name in getattr(scheme, "indicator_names", ()):
+            label = getattr(scheme.indicator(name).label, lang, "")
+        labels.append(_plain(label or name))
+    steps = [(str(n), lab, float(c), colour[d]) for n, lab, c, d in
+             zip(shown.index, labels, shown["contribution"], shown["dimension"], strict=True)]
+    if len(rest):
+        steps.append(("others", _t("others", lang, n=len(rest)),
+                      float(rest["contribution"].sum()), "#BDBDBD"))
+    ax = ax if ax is not None else _new_axes((8.0, 0.4 * (len(steps) + 1) + 1.5))
+    left = 0.0
+    for y, (name, _label, c, col) in enumerate(steps):
+        ax.barh(y, c, left=left, color=col, height=0.7, gid=f"step-{name}")
+        ax.text(left + max(c, 0.0) + 0.5, y, f"{c:+.1f}", va="center", fontsize=7,
+                color="#333333")
+        left += c
+    score = float(explanation.score)
+    ax.barh(len(steps), score, color="#333333", height=0.7, gid="total")
+    ax.text(score + 0.5, len(steps), f"{score:.1f}", va="center", fontsize=8,
+            fontweight="bold")
+    ax.set_yticks(np.arange(len(steps) + 1), [s[1] for s in steps] + [_t("total", lang)])
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(100.0, score * 1.1))
+    ax.set_xlabel(_t("contribution", lang))
+    ax.set_title(_t("waterfall_title", lang, c=_plain(explanation.customer_id)))
+    handles = [Rectangle((0, 0), 1, 1, color=colour[d]) for d in dims
+               if d in set(shown["dimension"])]
+    names = dimension_labels([f"dim__{d}" for d in dims if d in set(shown["dimension"])],
+                             scheme, lang)
+    ax.legend(handles, [_plain(n) for n in names], frameon=False, loc="lower right",
+              fontsize=8)
     return ax

@@ -6,6 +6,7 @@ as a dated sub-folder (``2021-12/``, ``2024-12/`` ...).  See ``docs/regrade.md``
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import tempfile
@@ -16,7 +17,7 @@ from typing import ClassVar
 import pandas as pd
 
 from custvalue.errors import CustvalueError, UnsupportedInputError
-from custvalue.grading import GRADES_FILE, GRADING_FILES, GradingLike, grading_table
+from custvalue.grading import GRADES_FILE, GRADING_FILES, SCHEME_FILE, GradingLike, grading_table
 from custvalue.regrade._common import manifest_label, read_manifest, window_end
 
 __all__ = ["GRADING_FILES", "SnapshotError", "list_snapshots", "save_snapshot"]
@@ -146,13 +147,16 @@ def list_snapshots(history_dir: str | Path) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``label``, ``path``, ``window_end`` (``YYYY-MM`` or None), ``created_at``
-        (as in the manifest, or None) and ``customers`` (rows of ``grades.parquet``),
-        sorted by ``label``.
+        (as in the manifest, or None), ``customers`` (rows of ``grades.parquet``),
+        ``scheme`` (the name in ``scheme.json``), ``scheme_hash`` and ``package_version``
+        (from the manifest; None where a file is missing), sorted by ``label``.
 
     Examples
     --------
     >>> list_snapshots("no/such/folder").columns.tolist()
-    ['label', 'path', 'window_end', 'created_at', 'customers']
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['label', 'path', 'window_end', 'created_at', 'customers', 'scheme', 'scheme_hash',
+     'package_version']
     """
     import pyarrow.parquet as pq
 
@@ -170,6 +174,19 @@ def list_snapshots(history_dir: str | Path) -> pd.DataFrame:
             "window_end": window_end(manifest.get("window")),
             "created_at": manifest.get("created_at"),
             "customers": pq.ParquetFile(grades).metadata.num_rows,
+            "scheme": _scheme_name(folder / SCHEME_FILE),
+            "scheme_hash": manifest.get("scheme_hash"),
+            "package_version": manifest.get("package_version"),
         })
-    columns = ["label", "path", "window_end", "created_at", "customers"]
+    columns = ["label", "path", "window_end", "created_at", "customers", "scheme",
+               "scheme_hash", "package_version"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _scheme_name(file: Path) -> str | None:
+    """The ``name`` of a saved scheme (None when the file is missing or unreadable)."""
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data.get("name") if isinstance(data, dict) else None

@@ -69,6 +69,8 @@ __all__ = [
     "WEIGHT_TOLERANCE",
     "Aggregation",
     "Dimension",
+    "Gate",
+    "Gates",
     "Indicator",
     "Normalisation",
     "Scheme",
@@ -88,7 +90,8 @@ Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 
 _PACKAGE = "custvalue.scoring"
 _DEFAULT_SCHEME = "default_scheme.toml"
-_INLINE_KEYS = frozenset({"label", "description", "normalisation"})
+_INLINE_KEYS = frozenset({"label", "description", "normalisation", *(
+    "min_ari", "max_disagreement", "max_borderline", "max_expected_change", "max_change_10pct")})
 
 
 class SchemeWarning(UserWarning):
@@ -390,6 +393,80 @@ class Aggregation(ConfigModel):
     topsis_normalisation: Literal["vector", "minmax"] = "vector"
 
 
+class Gate(ConfigModel):
+    """A warning and a failure threshold on one validation figure.
+
+    For a *minimum* (e.g. :attr:`Gates.min_ari`) a figure below ``warn`` is a warning and
+    below ``fail`` a failure (so ``fail <= warn``); for a *maximum* (``max_*``) above.
+
+    Examples
+    --------
+    >>> Gate(warn=0.2, fail=0.05).fail
+    0.05
+    """
+
+    warn: float = Field(ge=0.0)
+    fail: float = Field(ge=0.0)
+
+
+def _gate(warn: float, fail: float) -> Any:
+    return Field(default_factory=lambda: Gate(warn=warn, fail=fail))
+
+
+class Gates(ConfigModel):
+    """Thresholds that turn validation and robustness figures into PASS / WARN / FAIL.
+
+    Used by :func:`custvalue.validation.verdicts` (``custvalue validate`` prints them and,
+    with ``--strict``, exits 4 on a failure).  The defaults are documented in
+    ``docs/validation.md`` (section *Verdicts and gates*).
+
+    Attributes
+    ----------
+    min_ari : Gate, default warn 0.20 / fail 0.05
+        Adjusted Rand index of tiers against an independent clustering
+        (:attr:`TierValidation.ari`): below ``fail`` the tiers look no more like the data's
+        groups than chance.
+    max_disagreement : Gate, default warn 0.50 / fail 0.70
+        Share of customers whose cluster suggests another tier.
+    max_borderline : Gate, default warn 0.20 / fail 0.35
+        Share of customers whose modal tier has probability below the borderline level
+        under weight uncertainty (:attr:`TierStability.borderline_share`).
+    max_expected_change : Gate, default warn 0.10 / fail 0.20
+        Expected share of customers changing tier in one weight draw
+        (:attr:`TierStability.expected_change`).
+    max_change_10pct : Gate, default warn 0.05 / fail 0.10
+        Largest share of customers changing tier when one weight alone moves by -10 % or
+        +10 % (the one-at-a-time table of :func:`tier_stability`).
+
+    Examples
+    --------
+    >>> Gates().max_borderline.warn
+    0.2
+    >>> Gates(min_ari={"warn": 0.1, "fail": 0.3})
+    Traceback (most recent call last):
+    ...
+    custvalue.errors.SchemeError: min_ari: a minimum needs fail <= warn (got warn 0.1, fail 0.3)
+    """
+
+    min_ari: Gate = _gate(0.20, 0.05)
+    max_disagreement: Gate = _gate(0.50, 0.70)
+    max_borderline: Gate = _gate(0.20, 0.35)
+    max_expected_change: Gate = _gate(0.10, 0.20)
+    max_change_10pct: Gate = _gate(0.05, 0.10)
+
+    @model_validator(mode="after")
+    def _check(self) -> Gates:
+        for name in type(self).model_fields:
+            gate = getattr(self, name)
+            if name.startswith("min_") and gate.fail > gate.warn:
+                raise PathError((name,), f"a minimum needs fail <= warn (got warn {gate.warn}, "
+                                f"fail {gate.fail})")
+            if name.startswith("max_") and gate.fail < gate.warn:
+                raise PathError((name,), f"a maximum needs warn <= fail (got warn {gate.warn}, "
+                                f"fail {gate.fail})")
+        return self
+
+
 def _is_weight(value: Any) -> bool:
     return (
         isinstance(value, int | float)
@@ -449,6 +526,9 @@ class Scheme(ConfigModel):
         ABC classification settings.
     dimensions : dict of str to Dimension
         The dimensions in display order; indicator names are unique across dimensions.
+    gates : Gates
+        Validation and robustness thresholds (PASS / WARN / FAIL); they do not change the
+        grading and are written (and hashed) only when they differ from the defaults.
     notes : tuple of str
         Notes about automatic changes (e.g. weights rescaled by ``normalise=True``).
 
@@ -476,6 +556,7 @@ class Scheme(ConfigModel):
     tiers: Tiers = Field(default_factory=Tiers)
     abc: ABC = Field(default_factory=ABC)
     dimensions: dict[Name, Dimension] = Field(min_length=1)
+    gates: Gates = Field(default_factory=Gates)
     notes: tuple[str, ...] = ()
 
     @field_validator("aggregation", mode="before")
@@ -714,6 +795,8 @@ class Scheme(ConfigModel):
         data = self.model_dump(mode="json", exclude_none=True)
         if not data["notes"]:
             del data["notes"]
+        if self.gates == Gates():  # thresholds at their defaults: hash unchanged
+            del data["gates"]
         return data
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -854,6 +937,46 @@ class Scheme(ConfigModel):
         )
 
     __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        """The indicator tree as an HTML table (what a notebook shows).
+
+        Examples
+        --------
+        >>> html = Scheme.default()._repr_html_()
+        >>> html.count("<tr") == 1 + 3 + 14, "客户用电贡献" in html
+        (True, True)
+        """
+        from html import escape
+
+        head = ("<tr><th>dimension / indicator</th><th>名称</th><th>label</th>"
+                "<th>direction</th><th>normalisation</th><th>missing</th><th>weight</th>"
+                "<th>global</th></tr>")
+        rows = []
+        for dname, dim in self.dimensions.items():
+            rows.append(f"<tr style='font-weight:bold'><td>{escape(dname)}</td>"
+                        f"<td>{escape(dim.label.zh)}</td><td>{escape(dim.label.en)}</td>"
+                        f"<td></td><td></td><td>{dim.missing}</td><td>{dim.weight:.4f}</td>"
+                        f"<td>{dim.weight:.4f}</td></tr>")
+            for iname, ind in dim.indicators.items():
+                norm = ind.normalisation.method
+                if ind.normalisation.winsorise is not None:
+                    norm += f" (winsorise {ind.normalisation.winsorise[0]:g}–"
+                    norm += f"{ind.normalisation.winsorise[1]:g})"
+                direction = ind.direction + (f" ({ind.ideal:g})" if ind.ideal is not None
+                                             else "")
+                rows.append(f"<tr><td>&nbsp;&nbsp;{escape(iname)}</td>"
+                            f"<td>{escape(ind.label.zh)}</td><td>{escape(ind.label.en)}</td>"
+                            f"<td>{escape(direction)}</td><td>{escape(norm)}</td>"
+                            f"<td>{ind.missing}</td><td>{ind.weight:.4f}</td>"
+                            f"<td>{dim.weight * ind.weight:.4f}</td></tr>")
+        tiers = ", ".join(f"{escape(zh)} {q:.0%}" for zh, q in
+                          zip(self.tiers.labels_zh, self.tiers.quotas, strict=True))
+        notes = "".join(f"<li>{escape(n)}</li>" for n in self.notes)
+        return (f"<div><p><b>Scheme {escape(self.name)}</b> — aggregation "
+                f"{self.aggregation.method}; tiers {tiers}; sha256 {self.hash()[:12]}</p>"
+                f"<table>{head}{''.join(rows)}</table>"
+                + (f"<ul>{notes}</ul>" if notes else "") + "</div>")
 
 
 # ---------------------------------------------------------------------- defaults

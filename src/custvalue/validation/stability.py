@@ -730,7 +730,9 @@ def write_reports(
     Returns
     -------
     dict of str to Path
-        ``{"json": ..., "text": ..., "parquet": ..., "clusters": ...}``: the two Parquet
+        ``{"json": ..., "text": ..., "parquet": ..., "clusters": ...}``; the JSON and text
+        files end with the verdicts against the scheme's ``gates`` (:func:`verdicts`); the two
+        Parquet
         files have one row per customer of the grading table (tier probabilities; cluster,
         suggested tier and centroid distances), ungraded customers with empty figures,
         ``graded`` and ``reason``.
@@ -759,6 +761,7 @@ def write_reports(
     import json
 
     from custvalue.validation.clustering import validate_tiers
+    from custvalue.validation.gates import verdicts
 
     v_keys = {"method", "k", "features", "k_range", "sample_size", "impute", "seed"}
     s_keys = {"draws", "concentration", "quotas", "strata", "borderline", "steps", "seed"}
@@ -776,10 +779,13 @@ def write_reports(
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "validation.json", "text": out / "validation.txt",
              "parquet": out / "stability.parquet", "clusters": out / "clusters.parquet"}
-    data = {"clustering": validation.to_dict(), "stability": stability.to_dict()}
+    judged = verdicts(validation, stability, getattr(grading, "scheme", None))
+    data = {"clustering": validation.to_dict(), "stability": stability.to_dict(),
+            "verdicts": judged.to_dict()}
     paths["json"].write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
                              encoding="utf-8")
-    paths["text"].write_text(f"{validation}\n\n{stability}\n", encoding="utf-8")
+    paths["text"].write_text(f"{validation}\n\n{stability}\n\n{judged}\n",
+                             encoding="utf-8")
     # Per-customer files list every customer of the grading once: the ungraded ones with
     # empty figures and the grading's reason, so that nobody silently drops out.
     for key, frame in (("parquet", stability.customers), ("clusters", validation.customers)):
