@@ -50,16 +50,24 @@ PACKAGE = SRC / "custvalue"
 ALLOWLIST = ROOT / "scripts" / "mutation_equivalent.txt"
 
 #: Core module (relative to src/custvalue) -> the test files that hold it.
+#: The property (hypothesis) tests of the indicators take minutes a run; the hand-computed
+#: values are what tells a changed formula apart, so the indicator mutants run those only.
+_INDICATOR_TESTS = ["tests/indicators/test_indicator_values.py",
+                    "tests/indicators/test_payment_edges.py",
+                    "-k", "not property and not determinism"]
 TARGETS: dict[str, list[str]] = {
-    "tiers/quotas.py": ["tests/tiers/test_quotas.py", "tests/tiers/test_pins.py"],
+    "tiers/quotas.py": ["tests/tiers/test_quota_values.py", "tests/tiers/test_quotas.py",
+                        "tests/tiers/test_pins.py"],
     "tiers/_common.py": ["tests/tiers"],
     "tiers/pins.py": ["tests/tiers/test_pins.py"],
     "tiers/abc.py": ["tests/tiers/test_abc.py"],
-    "scoring/normalise.py": ["tests/scoring/test_normalise.py", "tests/scoring/test_aggregate.py"],
-    "scoring/kernels.py": ["tests/scoring/test_aggregate.py", "tests/scoring/test_normalise.py"],
+    "scoring/normalise.py": ["tests/scoring/test_kernel_values.py",
+                             "tests/scoring/test_normalise.py", "tests/scoring/test_aggregate.py"],
+    "scoring/kernels.py": ["tests/scoring/test_kernel_values.py",
+                           "tests/scoring/test_aggregate.py", "tests/scoring/test_normalise.py"],
     "scoring/arrays.py": ["tests/scoring/test_aggregate.py", "tests/validation/test_stability.py"],
-    "indicators/compliance.py": ["tests/indicators/test_indicator_values.py"],
-    "indicators/contribution.py": ["tests/indicators/test_indicator_values.py"],
+    "indicators/compliance.py": _INDICATOR_TESTS,
+    "indicators/contribution.py": _INDICATOR_TESTS,
     "scoring/weights.py": ["tests/scoring/test_weights.py"],
 }
 
@@ -175,10 +183,11 @@ def list_mutants(module: str, package: Path = PACKAGE) -> list[Mutant]:
     for node in ast.walk(tree):
         if id(node) in skip or not hasattr(node, "lineno") or node.end_lineno is None:
             continue
-        original = ast.get_source_segment(source, node)
+        variants = _variants(node)
+        original = ast.get_source_segment(source, node) if variants else None
         if original is None:
             continue
-        for kind, new in _variants(node):
+        for kind, new in variants:
             text = ast.unparse(ast.fix_missing_locations(new))
             if not isinstance(node, ast.stmt):
                 text = f"({text})"
@@ -230,10 +239,66 @@ def read_allowlist(path: Path = ALLOWLIST) -> dict[tuple[str, str, str], str]:
     return allowed
 
 
-def run_one(mutant: Mutant, scratch: Path, timeout: float) -> tuple[str, float, str]:
+def _preload() -> None:
+    """Import the heavy third-party modules once, in the parent: each forked test run then
+    starts in a fraction of the time.  custvalue itself is never imported here, so every
+    child imports the mutated copy afresh."""
+    import hypothesis  # noqa: F401
+    import narwhals  # noqa: F401
+    import numpy  # noqa: F401
+    import pandas  # noqa: F401
+    import polars  # noqa: F401
+    import pydantic  # noqa: F401
+    import pytest  # noqa: F401
+    import scipy.stats  # noqa: F401
+    import sklearn.cluster  # noqa: F401
+
+
+def _run_forked(scratch: Path, files: list[str], timeout: float) -> int | None:
+    """pytest in a forked child (exit code), or None when it ran out of time."""
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 3
+        try:
+            os.chdir(scratch)
+            sys.path.insert(0, str(scratch / "src"))
+            os.environ["PYTHONPATH"] = str(scratch / "src")
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            import pytest
+
+            code = int(pytest.main(["-x", "-q", "-p", "no:cacheprovider", "--hypothesis-profile",
+                                    "mutation", "-o", "addopts=--import-mode=importlib",
+                                    "-W", "ignore::DeprecationWarning", *files]))
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            return None
+        time.sleep(0.2)
+
+
+def run_one(mutant: Mutant, scratch: Path, timeout: float,
+            fork: bool = False) -> tuple[str, float, str]:
     target = scratch / "src" / "custvalue" / mutant.module
     original = (scratch / "pristine" / mutant.module).read_text(encoding="utf-8")
     target.write_text(apply(mutant, original), encoding="utf-8")
+    if fork:
+        start = time.perf_counter()
+        try:
+            code = _run_forked(scratch, TARGETS[mutant.module], timeout)
+        finally:
+            target.write_text(original, encoding="utf-8")
+        verdict = ("timeout" if code is None else "survived" if code == 0
+                   else "killed" if code in (1, 2) else "error")
+        return verdict, time.perf_counter() - start, f"exit {code}"
     env = {**os.environ, "PYTHONPATH": str(scratch / "src"), "PYTHONDONTWRITEBYTECODE": "1",
            "PYTHONHASHSEED": "0"}
     cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
@@ -328,6 +393,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rerun", type=Path, default=None,
                         help="results.json of an earlier run: re-run its survivors only")
     parser.add_argument("--list", action="store_true", help="count the mutants and stop")
+    parser.add_argument("--no-fork", action="store_true",
+                        help="run each mutant's tests in a fresh interpreter (slower)")
+    parser.add_argument("--skip-baseline", action="store_true",
+                        help="do not run the unmutated tests first (timeout: 300 s a mutant)")
     args = parser.parse_args(argv)
 
     if args.list:
@@ -363,16 +432,21 @@ def main(argv: list[str] | None = None) -> int:
         meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                 "command": "python scripts/mutation.py " + " ".join(argv or sys.argv[1:]),
                 "seed": args.seed, "sampled": len(chosen), "population": len(every)}
-        base = baseline(scratch, {" ".join(TARGETS[m.module]) for m in chosen})
+        groups = {" ".join(TARGETS[m.module]) for m in chosen}
+        base = (dict.fromkeys(groups, 90.0) if args.skip_baseline
+                else baseline(scratch, groups))
         meta["baseline_seconds"] = base
         print(f"{len(chosen)} mutants of {len(every)}; baseline {base}", flush=True)
+        fork = not args.no_fork and hasattr(os, "fork")
+        if fork:
+            _preload()
         for i, mutant in enumerate(chosen, 1):
             equivalent = allowed.get((mutant.module, mutant.kind, mutant.line), "")
             if equivalent:
                 verdict, seconds, tail = "survived", 0.0, "(allow-list: not run)"
             else:
                 limit = args.timeout or 3 * base[" ".join(TARGETS[mutant.module])] + 30
-                verdict, seconds, tail = run_one(mutant, scratch, limit)
+                verdict, seconds, tail = run_one(mutant, scratch, limit, fork)
             results.append({**asdict(mutant), "ident": mutant.ident, "verdict": verdict,
                             "seconds": round(seconds, 1), "equivalent": equivalent,
                             "tail": tail})

@@ -366,7 +366,7 @@ def test_payment_after_the_as_of_date_counts_as_unpaid():
 
 
 def test_paid_in_full_tolerance():
-    rows = [month("C1", "2024-01", billed=100.0, paid=99.996),   # within 0.005: in full
+    rows = [month("C1", "2024-01", billed=100.0, paid=99.996),   # 100.00 to the fen: in full
             month("C1", "2024-02", billed=100.0, paid=99.99)]    # 0.01 short: not
     out = run([customer("C1")], rows)
     assert out.loc["C1", "on_time_rate"] == 0.5

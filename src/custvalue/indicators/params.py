@@ -140,8 +140,11 @@ class IndicatorParams(BaseModel):
         Rates of the other classes: 0.2 %/day in the due date's year, 0.3 %/day after.
     late_fee_minimum : float, default 1.0
         Minimum penalty per late bill, yuan.
-    paid_tolerance : float, default 0.005
-        A bill is paid in full when ``paid_amount >= billed_amount - paid_tolerance``.
+    paid_tolerance : float, default 0.0
+        Yuan.  A bill is paid in full when ``paid_amount >= billed_amount - paid_tolerance``.
+        Amounts are compared in whole fen, so only a tolerance of 0.01 yuan or more changes a
+        result: the default 0 means paid to the fen; 1.0 forgives a shortfall of up to one
+        yuan (e.g. a bank's rounding).
     duplicates : {"error", "sum", "last"}, default "error"
         Duplicated ``(customer_id, period)`` rows of ``monthly``: raise
         :class:`~custvalue.errors.DuplicateRowsError`, sum the amounts (dates: latest), or
@@ -177,7 +180,7 @@ class IndicatorParams(BaseModel):
             "residential": LateFeeRate(current_year=0.001, carried_over=0.001)})
     late_fee_default: LateFeeRate = LateFeeRate()
     late_fee_minimum: float = Field(default=1.0, ge=0)
-    paid_tolerance: float = Field(default=0.005, ge=0)
+    paid_tolerance: float = Field(default=0.0, ge=0)
     duplicates: Literal["error", "sum", "last"] = "error"
     negative_energy: Literal["error", "allow"] = "error"
     growth_min_months: int = Field(default=12, ge=1, le=12)
