@@ -145,7 +145,7 @@ class TestTopsis:
 
     @pytest.mark.parametrize("norm", ["minmax", "vector"])
     def test_against_pymcdm(self, norm):
-        pymcdm = pytest.importorskip("pymcdm")
+        import pymcdm
         s = small_scheme(aggregation={"method": "topsis", "topsis_normalisation": norm})
         res = score_result(self._matrix(), s)
         matrix = res.arrays.values  # the normalised matrix (all available)
@@ -156,7 +156,6 @@ class TestTopsis:
         np.testing.assert_allclose(res.table["score"].to_numpy() / 100, expected, atol=1e-12)
 
     def test_against_scikit_criteria(self):
-        pytest.importorskip("skcriteria")
         from skcriteria.agg.topsis import topsis
 
         s = small_scheme(aggregation={"method": "topsis", "topsis_normalisation": "vector"})
