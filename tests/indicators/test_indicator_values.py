@@ -8,8 +8,10 @@ years) and the as-of date 2024-12-31.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import math
 
+import duckdb
 import narwhals as nw
 import numpy as np
 import pandas as pd
@@ -81,6 +83,57 @@ def frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: The backends every hand-computed fixture runs on (see ``pytest_generate_tests``): the
+#: tables go in as pandas frames, polars lazy frames or DuckDB relations, and the result
+#: comes back as a pandas frame indexed by ``customer_id`` either way.
+BACKENDS = ("pandas", "polars_lazy", "duckdb")
+_backend = {"name": "pandas"}
+
+
+def pytest_generate_tests(metafunc):
+    """Run each hand-computed test that goes through :func:`run` once per backend (the
+    hypothesis properties run on pandas only: they are about the rules, not the engines)."""
+    if "backend" in metafunc.fixturenames:
+        fn = metafunc.function
+        uses_run = "run(" in inspect.getsource(fn)
+        is_property = getattr(fn, "is_hypothesis_test", False)
+        metafunc.parametrize("backend", BACKENDS if uses_run and not is_property
+                             else ("pandas",), indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def backend(request):
+    _backend["name"] = getattr(request, "param", "pandas")
+    yield _backend["name"]
+    _backend["name"] = "pandas"
+
+
+def _to_backend(table: pd.DataFrame | None, con):
+    if table is None or _backend["name"] == "pandas":
+        return table
+    table = table.copy()
+    for column in table.columns:  # an all-empty column would have no type in polars
+        if table[column].isna().all() and table[column].dtype == object:
+            table[column] = table[column].astype("string")
+    native = pl.from_pandas(table)
+    if _backend["name"] == "polars_lazy":
+        return native.lazy()
+    return con.from_arrow(native.to_arrow())
+
+
+def _from_backend(out) -> pd.DataFrame:
+    if isinstance(out, pd.DataFrame):
+        return out
+    if isinstance(out, pl.LazyFrame):
+        out = out.collect()
+    elif not isinstance(out, pl.DataFrame):  # DuckDB
+        out = out.pl()
+    result = out.to_pandas().set_index("customer_id")
+    for column in ("first_period", "last_period"):
+        result[column] = pd.to_datetime(result[column])
+    return result
+
+
 def run(customers: list[dict], monthly: list[dict], events: list[dict] | None = None,
         cooperation: list[dict] | None = None, energy: list[dict] | None = None,
         window=WINDOW, **params) -> pd.DataFrame:
@@ -89,12 +142,15 @@ def run(customers: list[dict], monthly: list[dict], events: list[dict] | None = 
 
     monthly_frame = frame(monthly) if monthly else pd.DataFrame(
         columns=list(month("x", "2024-01").keys()))
-    return compute_indicators(
-        frame(customers), monthly_frame,
-        events=opt(events, ["customer_id", "date", "kind", "affected_customers", "note"]),
-        cooperation=opt(cooperation, ["customer_id", "date", "kind", "score"]),
-        energy=opt(energy, ["customer_id", "year", "total_energy_tce", "electricity_tce"]),
-        window=window, params=IndicatorParams(**params))
+    con = duckdb.connect() if _backend["name"] == "duckdb" else None
+    tables = [frame(customers), monthly_frame,
+              opt(events, ["customer_id", "date", "kind", "affected_customers", "note"]),
+              opt(cooperation, ["customer_id", "date", "kind", "score"]),
+              opt(energy, ["customer_id", "year", "total_energy_tce", "electricity_tce"])]
+    customers_t, monthly_t, events_t, coop_t, energy_t = (_to_backend(t, con) for t in tables)
+    return _from_backend(compute_indicators(
+        customers_t, monthly_t, events=events_t, cooperation=coop_t, energy=energy_t,
+        window=window, params=IndicatorParams(**params)))
 
 
 def full_year(cid: str, months: list[str], kwh: float = 1000.0, **kw) -> list[dict]:
@@ -575,12 +631,13 @@ def test_missing_column_and_empty_monthly():
 # ----------------------------------------------------------------------------------------
 
 
-def test_default_window_is_36_months_ending_at_the_latest_period():
+def test_default_window_is_36_months_ending_at_the_latest_period(backend):
     rows = [month("C1", "2021-12", 5.0), month("C1", "2022-01", 7.0),
             month("C1", "2024-12", 11.0)]
     out = run([customer("C1")], rows, window=None)
-    assert out.attrs["window"] == {"start": "2022-01", "end": "2024-12", "months": 36,
-                                   "as_of": "2024-12-31"}
+    if backend == "pandas":  # only a pandas result carries attrs
+        assert out.attrs["window"] == {"start": "2022-01", "end": "2024-12", "months": 36,
+                                       "as_of": "2024-12-31"}
     assert out.loc["C1", "total_kwh"] == 18.0
     assert resolve_window(frame(rows)) == Window(start="2022-01", end="2024-12")
     out = run([customer("C1")], rows, window=None, window_months=12)

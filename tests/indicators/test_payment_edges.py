@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
-from test_indicator_values import customer, month, run
+# the fixtures run on every backend, like those of test_indicator_values
+from test_indicator_values import backend, customer, month, pytest_generate_tests, run
+
+__all__ = ["backend", "pytest_generate_tests"]
 
 
 def test_a_payment_dated_on_the_as_of_date_counts():
