@@ -731,6 +731,88 @@ PROPERTY_SETTINGS = settings(max_examples=15, deadline=None,
                              suppress_health_check=[HealthCheck.too_slow])
 
 
+DAYS = [f"{p}-{d:02d}" for p in PERIODS for d in (1, 15, 28)]
+
+
+@st.composite
+def rich_tables(draw):
+    """:func:`tables` plus what the plain strategy never draws: closed accounts (some closed
+    before the window), duplicated monthly rows (exact copies and conflicting ones),
+    customers without any record (ungraded), and events, cooperation and energy rows."""
+    cs, rows = draw(tables())
+    for c in cs:
+        c["closed"] = draw(st.none() | st.sampled_from(["2022-06-30", "2023-08-31",
+                                                        "2024-11-15"]))
+    cs.append(customer("NOREC", draw(st.sampled_from(CLASSES))))  # never a monthly row
+    if rows:
+        for r in draw(st.lists(st.sampled_from(rows), max_size=3)):
+            copy = dict(r)
+            if draw(st.booleans()):  # a conflicting duplicate: other kWh
+                copy["active_kwh"] = round(copy["active_kwh"] + 10.0, 1)
+            rows.append(copy)
+    ids = [c["customer_id"] for c in cs] + ["NOBODY"]
+    events = [{"customer_id": draw(st.sampled_from(ids)), "date": draw(st.sampled_from(DAYS)),
+               "kind": draw(st.sampled_from(["violation", "fault_affecting_others"])),
+               "affected_customers": draw(st.none() | st.integers(1, 9)), "note": None}
+              for _ in range(draw(st.integers(0, 5)))]
+    kinds = ["policy_requested", "policy_implemented", "work_cooperation", "suggestion"]
+    coop = []
+    for _ in range(draw(st.integers(0, 6))):
+        kind = draw(st.sampled_from(kinds))
+        coop.append({"customer_id": draw(st.sampled_from(ids)),
+                     "date": draw(st.sampled_from(DAYS)), "kind": kind,
+                     "score": draw(st.none() | st.sampled_from([1.0, 3.5, 5.0]))
+                     if kind == "work_cooperation" else None})
+    energy = [{"customer_id": draw(st.sampled_from(ids)), "year": year,
+               "total_energy_tce": total, "electricity_tce": round(total * share, 2)}
+              for year, total, share in draw(st.lists(st.tuples(
+                  st.sampled_from([2022, 2023, 2024, 2025]), st.sampled_from([0.0, 50.0, 80.0]),
+                  st.sampled_from([0.0, 0.4, 1.0])), max_size=4))]
+    return cs, rows, events, coop, energy
+
+
+@PROPERTY_SETTINGS
+@given(rich_tables(), st.randoms(use_true_random=False))
+def test_property_rich_tables_one_row_each_and_order_free(data, rnd):
+    """Every register customer once (the one without records included, with reasons), a
+    value xor a reason everywhere, and summed duplicates make the row order irrelevant."""
+    cs, rows, events, coop, energy = data
+    out = run(cs, rows, events, coop, energy, duplicates="sum")
+    assert list(out.index) == sorted(c["customer_id"] for c in cs)
+    for name in INDICATOR_NAMES:
+        assert (out[name].isna() == out[f"reason__{name}"].notna()).all(), name
+    assert out.loc["NOREC", "reason__total_kwh"] == "no_records"
+    for table in (rows, events, coop, energy):
+        rnd.shuffle(table)
+    rnd.shuffle(cs)
+    again = run(cs, rows, events, coop, energy, duplicates="sum")
+    pd.testing.assert_frame_equal(out, again)
+    # exposure never exceeds the window, and a closed account's ends at its closing month
+    assert out["exposure_months"].between(0, 24).all()
+    closed = {c["customer_id"]: c["closed"] for c in cs if c["closed"]}
+    for cid, day in closed.items():
+        if day < "2023-01-01":
+            assert out.loc[cid, "exposure_months"] == 0
+
+
+@PROPERTY_SETTINGS
+@given(rich_tables())
+def test_property_duplicates_last_and_sum_agree_on_exact_copies(data):
+    """Keeping the last row or summing differ only where a duplicate conflicts; the policy
+    'error' names the duplicated rows."""
+    cs, rows, events, coop, energy = data
+    keys = [(r["customer_id"], r["period"]) for r in rows]
+    has_duplicates = len(set(keys)) < len(keys)
+    if has_duplicates:
+        with pytest.raises(DuplicateRowsError):
+            run(cs, rows, events, coop, energy)
+    last = run(cs, rows, events, coop, energy, duplicates="last")
+    assert list(last.index) == sorted(c["customer_id"] for c in cs)
+    if not has_duplicates:
+        pd.testing.assert_frame_equal(last, run(cs, rows, events, coop, energy,
+                                                duplicates="sum"))
+
+
 @PROPERTY_SETTINGS
 @given(tables(), st.randoms(use_true_random=False))
 def test_property_row_order_does_not_matter(data, rnd):

@@ -338,6 +338,25 @@ def test_improving_an_indicator_never_lowers_the_score(frame, data):
 
 
 @settings(max_examples=30, deadline=None)
+@given(default_frames(ungraded=True), st.sampled_from(["arithmetic", "geometric", "topsis"]))
+def test_ungraded_customers_get_no_score_and_leave_the_others_scores(frame, method):
+    """A customer without kWh is ungraded (no score); the others all have one, and with the
+    fit held fixed a customer's score does not depend on the ungraded rows next to it.
+    (The fit itself uses every present value, ungraded customers' included.)"""
+    s = SCHEME if method == "arithmetic" else Scheme.from_dict(
+        {**SCHEME.to_dict(), "aggregation": method})
+    fitted = Scorer(s).fit(frame)
+    out = fitted.transform(frame)
+    gone = frame["total_kwh"].isna()
+    assert out.loc[gone, "score"].isna().all()
+    assert out.loc[~gone, "score"].notna().all()
+    assert out.loc[gone, "tier"].isna().all() if "tier" in out.columns else True
+    pd.testing.assert_series_equal(out.loc[~gone, "score"],
+                                   fitted.transform(frame[~gone])["score"])
+    pd.testing.assert_series_equal(out["score"], score(frame, s)["score"])
+
+
+@settings(max_examples=30, deadline=None)
 @given(default_frames(), st.randoms(use_true_random=False),
        st.sampled_from(["arithmetic", "geometric", "topsis"]))
 def test_row_order_does_not_matter(frame, rnd, method):
