@@ -15,8 +15,10 @@ writes the mutated module there (only the mutated expression's text changes: the
 file keeps its bytes) and runs the module's test files against it
 (``pytest -x -q -p no:cacheprovider --hypothesis-profile mutation``, with a timeout).  A mutant
 is *killed* when the tests fail, *survived* when they pass, *timeout* when they run too long
-(counted as killed: the mutant changed behaviour).  Mutants listed in the allow-list
-(``scripts/mutation_equivalent.txt``: ``module | mutation | source line | reason``) are
+(undecided: on a loaded machine a slow test run is not proof of a changed behaviour, so the
+figure is killed / (killed + survived) and the timeouts are listed apart).  Mutants listed in
+the allow-list (``scripts/mutation_equivalent.txt``: ``module | mutation | source line |
+reason``) are
 equivalent to the original (no test could tell them apart) and are left out of the figure.
 
 Usage::
@@ -349,7 +351,7 @@ def write_report(out: Path, results: list[dict], allowed: dict, meta: dict) -> s
     lines = [f"# Mutation pass ({meta['date']})", "",
              f"Command: `{meta['command']}`", "",
              "| module | mutants | killed | timeout | survived | equivalent | error "
-             "| killed / non-equivalent |",
+             "| killed / (killed + survived) |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     total = {"killed": 0, "timeout": 0, "survived": 0, "equivalent": 0, "error": 0}
     for module in sorted(by_module):
@@ -363,6 +365,10 @@ def write_report(out: Path, results: list[dict], allowed: dict, meta: dict) -> s
         if r["verdict"] == "survived" and not r["equivalent"]:
             lines.append(f"- `{r['ident']}`: `{r['original']}` → `{r['replacement']}`  "
                          f"(line: `{r['line']}`)")
+    lines += ["", "## Timeouts (undecided)", ""]
+    for r in results:
+        if r["verdict"] == "timeout":
+            lines.append(f"- `{r['ident']}`: `{r['original']}` → `{r['replacement']}`")
     lines += ["", "## Equivalent (allow-list)", ""]
     for r in results:
         if r["equivalent"]:
@@ -375,8 +381,8 @@ def write_report(out: Path, results: list[dict], allowed: dict, meta: dict) -> s
 
 
 def _row(name: str, row: dict[str, int]) -> str:
-    non_eq = row["killed"] + row["timeout"] + row["survived"]
-    share = f"{(row['killed'] + row['timeout']) / non_eq:.1%}" if non_eq else "–"
+    decided = row["killed"] + row["survived"]
+    share = f"{row['killed'] / decided:.1%}" if decided else "–"
     return (f"| {name} | {sum(row.values())} | {row['killed']} | {row['timeout']} | "
             f"{row['survived']} | {row['equivalent']} | {row['error']} | {share} |")
 
@@ -395,12 +401,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rerun", type=Path, default=None,
                         help="results.json of an earlier run: re-run its survivors only")
     parser.add_argument("--list", action="store_true", help="count the mutants and stop")
+    parser.add_argument("--report", nargs="+", type=Path, default=None,
+                        help="results.json files: merge them into one report in --out and stop")
     parser.add_argument("--no-fork", action="store_true",
                         help="run each mutant's tests in a fresh interpreter (slower)")
     parser.add_argument("--skip-baseline", action="store_true",
                         help="do not run the unmutated tests first (timeout: 300 s a mutant)")
     args = parser.parse_args(argv)
 
+    if args.report:
+        merged: list[dict] = []
+        metas = []
+        for path in args.report:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+            metas.append(loaded["meta"])
+            merged.extend(loaded["results"])
+        allowed = read_allowlist()
+        for r in merged:  # the allow-list as it is now
+            r["equivalent"] = allowed.get((r["module"], r["kind"], r["line"]), "")
+        args.out.mkdir(parents=True, exist_ok=True)
+        meta = {"date": max(m["date"] for m in metas),
+                "command": " ; ".join(m["command"] for m in metas)}
+        print(write_report(args.out, merged, allowed, meta))
+        return 0
     if args.list:
         every = [m for module in args.modules for m in list_mutants(module)]
         for module in args.modules:
