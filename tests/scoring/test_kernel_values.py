@@ -146,3 +146,16 @@ def test_raising_a_benefit_indicator_never_lowers_the_score(method, frame, data)
     else:
         assert after >= before - 1e-9
     assert before == pytest.approx(score(frame, scheme).loc[k, "score"], nan_ok=True)
+
+
+def test_only_rank_keeps_a_reference_sample():
+    """IndicatorFit.reference is the sorted sample for 'rank' and empty for other methods."""
+    from custvalue.scoring.normalise import fit_indicator
+
+    values = np.array([3.0, np.nan, 1.0, 2.0])
+    for method, want in (("rank", [1.0, 2.0, 3.0]), ("minmax", []), ("zscore", [])):
+        ind = small_scheme(a={"normalisation": {"method": method}}).dimensions["d1"] \
+            .indicators["a"]
+        fit = fit_indicator(values, ind, "a")
+        assert fit.reference.tolist() == want, method
+        assert fit.n == 3
