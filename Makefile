@@ -9,7 +9,7 @@ RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP     := $(VENV)/.installed-dev
 OUT    := out/demo
 
-.PHONY: demo test lint typecheck docs bench report-check samples clean
+.PHONY: demo test lint typecheck docs bench report-check samples mutation clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "custvalue needs Python >= 3.11"'
@@ -67,6 +67,14 @@ bench: $(DEV_STAMP)
 report-check: demo
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	PYTHON=$(BIN)/python scripts/render_report.sh $(OUT)/2025-2027 $(OUT)/report-check
+
+# Sampled mutation pass over the core modules (CPU-heavy, tens of minutes; not part of
+# `make test`).  docs/testing.md has the last figure; MUTANTS/SEED pick the sample.
+MUTANTS ?= 120
+SEED    ?= 12
+mutation: $(DEV_STAMP)
+	nice -n 10 $(BIN)/python scripts/mutation.py --mutants $(MUTANTS) --seed $(SEED) \
+	    --out out/mutation
 
 samples: $(RUNTIME_STAMP)
 	$(BIN)/python -m custvalue.inputs.samples data/samples

@@ -3,6 +3,9 @@
 Exit codes: 0 success, 1 internal error, 2 bad input data, 3 bad scheme, 4 a validation
 gate failed (``validate --strict``).  Messages are printed without a traceback unless
 ``--debug`` is given.
+
+This module is long because it holds one small command function per CLI command, each with
+its typed options and exit codes; the work itself is in the stages.
 """
 
 from __future__ import annotations

@@ -85,15 +85,25 @@ def test_grade_with_table_options_equals_grade_with_data_folder(windows, graded,
 
 
 def test_grade_reads_parquet_and_excel(windows, graded, tmp_path):
+    """The register as Excel, the monthly table as Parquet: the same grades as from CSV."""
     tables = {n: pd.read_csv(windows[0] / f"{n}.csv", dtype={"customer_id": str})
               for n in ("customers", "monthly")}
-    tables["customers"].to_parquet(tmp_path / "customers.parquet")
+    tables["customers"].to_excel(tmp_path / "customers.xlsx", index=False, engine="openpyxl")
     tables["monthly"].to_parquet(tmp_path / "monthly.parquet")
-    result = runner.invoke(app, ["grade", "--customers", str(tmp_path / "customers.parquet"),
+    result = runner.invoke(app, ["grade", "--customers", str(tmp_path / "customers.xlsx"),
                                  "--monthly", str(tmp_path / "monthly.parquet"), *TREAT,
                                  "--out", str(tmp_path / "g"), "--quiet"])
     assert result.exit_code == 0, result.output
-    assert len(Grading.load(tmp_path / "g").table) == len(tables["customers"])
+    got = Grading.load(tmp_path / "g").table
+    assert sorted(got.index) == sorted(tables["customers"]["customer_id"])
+    # the same two tables from CSV give the same scores and tiers
+    csv = runner.invoke(app, ["grade", "--customers", str(windows[0] / "customers.csv"),
+                              "--monthly", str(windows[0] / "monthly.csv"), *TREAT,
+                              "--out", str(tmp_path / "csv"), "--quiet"])
+    assert csv.exit_code == 0, csv.output
+    want = Grading.load(tmp_path / "csv").table
+    pd.testing.assert_series_equal(got["score"], want["score"])
+    pd.testing.assert_series_equal(got["tier"], want["tier"])
 
 
 def test_grade_untreated_duplicates_exit_2_without_traceback(windows, tmp_path):
@@ -241,7 +251,12 @@ def test_validate_writes_reports_next_to_the_grading(graded, tmp_path):
     assert result.exit_code == 0, result.output
     assert "adjusted Rand index" in result.output
     data = json.loads((folder / "validation.json").read_text("utf-8"))
-    assert set(data) >= {"validation", "stability"} or data
+    assert set(data) == {"clustering", "stability"}
+    n_graded = int(Grading.load(folder).table["graded"].sum())
+    assert data["stability"]["draws"] == 50
+    assert data["clustering"]["n_customers"] == data["stability"]["n_customers"] == n_graded
+    assert -1 <= data["clustering"]["ari"] <= 1
+    assert f"{data['clustering']['ari']:.3f}" in result.output
     probs = pd.read_parquet(folder / "stability.parquet")
     p = probs.loc[probs["graded"], [c for c in probs.columns if c.startswith("p_tier")]]
     assert (p.sum(axis=1).round(9) == 1).all()

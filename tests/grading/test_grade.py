@@ -159,7 +159,7 @@ def test_pins_are_applied_with_audit(tables, grading):
     assert row["tier_unpinned"] == 3
 
 
-def test_customer_without_records_is_listed_ungraded_with_a_reason(tables):
+def test_customer_without_records_is_listed_ungraded_with_a_reason(tables, grading):
     customers = tables["customers"]
     extra = customers.iloc[[0]].assign(customer_id="Z_NO_RECORDS")
     g = grade(**{**tables, "customers": pd.concat([customers, extra], ignore_index=True)},
@@ -168,9 +168,13 @@ def test_customer_without_records_is_listed_ungraded_with_a_reason(tables):
     assert not row["graded"] and pd.isna(row["tier"]) and pd.isna(row["score"])
     assert "total_kwh" in row["reason"] or "record" in row["reason"]
     assert len(g.table) == len(customers) + 1
-    # the others' tiers are those of a grading without it
     s = g.summary()
     assert int(s.loc[s["status"] == "ungraded", "customers"].item()) == 1
+    # the others' scores and tiers are those of a grading without it
+    others = g.table.drop(index="Z_NO_RECORDS").loc[grading.table.index]
+    pd.testing.assert_series_equal(others["tier"], grading.table["tier"])
+    pd.testing.assert_series_equal(others["score"], grading.table["score"])
+    pd.testing.assert_series_equal(others["rank"], grading.table["rank"])
 
 
 def test_grading_methods_reach_the_later_stages(grading):

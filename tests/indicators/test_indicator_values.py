@@ -8,8 +8,10 @@ years) and the as-of date 2024-12-31.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import math
 
+import duckdb
 import narwhals as nw
 import numpy as np
 import pandas as pd
@@ -82,6 +84,57 @@ def frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: The backends every hand-computed fixture runs on (see ``pytest_generate_tests``): the
+#: tables go in as pandas frames, polars lazy frames or DuckDB relations, and the result
+#: comes back as a pandas frame indexed by ``customer_id`` either way.
+BACKENDS = ("pandas", "polars_lazy", "duckdb")
+_backend = {"name": "pandas"}
+
+
+def pytest_generate_tests(metafunc):
+    """Run each hand-computed test that goes through :func:`run` once per backend (the
+    hypothesis properties run on pandas only: they are about the rules, not the engines)."""
+    if "backend" in metafunc.fixturenames:
+        fn = metafunc.function
+        uses_run = "run(" in inspect.getsource(fn)
+        is_property = getattr(fn, "is_hypothesis_test", False)
+        metafunc.parametrize("backend", BACKENDS if uses_run and not is_property
+                             else ("pandas",), indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def backend(request):
+    _backend["name"] = getattr(request, "param", "pandas")
+    yield _backend["name"]
+    _backend["name"] = "pandas"
+
+
+def _to_backend(table: pd.DataFrame | None, con):
+    if table is None or _backend["name"] == "pandas":
+        return table
+    table = table.copy()
+    for column in table.columns:  # an all-empty column would have no type in polars
+        if table[column].isna().all() and table[column].dtype == object:
+            table[column] = table[column].astype("string")
+    native = pl.from_pandas(table)
+    if _backend["name"] == "polars_lazy":
+        return native.lazy()
+    return con.from_arrow(native.to_arrow())
+
+
+def _from_backend(out) -> pd.DataFrame:
+    if isinstance(out, pd.DataFrame):
+        return out
+    if isinstance(out, pl.LazyFrame):
+        out = out.collect()
+    elif not isinstance(out, pl.DataFrame):  # DuckDB
+        out = out.pl()
+    result = out.to_pandas().set_index("customer_id")
+    for column in ("first_period", "last_period"):
+        result[column] = pd.to_datetime(result[column])
+    return result
+
+
 def run(customers: list[dict], monthly: list[dict], events: list[dict] | None = None,
         cooperation: list[dict] | None = None, energy: list[dict] | None = None,
         window=WINDOW, **params) -> pd.DataFrame:
@@ -92,13 +145,16 @@ def run(customers: list[dict], monthly: list[dict], events: list[dict] | None = 
 
     monthly_frame = frame(monthly) if monthly else pd.DataFrame(
         columns=list(month("x", "2024-01").keys()))
-    return compute_indicators(
-        frame(customers), monthly_frame,
-        events=opt(events, ["customer_id", "date", "kind", "affected_customers", "note"]),
-        cooperation=opt(cooperation, ["customer_id", "date", "kind", "score"]),
-        energy=opt(energy, ["customer_id", "year", "total_energy_tce", "electricity_tce"]),
+    con = duckdb.connect() if _backend["name"] == "duckdb" else None
+    tables = [frame(customers), monthly_frame,
+              opt(events, ["customer_id", "date", "kind", "affected_customers", "note"]),
+              opt(cooperation, ["customer_id", "date", "kind", "score"]),
+              opt(energy, ["customer_id", "year", "total_energy_tce", "electricity_tce"])]
+    customers_t, monthly_t, events_t, coop_t, energy_t = (_to_backend(t, con) for t in tables)
+    return _from_backend(compute_indicators(
+        customers_t, monthly_t, events=events_t, cooperation=coop_t, energy=energy_t,
         window=window, params=IndicatorParams(**params),
-        options=CheckOptions(**treatments))
+        options=CheckOptions(**treatments)))
 
 
 def full_year(cid: str, months: list[str], kwh: float = 1000.0, **kw) -> list[dict]:
@@ -370,7 +426,7 @@ def test_payment_after_the_as_of_date_counts_as_unpaid():
 
 
 def test_paid_in_full_tolerance():
-    rows = [month("C1", "2024-01", billed=100.0, paid=99.996),   # within 0.005: in full
+    rows = [month("C1", "2024-01", billed=100.0, paid=99.996),   # 100.00 to the fen: in full
             month("C1", "2024-02", billed=100.0, paid=99.99)]    # 0.01 short: not
     out = run([customer("C1")], rows)
     assert out.loc["C1", "on_time_rate"] == 0.5
@@ -579,12 +635,13 @@ def test_missing_column_and_empty_monthly():
 # ----------------------------------------------------------------------------------------
 
 
-def test_default_window_is_36_months_ending_at_the_latest_period():
+def test_default_window_is_36_months_ending_at_the_latest_period(backend):
     rows = [month("C1", "2021-12", 5.0), month("C1", "2022-01", 7.0),
             month("C1", "2024-12", 11.0)]
     out = run([customer("C1")], rows, window=None)
-    assert out.attrs["window"] == {"start": "2022-01", "end": "2024-12", "months": 36,
-                                   "as_of": "2024-12-31"}
+    if backend == "pandas":  # only a pandas result carries attrs
+        assert out.attrs["window"] == {"start": "2022-01", "end": "2024-12", "months": 36,
+                                       "as_of": "2024-12-31"}
     assert out.loc["C1", "total_kwh"] == 18.0
     assert resolve_window(frame(rows)) == Window(start="2022-01", end="2024-12")
     out = run([customer("C1")], rows, window=None, window_months=12)
@@ -676,6 +733,88 @@ def tables(draw):
 
 PROPERTY_SETTINGS = settings(max_examples=15, deadline=None,
                              suppress_health_check=[HealthCheck.too_slow])
+
+
+DAYS = [f"{p}-{d:02d}" for p in PERIODS for d in (1, 15, 28)]
+
+
+@st.composite
+def rich_tables(draw):
+    """:func:`tables` plus what the plain strategy never draws: closed accounts (some closed
+    before the window), duplicated monthly rows (exact copies and conflicting ones),
+    customers without any record (ungraded), and events, cooperation and energy rows."""
+    cs, rows = draw(tables())
+    for c in cs:
+        c["closed"] = draw(st.none() | st.sampled_from(["2022-06-30", "2023-08-31",
+                                                        "2024-11-15"]))
+    cs.append(customer("NOREC", draw(st.sampled_from(CLASSES))))  # never a monthly row
+    if rows:
+        for r in draw(st.lists(st.sampled_from(rows), max_size=3)):
+            copy = dict(r)
+            if draw(st.booleans()):  # a conflicting duplicate: other kWh
+                copy["active_kwh"] = round(copy["active_kwh"] + 10.0, 1)
+            rows.append(copy)
+    ids = [c["customer_id"] for c in cs] + ["NOBODY"]
+    events = [{"customer_id": draw(st.sampled_from(ids)), "date": draw(st.sampled_from(DAYS)),
+               "kind": draw(st.sampled_from(["violation", "fault_affecting_others"])),
+               "affected_customers": draw(st.none() | st.integers(1, 9)), "note": None}
+              for _ in range(draw(st.integers(0, 5)))]
+    kinds = ["policy_requested", "policy_implemented", "work_cooperation", "suggestion"]
+    coop = []
+    for _ in range(draw(st.integers(0, 6))):
+        kind = draw(st.sampled_from(kinds))
+        coop.append({"customer_id": draw(st.sampled_from(ids)),
+                     "date": draw(st.sampled_from(DAYS)), "kind": kind,
+                     "score": draw(st.none() | st.sampled_from([1.0, 3.5, 5.0]))
+                     if kind == "work_cooperation" else None})
+    energy = [{"customer_id": draw(st.sampled_from(ids)), "year": year,
+               "total_energy_tce": total, "electricity_tce": round(total * share, 2)}
+              for year, total, share in draw(st.lists(st.tuples(
+                  st.sampled_from([2022, 2023, 2024, 2025]), st.sampled_from([0.0, 50.0, 80.0]),
+                  st.sampled_from([0.0, 0.4, 1.0])), max_size=4))]
+    return cs, rows, events, coop, energy
+
+
+@PROPERTY_SETTINGS
+@given(rich_tables(), st.randoms(use_true_random=False))
+def test_property_rich_tables_one_row_each_and_order_free(data, rnd):
+    """Every register customer once (the one without records included, with reasons), a
+    value xor a reason everywhere, and summed duplicates make the row order irrelevant."""
+    cs, rows, events, coop, energy = data
+    out = run(cs, rows, events, coop, energy, duplicates="sum")
+    assert list(out.index) == sorted(c["customer_id"] for c in cs)
+    for name in INDICATOR_NAMES:
+        assert (out[name].isna() == out[f"reason__{name}"].notna()).all(), name
+    assert out.loc["NOREC", "reason__total_kwh"] == "no_records"
+    for table in (rows, events, coop, energy):
+        rnd.shuffle(table)
+    rnd.shuffle(cs)
+    again = run(cs, rows, events, coop, energy, duplicates="sum")
+    pd.testing.assert_frame_equal(out, again)
+    # exposure never exceeds the window, and a closed account's ends at its closing month
+    assert out["exposure_months"].between(0, 24).all()
+    closed = {c["customer_id"]: c["closed"] for c in cs if c["closed"]}
+    for cid, day in closed.items():
+        if day < "2023-01-01":
+            assert out.loc[cid, "exposure_months"] == 0
+
+
+@PROPERTY_SETTINGS
+@given(rich_tables())
+def test_property_duplicates_last_and_sum_agree_on_exact_copies(data):
+    """Keeping the last row or summing differ only where a duplicate conflicts; the policy
+    'error' names the duplicated rows."""
+    cs, rows, events, coop, energy = data
+    keys = [(r["customer_id"], r["period"]) for r in rows]
+    has_duplicates = len(set(keys)) < len(keys)
+    if has_duplicates:
+        with pytest.raises(DuplicateRowsError):
+            run(cs, rows, events, coop, energy)
+    last = run(cs, rows, events, coop, energy, duplicates="last")
+    assert list(last.index) == sorted(c["customer_id"] for c in cs)
+    if not has_duplicates:
+        pd.testing.assert_frame_equal(last, run(cs, rows, events, coop, energy,
+                                                duplicates="sum"))
 
 
 @PROPERTY_SETTINGS

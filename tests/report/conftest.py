@@ -1,4 +1,9 @@
-"""Hand-made grading results for the plot and report tests (Agg backend, figures closed)."""
+"""Hand-made grading results for the plot and report tests (Agg backend, figures closed).
+
+The stand-ins carry the attribute names of the real results (``Grading``, ``Manifest``,
+``TierValidation``, ``Comparison``); ``test_stand_ins_have_the_real_attribute_names`` in
+``test_report.py`` holds them to it.
+"""
 
 from __future__ import annotations
 
@@ -122,17 +127,21 @@ class FakeGrading:
 
 @dataclass
 class FakeValidation:
+    """A few fields of :class:`custvalue.validation.TierValidation`, same names."""
+
     contingency: pd.DataFrame
-    adjusted_rand: float = 0.41
+    ari: float = 0.41
     silhouette: float = 0.23
     method: str = "kmeans"
 
 
 @dataclass
 class FakeComparison:
+    """A few fields of :class:`custvalue.regrade.Comparison`, same names."""
+
     transitions: pd.DataFrame
-    kept_share: float = 0.78
-    moved_up: int = 31
+    kendall_tau: float = 0.78
+    n_common: int = 31
 
 
 @pytest.fixture

@@ -67,8 +67,32 @@ def test_every_section_is_there(page):
         assert f'id="{anchor}"' in page
         assert f'href="#{anchor}"' in page
     for text in ("特级客户", "一级客户", "二级客户", "三级客户", "分界分 cut", "total_kwh",
-                 "adjusted_rand", "kept_share", "2025-01-01T00:00:00+00:00"):
+                 "ari", "kendall_tau", "2025-01-01T00:00:00+00:00"):
         assert text in page
+
+
+def test_stand_ins_have_the_real_attribute_names(tiny):
+    """The conftest stand-ins use names the real results have (and the same summary columns)."""
+    import dataclasses
+
+    from custvalue.grading import Grading, Manifest
+    from custvalue.regrade import Comparison
+    from custvalue.validation import TierValidation
+
+    from .conftest import FakeGrading, FakeManifest
+
+    def names(cls):
+        return {f.name for f in dataclasses.fields(cls)}
+
+    assert names(FakeValidation) <= names(TierValidation)
+    assert names(FakeComparison) <= names(Comparison)
+    assert set(FakeManifest.model_fields) <= set(Manifest.model_fields)
+    assert names(FakeGrading) <= names(Grading)
+    # the real summary, computed on the stand-in's table and scheme
+    real = Grading.summary(FakeGrading(tiny))
+    fake = FakeGrading(tiny).summary()
+    assert list(fake.columns) == list(real.columns)
+    pd.testing.assert_frame_equal(fake, real.drop(index="ungraded"), check_dtype=False)
 
 
 def test_the_page_loads_nothing_from_outside(page):

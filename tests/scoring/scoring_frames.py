@@ -110,8 +110,10 @@ def small_frame(rows: dict[str, tuple[float, float, float]]) -> pd.DataFrame:
 
 
 @st.composite
-def default_frames(draw, min_rows: int = 2, max_rows: int = 10, missing: bool = True):
-    """Random indicator frames for the default scheme (kWh and revenue always present)."""
+def default_frames(draw, min_rows: int = 2, max_rows: int = 10, missing: bool = True,
+                   ungraded: bool = False):
+    """Random indicator frames for the default scheme (kWh and revenue always present,
+    unless ``ungraded``: then some customers (never all) lack kWh and are ungraded)."""
     n = draw(st.integers(min_rows, max_rows))
     ids = draw(
         st.lists(st.from_regex(r"[A-Z][0-9]{3}", fullmatch=True), min_size=n, max_size=n,
@@ -130,4 +132,8 @@ def default_frames(draw, min_rows: int = 2, max_rows: int = 10, missing: bool = 
             mask = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
             values = np.where(mask & (np.arange(n) % 3 == 0), np.nan, values)
         data[col] = values
+    if ungraded:
+        mask = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+        mask[draw(st.integers(0, n - 1))] = False  # at least one graded customer
+        data["total_kwh"] = np.where(mask, np.nan, data["total_kwh"])
     return pd.DataFrame(data, index=pd.Index(ids, name="customer_id"))

@@ -145,7 +145,7 @@ class TestTopsis:
 
     @pytest.mark.parametrize("norm", ["minmax", "vector"])
     def test_against_pymcdm(self, norm):
-        pymcdm = pytest.importorskip("pymcdm")
+        import pymcdm
         s = small_scheme(aggregation={"method": "topsis", "topsis_normalisation": norm})
         res = score_result(self._matrix(), s)
         matrix = res.arrays.values  # the normalised matrix (all available)
@@ -156,7 +156,6 @@ class TestTopsis:
         np.testing.assert_allclose(res.table["score"].to_numpy() / 100, expected, atol=1e-12)
 
     def test_against_scikit_criteria(self):
-        pytest.importorskip("skcriteria")
         from skcriteria.agg.topsis import topsis
 
         s = small_scheme(aggregation={"method": "topsis", "topsis_normalisation": "vector"})
@@ -336,6 +335,25 @@ def test_improving_an_indicator_never_lowers_the_score(frame, data):
     refit = score(changed).loc[k, "score"]
     assert fixed >= before - 1e-9
     assert refit >= before - 1e-9
+
+
+@settings(max_examples=30, deadline=None)
+@given(default_frames(ungraded=True), st.sampled_from(["arithmetic", "geometric", "topsis"]))
+def test_ungraded_customers_get_no_score_and_leave_the_others_scores(frame, method):
+    """A customer without kWh is ungraded (no score); the others all have one, and with the
+    fit held fixed a customer's score does not depend on the ungraded rows next to it.
+    (The fit itself uses every present value, ungraded customers' included.)"""
+    s = SCHEME if method == "arithmetic" else Scheme.from_dict(
+        {**SCHEME.to_dict(), "aggregation": method})
+    fitted = Scorer(s).fit(frame)
+    out = fitted.transform(frame)
+    gone = frame["total_kwh"].isna()
+    assert out.loc[gone, "score"].isna().all()
+    assert out.loc[~gone, "score"].notna().all()
+    assert out.loc[gone, "tier"].isna().all() if "tier" in out.columns else True
+    pd.testing.assert_series_equal(out.loc[~gone, "score"],
+                                   fitted.transform(frame[~gone])["score"])
+    pd.testing.assert_series_equal(out["score"], score(frame, s)["score"])
 
 
 @settings(max_examples=30, deadline=None)

@@ -481,8 +481,10 @@ def test_combine_sums_to_one(data, alpha, method):
 
 def test_live_packages():
     """Recompute the fixtures with ahpy / pymcdm / skcriteria; compare fixture and custvalue."""
-    for name in ("ahpy", "pymcdm", "skcriteria"):
-        pytest.importorskip(name)
+    import ahpy  # noqa: F401  (dev dependencies: a missing one is an error, not a skip)
+    import pymcdm  # noqa: F401
+    import skcriteria  # noqa: F401
+
     spec = importlib.util.spec_from_file_location(
         "make_weights_fixtures", DATA / "make_weights_fixtures.py"
     )
@@ -503,3 +505,37 @@ def test_live_packages():
         for fresh in live[method]:
             got = OBJECTIVE[method](np.asarray(fresh["matrix"]), fresh["types"])
             np.testing.assert_allclose(got, fresh["reference"]["skcriteria"], atol=TOL)
+
+
+# --------------------------------------------------------------------------- random index
+def _slightly_inconsistent(n: int) -> np.ndarray:
+    """A consistent matrix a_ij = (j+1)/(i+1) with a_01 doubled (and a_10 halved)."""
+    idx = np.arange(1, n + 1, dtype=float)
+    m = idx[None, :] / idx[:, None]
+    m[0, 1] *= 2.0
+    m[1, 0] /= 2.0
+    return m
+
+
+def test_random_index_tables_match_their_sources():
+    """Every entry of the RI tables, n = 3..15, against an independent copy: pymcdm's
+    ``AHP.RI_M`` (Tummala & Ling) and ahpy's 'dd' (Donegan & Dodd) and 'saaty' (Saaty 2005)
+    tables, read back from ahpy's consistency ratio as RI = CI / CR."""
+    import ahpy
+    from pymcdm.weights.subjective.ahp import AHP
+
+    assert RANDOM_INDEX["tummala-ling"] == tuple(AHP.RI_M[:15])
+    for table, key in (("donegan-dodd", "dd"), ("saaty2005", "saaty")):
+        for n in range(3, 16):
+            m = _slightly_inconsistent(n)
+            lam = float(np.max(np.linalg.eigvals(m).real))
+            names = [f"c{i:02d}" for i in range(n)]
+            pairs = {(names[i], names[j]): float(m[i, j])
+                     for i in range(n) for j in range(i + 1, n)}
+            comp = ahpy.Compare("m", pairs, precision=12, random_index=key)
+            ri = ((lam - n) / (n - 1)) / comp.consistency_ratio
+            assert RANDOM_INDEX[table][n - 1] == pytest.approx(ri, rel=1e-6), (table, n)
+            got = ahp(m, allow_inconsistent=True, random_index=table)
+            assert got.random_index == RANDOM_INDEX[table][n - 1]
+    assert RANDOM_INDEX["saaty1980"][2:] == (0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49,
+                                             1.51, 1.48, 1.56, 1.57, 1.59)

@@ -66,6 +66,11 @@ Examples
 >>> plans = improvement_plans(g)          # every 三级 customer, target tier 2
 >>> bool(plans.customers.loc[plans.customers["status"] == "planned", "reaches"].all())
 True
+
+This module is long because one plan needs the inverse of every normalisation method and a
+search for each aggregator (exact for arithmetic, bisection for geometric and TOPSIS), all
+vectorised over customers; split, the inverses would sit away from the search that relies on
+them.
 """
 
 from __future__ import annotations

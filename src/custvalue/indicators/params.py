@@ -205,8 +205,11 @@ class IndicatorParams(BaseModel):
         Rates of the other classes: 0.2 %/day in the due date's year, 0.3 %/day after.
     late_fee_minimum : float, default 1.0
         Minimum penalty per late bill, yuan.
-    paid_tolerance : float, default 0.005
-        A bill is paid in full when ``paid_amount >= billed_amount - paid_tolerance``.
+    paid_tolerance : float, default 0.0
+        Yuan.  A bill is paid in full when ``paid_amount >= billed_amount - paid_tolerance``.
+        Amounts are compared in whole fen, so only a tolerance of 0.01 yuan or more changes a
+        result: the default 0 means paid to the fen; 1.0 forgives a shortfall of up to one
+        yuan (e.g. a bank's rounding).
     duplicates, negative_energy : deprecated
         The input treatments belong to :class:`~custvalue.inputs.checks.CheckOptions`
         (``grade(..., duplicates="sum")``, ``compute_indicators(..., options=...)``).  Given
@@ -240,7 +243,7 @@ class IndicatorParams(BaseModel):
             "residential": LateFeeRate(current_year=0.001, carried_over=0.001)})
     late_fee_default: LateFeeRate = LateFeeRate()
     late_fee_minimum: float = Field(default=1.0, ge=0)
-    paid_tolerance: float = Field(default=0.005, ge=0)
+    paid_tolerance: float = Field(default=0.0, ge=0)
     growth_min_months: int = Field(default=12, ge=1, le=12)
     fault_default_affected: float = Field(default=1.0, ge=0)
     #: The deprecated ``duplicates=`` / ``negative_energy=`` spellings, as given (not part

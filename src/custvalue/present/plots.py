@@ -1,5 +1,9 @@
 """Plots of a grading: scores, value concentration, tier profiles, validation and regrades.
 
+This module is long because it holds the whole family of plots and the CJK font
+handling and bilingual labels they share; split per plot, every module would import the same
+private helpers from the others.
+
 Every function takes the data as a plain pandas DataFrame (or an object that holds one, such
 as a :class:`~custvalue.grading.Grading`, a validation report or a regrade comparison), draws
 on ``ax`` -- a new figure when ``ax`` is None -- and returns the Axes.  Nothing here calls

@@ -1,5 +1,9 @@
 """One self-contained HTML report of a grading: summary, profiles, plots, checks, scheme.
 
+This module is long because the report is one HTML page built from many small section builders
+(summary, profiles, plots, validation, robustness, regrade, scheme, manifest) that share
+escaping, table and font-subset helpers; the sections are short, there are just many of them.
+
 :func:`render_report` returns the report as a string; :func:`write_report` writes it to a
 file.  The page needs nothing outside itself: the plots are embedded as base64 SVG (or PNG)
 images, the CSS is inline, there is no JavaScript, and the Chinese text of the page can

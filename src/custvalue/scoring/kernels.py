@@ -66,6 +66,9 @@ Examples
 ...                            np.array([0, 0, 1]), np.array([0.6, 0.4]))
 >>> agg.score.round(3).tolist()
 [0.5, 0.52]
+
+This module is long because each aggregator keeps its single and batched forms side by side
+(one formula, one owner), with the formulas in the docstrings.
 """
 
 from __future__ import annotations

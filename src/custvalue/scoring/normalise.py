@@ -1,5 +1,9 @@
 r"""Normalisation: map raw indicator values onto [0, 1], where 1 is best.
 
+This module is long because it holds five normalisation kernels, the fitted bounds of each and
+the scikit-learn style Normaliser that applies them, with the formula of every method in the
+docstrings.
+
 :class:`Normaliser` follows scikit-learn: ``Normaliser(scheme)`` sets the scheme, ``fit``
 learns per-indicator bounds from an indicator frame (min/max, winsor quantiles, mean/std,
 the reference sample of ``rank``), ``transform`` writes one ``norm__<indicator>`` column per

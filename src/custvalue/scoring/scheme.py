@@ -1,5 +1,9 @@
 """The grading scheme: dimensions, indicators, weights, tiers and ABC settings as typed data.
 
+This module is long because a scheme is one typed tree (text, normalisation, indicator,
+dimension, tiers, ABC, aggregation, scheme) whose validators must see each other to name the
+dotted path of a bad entry; most of the lines are field documentation.
+
 A :class:`Scheme` is a two-level tree.  Each **dimension** (客户用电贡献, 客户用电规范性,
 客户合作 in the default) has a weight and holds **indicators**; each indicator names its
 source ``column`` in the indicator frame, its ``direction`` (benefit, cost, or target with

@@ -1,5 +1,9 @@
 """Criteria weights: AHP from pairwise judgments, entropy / CRITIC / std from the data.
 
+This module is long because it holds four weighting methods (AHP, entropy, CRITIC, std) and
+their combination, each a kernel plus a validating front with the formula and its references in
+the docstring, and the AHP random-index table.
+
 Subjective weights come from an expert's pairwise judgments (:func:`ahp`); objective
 weights come from the spread of the indicator values (:func:`entropy_weights`,
 :func:`critic_weights`, :func:`std_weights`); :func:`combine_weights` mixes the two.

@@ -1,5 +1,9 @@
 """Clustering validation of the quota tiers: do the tiers match groups found in the data?
 
+This module is long because one validation runs three clusterers, the cluster-to-tier mapping,
+six agreement and shape measures and the choice of k, each a small numpy kernel beside the
+front that validates, plus the result class that displays them.
+
 The tiers are quota cuts of one weighted score.  A clustering of the same customers on the
 normalised indicators (or on the dimension scores), made *without* the weights and the
 quotas, is an independent view of the customer base.  :func:`validate_tiers` fits one

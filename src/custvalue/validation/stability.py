@@ -1,5 +1,9 @@
 r"""Robustness of the tiers under weight uncertainty: Monte-Carlo draws and one-at-a-time moves.
 
+This module is long because the Monte-Carlo draws and the one-at-a-time moves share one
+preparation step (arrays, strata, quotas) and one result class with its tables and reports, and
+half of its lines are the formulas' docstrings.
+
 The weights of a scheme come from expert judgments (AHP) or from the data (entropy,
 CRITIC); either way they are uncertain.  :func:`tier_stability` asks how much the tiers
 depend on them:

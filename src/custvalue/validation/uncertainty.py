@@ -64,6 +64,10 @@ A* 168(2), 307–323.
 Saltelli, A., Annoni, P., Azzini, I., Campolongo, F., Ratto, M. and Tarantola, S. (2010).
 Variance based sensitivity analysis of model output. *Computer Physics Communications*
 181, 259–270.
+
+This module is long because the Saltelli design, the method-choice factors and the Sobol
+estimators belong together: each factor must be sampled, applied and attributed the same
+way.
 """
 
 from __future__ import annotations
