@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from custvalue.errors import InputError, InvalidValueError
 from custvalue.grading import (
@@ -37,7 +38,13 @@ from custvalue.grading import (
     fingerprint,
 )
 from custvalue.inputs.checks import CheckOptions, CheckReport, check_tables
-from custvalue.inputs.io import TableSource, read_table
+from custvalue.inputs.io import (
+    TableSource,
+    read_table,
+    scan_raw,
+    scan_typed,
+    type_plan,
+)
 from custvalue.scoring.scheme import Scheme
 
 if TYPE_CHECKING:  # the indicator stage is imported when grade() runs (fast start-up)
@@ -64,9 +71,7 @@ def _register_frame(customers: TableSource, strata: str | None = None) -> pd.Dat
     Keeps the contract's register columns and the ``strata`` column, which may be one of
     the utility's own (e.g. ``county``).
     """
-    from custvalue.inputs.io import to_polars
-
-    reg = to_polars(customers, "customers").to_pandas()
+    reg = scan_typed(customers, "customers").collect().to_pandas()
     reg["customer_id"] = reg["customer_id"].astype(str)
     cols = [c for c in dict.fromkeys([*REGISTER_COLUMNS, strata or ""]) if c in reg.columns]
     return reg.set_index("customer_id")[cols].sort_index()
@@ -171,16 +176,20 @@ def grade(
                "cooperation": cooperation, "energy": energy}
     given = {k: v for k, v in sources.items() if v is not None}
 
+    # Read once: every table becomes one lazy plan of the one reader; the checks type it
+    # and flag what cannot be read, the indicators consume the same plan typed.
+    raw = _read_once(given)
     findings: list[dict[str, Any]] = []
     row_counts: dict[str, int] = {}
     if check:
         with _timed(timings, "checks", progress):
-            report: CheckReport = check_tables(**given, options=opts)
+            report: CheckReport = check_tables(**raw, options=opts)
             findings = [f.model_dump(mode="json") for f in report.findings]
             row_counts.update(report.row_counts)
             report.raise_for_errors()
 
-    register = _register_frame(customers, strata)  # small: one row per customer
+    typed = {k: type_plan(v, k) if isinstance(v, pl.LazyFrame) else v for k, v in raw.items()}
+    register = _register_frame(typed["customers"], strata)  # small: one row per customer
     if strata and strata not in register.columns:  # before the expensive stages
         raise InputError("customers", strata, "no such register column to stratify by",
                          fix=f"add it to the register or use one of "
@@ -188,10 +197,10 @@ def grade(
 
     with _timed(timings, "indicators", progress):
         # resolved here (one small query) so that the manifest has it whatever the engine
-        window_used = resolve_window(read_table(monthly, "monthly"), window, ind_params)
-        # the sources go in as given: paths are scanned lazily and collected by the
-        # streaming engine inside compute_indicators (the in-memory engine needs ~8x the RAM)
-        indicators = compute_indicators(**given, window=window_used, params=ind_params)
+        window_used = resolve_window(typed["monthly"], window, ind_params)
+        # the typed plans go in: they are collected by the streaming engine inside
+        # compute_indicators (the in-memory engine needs ~8x the RAM)
+        indicators = compute_indicators(**typed, window=window_used, params=ind_params)
         indicators = _to_indexed_pandas(indicators)
 
     with _timed(timings, "scoring", progress):
@@ -247,6 +256,26 @@ def grade(
         schema_version=SCHEMA_VERSION,
     )
     return Grading(table=table, scheme=scheme, manifest=manifest, findings=findings)
+
+
+def _native_engine(source: Any) -> bool:
+    """A DuckDB or Spark frame: graded on its own engine, not read into polars."""
+    if isinstance(source, str | Path | pd.DataFrame):
+        return False
+    module = type(source).__module__
+    return module.startswith(("duckdb", "pyspark"))
+
+
+def _read_once(given: dict[str, Any]) -> dict[str, Any]:
+    """Each table as one lazy plan of the one reader (untyped: the checks type it).
+
+    DuckDB and Spark frames stay as they are when ``monthly`` is one (the indicators then
+    run on that engine); everything else becomes a polars plan, so a file is opened,
+    transcoded or read from Excel once.
+    """
+    if _native_engine(given["monthly"]):
+        return dict(given)
+    return {k: scan_raw(v, k) for k, v in given.items()}
 
 
 def _percentile(score: pd.Series) -> pd.Series:

@@ -31,7 +31,6 @@ False
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 from typing import Any, Literal
 
 import pandas as pd
@@ -46,7 +45,8 @@ from custvalue.inputs.contract import (
     TABLES,
     Table,
 )
-from custvalue.inputs.io import TableSource, to_polars
+from custvalue.inputs.io import TableSource, scan_raw, type_plan
+from custvalue.inputs.parse import unreadable_expr
 
 __all__ = ["CheckOptions", "CheckReport", "Finding", "check_tables"]
 
@@ -216,25 +216,32 @@ class CheckReport(BaseModel):
         return f"<table>{head}{rows}</table>" if rows else "<p>no findings</p>"
 
 
-def _examples(frame: pl.DataFrame, mask: pl.Expr | pl.Series, key: list[str],
-              extra: list[str]) -> tuple[int, list[dict[str, Any]]]:
-    cols = [c for c in dict.fromkeys(["_row", *key, *extra]) if c in frame.columns]
-    # Count first and fetch only the few example rows of the few columns shown: filtering
-    # the whole frame per check cost ~0.3 s per check on 35M monthly rows.
-    if isinstance(mask, pl.Series):
-        count = int(mask.sum())
-        hits = frame.select(cols).filter(mask).head(errors.MAX_EXAMPLES) if count else None
-    else:
-        count = int(frame.select(mask.sum()).item() or 0)
-        hits = (frame.lazy().filter(mask).select(cols).head(errors.MAX_EXAMPLES).collect()
-                if count else None)
-    if hits is None:
-        return 0, []
-    return count, hits.rename({"_row": "row"}, strict=False).to_dicts()
+#: The order of the findings of one table (the order the checks are documented in).
+_ORDER = ("empty_table", "missing_column", "not_numeric", "not_date", "missing_value",
+          "duplicate_key", "unknown_category", "negative_energy", "negative_value",
+          "reactive_without_active", "paid_before_period", "unknown_customer")
+
+
+class _Rule:
+    """One check: a boolean mask over the typed plan (or the raw plan) and its finding."""
+
+    def __init__(self, column: str | None, code: str, severity: Severity, message: str,
+                 mask: pl.Expr, treatment: str = "", fix: str = "",
+                 extra: list[str] | None = None, raw_mask: pl.Expr | None = None) -> None:
+        self.column, self.code, self.severity, self.message = column, code, severity, message
+        self.mask, self.treatment, self.fix = mask, treatment, fix
+        # examples of unreadable cells are fetched from the raw plan, to show the raw text
+        self.extra, self.raw_mask = extra or [], raw_mask
 
 
 class _Checker:
-    """Runs the checks of one call; collects findings and exclusions in order."""
+    """Runs the checks of one call; collects findings and exclusions in order.
+
+    Every table is checked by aggregate queries on its lazy plan: one query counts the
+    rows and every rule's hits at once (``collect(engine="streaming")`` of one row), and
+    only rules that hit fetch their few example rows.  The monthly table is never
+    materialised.
+    """
 
     def __init__(self, options: CheckOptions) -> None:
         self.options = options
@@ -249,185 +256,166 @@ class _Checker:
             count=count, examples=examples, treatment=treatment, fix=fix,
         ))
 
-    def flag(self, table: Table, frame: pl.DataFrame, mask: pl.Expr | pl.Series,
-             column: str | None, code: str, severity: Severity, message: str,
-             treatment: str = "", fix: str = "", extra: list[str] | None = None) -> int:
-        count, rows = _examples(frame, mask, list(table.key), [column or "", *(extra or [])])
-        if count:
-            self.add(table, column, code, severity, message, count, rows, treatment, fix)
-        return count
+    def run(self, table: Table, raw: pl.LazyFrame, typed: pl.LazyFrame,
+            rules: list[_Rule]) -> None:
+        """Count every rule in one streaming query; fetch examples of those that hit."""
+        if not rules:
+            return
+        counts = typed.select(
+            *[r.mask.fill_null(False).sum().alias(f"r{i}") for i, r in enumerate(rules)]
+        ).collect(engine="streaming").row(0)
+        for rule, count in zip(rules, counts, strict=True):
+            if not count:
+                continue
+            frame, mask = (typed, rule.mask) if rule.raw_mask is None else (raw, rule.raw_mask)
+            cols = [c for c in dict.fromkeys(["_row", *table.key, rule.column or "",
+                                              *rule.extra]) if c in frame.collect_schema()]
+            hits = frame.filter(mask).select(cols).head(errors.MAX_EXAMPLES).collect()
+            examples = hits.rename({"_row": "row"}, strict=False).to_dicts()
+            self.add(table, rule.column, rule.code, rule.severity, rule.message, int(count),
+                     examples, rule.treatment, rule.fix)
+
+    def order(self, first: int) -> None:
+        """Findings of one table in the documented order of the checks (stable)."""
+        mine = sorted(self.findings[first:], key=lambda f: _ORDER.index(f.code)
+                      if f.code in _ORDER else len(_ORDER))
+        self.findings[first:] = mine
 
     # -- structure and types -----------------------------------------------------------------
-    def conform(self, table: Table, raw: pl.DataFrame) -> pl.DataFrame | None:
-        """Check columns and types; return the frame with typed columns (or None)."""
-        if raw.height == 0:
-            self.add(table, None, "empty_table", "error", "the table has no rows", 0, [],
-                     fix=f"supply a non-empty '{table.name}' table or leave it out")
-            return None
-        missing = [c.name for c in table.required_columns if c.name not in raw.columns]
+    def structure(self, table: Table, raw: pl.LazyFrame) -> bool:
+        """Required columns present; False (with findings) when the table cannot be typed."""
+        names = raw.collect_schema().names()
+        missing = [c.name for c in table.required_columns if c.name not in names]
         for name in missing:
             self.add(table, name, "missing_column", "error", "required column is missing",
-                     raw.height, [], fix=f"add a '{name}' column "
+                     0, [], fix=f"add a '{name}' column "
                      f"({table.column(name).meaning.rstrip('.')}); columns found: "
-                     f"{', '.join(raw.columns)}")
-        if missing:
-            return None
-        frame = raw.with_row_index("_row")
-        casts = []
-        for col in table.columns:
-            if col.name not in frame.columns:
-                continue
-            casts.append(self._cast(table, frame, col.name, col.dtype))
-        return frame.with_columns(casts)
+                     f"{', '.join(names)}")
+        return not missing
 
-    def _cast(self, table: Table, frame: pl.DataFrame, name: str, dtype: str) -> pl.Expr:
-        src = frame[name]
-        if dtype == "str":
-            return pl.col(name).cast(pl.String)
-        if dtype in {"float", "int"}:
-            target = pl.Float64 if dtype == "float" else pl.Int64
-            typed = src.cast(target, strict=False) if src.dtype != pl.String else \
-                src.str.strip_chars().cast(target, strict=False)
-            bad = _unreadable(src, typed)
-            self.flag(table, frame, bad, name, "not_numeric", "error",
-                      f"values that are not {'numbers' if dtype == 'float' else 'integers'}",
-                      fix="correct or blank these cells; use '.' as decimal separator")
-            return pl.Series(name, typed).alias(name)
-        typed = _to_date(src, month=dtype == "month")
-        bad = _unreadable(src, typed)
-        expected = "months (YYYY-MM)" if dtype == "month" else "dates (YYYY-MM-DD)"
-        self.flag(table, frame, bad, name, "not_date", "error", f"values that are not {expected}",
-                  fix=f"write {expected} in ISO form")
-        return pl.Series(name, typed).alias(name)
+    @staticmethod
+    def type_columns(table: Table, raw: pl.LazyFrame) -> list[tuple[str, str]]:
+        schema = raw.collect_schema()
+        return [(c.name, c.dtype) for c in table.columns
+                if c.name in schema and c.dtype != "str"]
+
+    @staticmethod
+    def type_rules(columns: list[tuple[str, str]]) -> list[_Rule]:
+        rules = []
+        for name, kind in columns:
+            flag, raw_mask = pl.col(f"_bad_{name}"), unreadable_expr(name, kind)
+            if kind in ("float", "int"):
+                rules.append(_Rule(
+                    name, "not_numeric", "error",
+                    f"values that are not {'numbers' if kind == 'float' else 'integers'}",
+                    flag, raw_mask=raw_mask,
+                    fix="correct or blank these cells; use '.' as decimal separator (inf is "
+                    "not a number)"))
+            else:
+                expected = ("months (YYYY-MM, YYYYMM or a date)" if kind == "month"
+                            else "dates (YYYY-MM-DD, YYYY/M/D, YYYYMMDD ...)")
+                rules.append(_Rule(name, "not_date", "error", f"values that are not {expected}",
+                                   flag, raw_mask=raw_mask,
+                                   fix="write them in one of the forms of docs/data-contract.md"))
+        return rules
 
     # -- content checks ----------------------------------------------------------------------
-    def required_values(self, table: Table, frame: pl.DataFrame, names: list[str]) -> None:
-        for name in names:
-            self.flag(table, frame, pl.col(name).is_null(), name, "missing_value", "error",
-                      "empty cells in a column that needs a value",
+    @staticmethod
+    def required_values(names: list[str], schema: Any) -> list[_Rule]:
+        return [_Rule(name, "missing_value", "error",
+                      "empty cells in a column that needs a value", pl.col(name).is_null(),
                       fix="fill these cells or remove the rows")
+                for name in names if name in schema]
 
-    def categories(self, table: Table, frame: pl.DataFrame, name: str,
-                   allowed: tuple[str, ...]) -> None:
-        self.flag(table, frame, ~pl.col(name).is_in(list(allowed)) & pl.col(name).is_not_null(),
-                  name, "unknown_category", "error",
-                  f"values outside the allowed list ({', '.join(allowed)})",
-                  fix="map these values onto the allowed list (or configure the list)")
+    @staticmethod
+    def categories(name: str, allowed: tuple[str, ...]) -> _Rule:
+        return _Rule(name, "unknown_category", "error",
+                     f"values outside the allowed list ({', '.join(allowed)})",
+                     ~pl.col(name).is_in(list(allowed)) & pl.col(name).is_not_null(),
+                     fix="map these values onto the allowed list (or configure the list; a "
+                     "mapping file can translate the export's own values)")
 
-    def unknown_customers(self, table: Table, frame: pl.DataFrame, known: pl.Series) -> None:
-        mask = ~pl.col("customer_id").is_in(known.implode())
+    def unknown_customers(self, known: pl.Series | None) -> list[_Rule]:
+        if known is None:
+            return []
         exclude = self.options.unknown_customers == "exclude"
-        count = self.flag(
-            table, frame, mask, "customer_id", "unknown_customer",
-            "warning" if exclude else "error", "rows for customers not in the register",
+        return [_Rule(
+            "customer_id", "unknown_customer", "warning" if exclude else "error",
+            "rows for customers not in the register",
+            ~pl.col("customer_id").is_in(known.implode()),
             treatment="excluded from grading" if exclude else "",
-            fix="add the customers to the register, or pass unknown_customers='exclude'",
-        )
-        if count and exclude:
-            key = [c for c in table.key if c != "customer_id"]
-            self.excluded.append(frame.filter(mask).select(
-                pl.lit(table.name).alias("table"), pl.col("customer_id"),
-                pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator="|")
-                .alias("key"),
-                pl.lit("customer not in the register").alias("reason"),
-            ))
+            fix="add the customers to the register, or pass unknown_customers='exclude'")]
 
-    def monthly_content(self, table: Table, frame: pl.DataFrame) -> None:
+    def excluded_unknown(self, table: Table, typed: pl.LazyFrame, known: pl.Series) -> None:
+        if self.options.unknown_customers != "exclude" or not any(
+                f.code == "unknown_customer" and f.table == table.name for f in self.findings):
+            return
+        key = [c for c in table.key if c != "customer_id"]
+        self.excluded.append(typed.filter(~pl.col("customer_id").is_in(known.implode())).select(
+            pl.lit(table.name).alias("table"), pl.col("customer_id"),
+            pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator="|").alias("key"),
+            pl.lit("customer not in the register").alias("reason"),
+        ).collect(engine="streaming"))
+
+    def monthly_rules(self, schema: Any) -> list[_Rule]:
         opts = self.options
-        dup = _duplicated(frame, ["customer_id", "period"])
-        policy = {"error": "", "sum": "summed into one row per customer and month",
-                  "last": "the last row in input order is kept"}[opts.duplicates]
-        count = self.flag(table, frame, dup, "period", "duplicate_key",
-                          "error" if opts.duplicates == "error" else "warning",
-                          "more than one row for the same customer and month",
-                          treatment=policy, extra=["active_kwh", "billed_amount"],
-                          fix="remove the duplicates, or pass duplicates='sum' or 'last'")
-        if opts.duplicates == "last" and count:
-            rows = frame.filter(dup)  # few rows, in input order
-            later = pl.struct("customer_id", "period").is_last_distinct()
-            self.excluded.append(rows.filter(~later).select(
-                pl.lit("monthly").alias("table"), pl.col("customer_id"),
-                pl.col("period").cast(pl.String).alias("key"),
-                pl.lit("duplicate (customer_id, period): a later row is kept").alias("reason"),
-            ))
         allow = opts.negative_energy == "allow"
-        self.flag(table, frame, pl.col("active_kwh") < 0, "active_kwh", "negative_energy",
-                  "info" if allow else "error", "negative active energy",
-                  treatment="kept as corrections (summed into the month)" if allow else "",
-                  fix="pass negative_energy='allow' if these are corrections, else correct them")
-        for name in ("reactive_kvarh", "reverse_kvarh", "planned_kwh"):
-            if name in frame.columns:
-                self.flag(table, frame, pl.col(name) < 0, name, "negative_value", "error",
-                          "negative values", fix="reactive energy and plans are never negative")
+        rules = [_Rule("active_kwh", "negative_energy", "info" if allow else "error",
+                       "negative active energy", pl.col("active_kwh") < 0,
+                       treatment="kept as corrections (summed into the month)" if allow else "",
+                       fix="pass negative_energy='allow' if these are corrections, else "
+                       "correct them")]
+        rules += [_Rule(name, "negative_value", "error", "negative values", pl.col(name) < 0,
+                        fix="reactive energy and plans are never negative")
+                  for name in ("reactive_kvarh", "reverse_kvarh", "planned_kwh")
+                  if name in schema]
         reactive = pl.col("reactive_kvarh").fill_null(0).abs()
-        if "reverse_kvarh" in frame.columns:
+        if "reverse_kvarh" in schema:
             reactive = reactive + pl.col("reverse_kvarh").fill_null(0).abs()
-        self.flag(table, frame, (pl.col("active_kwh") == 0) & (reactive > 0), "reactive_kvarh",
-                  "reactive_without_active", "warning",
+        rules += [
+            _Rule("reactive_kvarh", "reactive_without_active", "warning",
                   "reactive energy in a month with zero active energy",
+                  (pl.col("active_kwh") == 0) & (reactive > 0),
                   treatment="month not assessed for power factor", extra=["active_kwh"],
-                  fix="check the meter readings of these months")
-        self.flag(table, frame, pl.col("paid_date") < pl.col("period"), "paid_date",
-                  "paid_before_period", "error", "bill paid before the month it bills",
-                  extra=["period"], fix="check paid_date and period of these rows")
-        self.flag(table, frame, pl.col("paid_date").is_not_null() & pl.col("paid_amount").is_null(),
-                  "paid_amount", "missing_value", "warning",
-                  "a payment date without a paid amount", treatment="treated as unpaid",
-                  extra=["paid_date"], fix="fill paid_amount")
+                  fix="check the meter readings of these months"),
+            _Rule("paid_date", "paid_before_period", "error",
+                  "bill paid before the month it bills", pl.col("paid_date") < pl.col("period"),
+                  extra=["period"], fix="check paid_date and period of these rows"),
+            _Rule("paid_amount", "missing_value", "warning",
+                  "a payment date without a paid amount",
+                  pl.col("paid_date").is_not_null() & pl.col("paid_amount").is_null(),
+                  treatment="treated as unpaid", extra=["paid_date"], fix="fill paid_amount"),
+        ]
+        return rules
+
+    def duplicates(self, table: Table, typed: pl.LazyFrame, keys: list[str],
+                   severity: Severity, message: str, treatment: str = "", fix: str = "",
+                   extra: list[str] | None = None) -> pl.DataFrame | None:
+        """Rows whose ``keys`` repeat, found by sorting a 64-bit hash of the keys (a lazy
+        query of one column: no group-by table of every key); rows with a repeated hash
+        are then compared exactly, so a hash collision never reports a false duplicate.
+        Returns the duplicated rows (few, in input order) or None."""
+        rows = _duplicated_rows(typed, keys)
+        if rows is None or rows.height == 0:
+            return None
+        cols = [c for c in dict.fromkeys(["_row", *table.key, *keys, *(extra or [])])
+                if c in rows.columns]
+        examples = rows.select(cols).head(errors.MAX_EXAMPLES).rename({"_row": "row"})
+        self.add(table, keys[-1], "duplicate_key", severity, message, rows.height,
+                 examples.to_dicts(), treatment, fix)
+        return rows
 
 
-def _unreadable(src: pl.Series, typed: pl.Series) -> pl.Series:
-    """Cells given but not readable as the type (blank text is empty, not wrong)."""
-    bad = typed.is_null() & src.is_not_null()
-    if src.dtype == pl.String and bad.any():  # strip only when needed: 1.3 s on 35M rows
-        bad = bad & (src.str.strip_chars() != "")
-    return bad
-
-
-def _duplicated(frame: pl.DataFrame, keys: list[str]) -> pl.Series:
-    """Rows whose ``keys`` occur more than once (like ``is_duplicated``, ~6x faster).
-
-    A hash of the keys is sorted to see whether any value repeats (1-2 s on 35M rows, where
-    ``is_duplicated`` takes 12 s); only then are the rows with a repeated hash compared
-    exactly, so a hash collision never reports a false duplicate.
-    """
-    hashed = frame.select(pl.struct(keys).hash(0)).to_series()
-    ordered = hashed.sort()
-    none = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True).alias("duplicated")
-    if not (ordered == ordered.shift(1)).any():
-        return none
-    repeated = hashed.is_in(ordered.filter(ordered == ordered.shift(1)).unique().implode())
-    candidates = repeated.arg_true()
-    exact = frame[candidates].select(pl.struct(keys).is_duplicated()).to_series()
-    return none.scatter(candidates.filter(exact), True)
-
-
-def _to_date(src: pl.Series, *, month: bool) -> pl.Series:
-    """Parse a column to ``Date``; a month becomes the first day of that month."""
-    if src.dtype == pl.Date:
-        out = src
-    elif src.dtype == pl.Datetime or isinstance(src.dtype, pl.Datetime):
-        out = src.dt.date()
-    elif src.dtype == pl.String:
-        # One pass in the expected ISO form, then the other accepted forms only for the rows
-        # it missed: four formats on each of 35M rows took 8 s, this ~1 s on clean data.
-        out = src.str.to_date("%Y-%m" if month else "%Y-%m-%d", strict=False)
-        missed = (out.is_null() & src.is_not_null()).arg_true()
-        if len(missed):
-            text = pl.col(src.name).str.strip_chars()
-            retry = pl.DataFrame([src.gather(missed)]).select(pl.coalesce(
-                text.str.to_date("%Y-%m-%d", strict=False),
-                (text + "-01").str.to_date("%Y-%m-%d", strict=False),
-                text.str.to_date("%Y/%m/%d", strict=False),
-                text.str.to_date("%Y%m%d", strict=False),
-            )).to_series()
-            out = out.scatter(missed, retry.dt.truncate("1mo") if month else retry)
-        return out  # "%Y-%m" gives the first of the month already: no truncate (1.5 s)
-    elif src.dtype == pl.Null:
-        out = src.cast(pl.Date)
-    else:
-        out = pl.Series(src.name, [None] * len(src), dtype=pl.Date)
-    return out.dt.truncate("1mo") if month else out
+def _duplicated_rows(typed: pl.LazyFrame, keys: list[str]) -> pl.DataFrame | None:
+    """The rows of ``typed`` whose ``keys`` occur more than once, in input order."""
+    hashed = typed.select(pl.struct(keys).hash(0).alias("h"))
+    ordered = hashed.sort("h")
+    repeated = ordered.filter(pl.col("h") == pl.col("h").shift(1)).select(
+        pl.col("h").unique()).collect(engine="streaming")["h"]
+    if repeated.len() == 0:
+        return None
+    candidates = typed.filter(pl.struct(keys).hash(0).is_in(repeated.implode())).collect()
+    return candidates.filter(pl.struct(keys).is_duplicated()).sort("_row")
 
 
 def check_tables(
@@ -476,56 +464,91 @@ def check_tables(
         }.items()
         if src is not None
     }
-    typed: dict[str, pl.DataFrame] = {}
     row_counts: dict[str, int] = {}
+    known: pl.Series | None = None
     for name, source in given.items():
         table = TABLES[name]
         try:
-            raw = to_polars(source, name)
+            raw = scan_raw(source, name)
+            raw.collect_schema()
         except errors.InputError as exc:
             checker.add(table, None, "unreadable", "error", exc.problem, 0, [], fix=exc.fix)
             continue
-        row_counts[name] = raw.height
-        frame = checker.conform(table, raw)
-        if frame is not None:
-            typed[name] = frame
-
-    per_table: dict[str, Callable[[Table, pl.DataFrame], None]] = {
-        "customers": lambda t, f: (
-            checker.required_values(t, f, ["customer_id", "customer_class", "contract_kva"]),
-            checker.flag(t, f, pl.col("customer_id").is_duplicated(), "customer_id",
-                         "duplicate_key", "error", "the same customer appears more than once",
-                         fix="keep one register row per customer"),
-            checker.categories(t, f, "customer_class", opts.customer_classes),
-            checker.flag(t, f, pl.col("contract_kva") < 0, "contract_kva", "negative_value",
-                         "error", "negative contracted capacity", fix="correct the capacity"),
-        ),
-        "monthly": lambda t, f: (
-            checker.required_values(t, f, ["customer_id", "period", "active_kwh",
-                                           "billed_amount", "due_date"]),
-            checker.monthly_content(t, f),
-        ),
-        "events": lambda t, f: (
-            checker.required_values(t, f, ["customer_id", "date", "kind"]),
-            checker.categories(t, f, "kind", EVENT_KINDS),
-        ),
-        "cooperation": lambda t, f: (
-            checker.required_values(t, f, ["customer_id", "date", "kind"]),
-            checker.categories(t, f, "kind", COOPERATION_KINDS),
-        ),
-        "energy": lambda t, f: (
-            checker.required_values(t, f, ["customer_id", "year", "total_energy_tce",
-                                           "electricity_tce"]),
-            checker.flag(t, f, pl.col("electricity_tce") > pl.col("total_energy_tce"),
-                         "electricity_tce", "negative_value", "error",
-                         "electricity exceeds the total energy use", extra=["total_energy_tce"],
-                         fix="check the audit figures (both in tce)"),
-        ),
-    }
-    for name, frame in typed.items():
-        per_table[name](TABLES[name], frame)
-        if name != "customers" and "customers" in typed:
-            checker.unknown_customers(TABLES[name], frame, typed["customers"]["customer_id"])
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            checker.add(table, None, "unreadable", "error", f"cannot read the table: {exc}",
+                        0, [], fix="check the file (format, encoding, separator)")
+            continue
+        raw = raw.with_row_index("_row")
+        try:
+            height = int(raw.select(pl.len()).collect(engine="streaming").item())
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            checker.add(table, None, "unreadable", "error", f"cannot read the table: {exc}",
+                        0, [], fix="check the file (format, encoding, quoting, separator)")
+            continue
+        row_counts[name] = height
+        if height == 0:
+            checker.add(table, None, "empty_table", "error", "the table has no rows", 0, [],
+                        fix=f"supply a non-empty '{name}' table or leave it out")
+            continue
+        if not checker.structure(table, raw):
+            continue
+        first = len(checker.findings)
+        kinds = checker.type_columns(table, raw)
+        # one plan: the unreadable flags from the raw cells, then the typed columns
+        typed = type_plan(raw.with_columns(
+            [unreadable_expr(c, k).alias(f"_bad_{c}") for c, k in kinds]), name)
+        schema = typed.collect_schema()
+        rules = checker.type_rules(kinds)
+        if name == "customers":
+            rules += checker.required_values(["customer_id", "customer_class", "contract_kva"],
+                                             schema)
+            rules += [checker.categories("customer_class", opts.customer_classes),
+                      _Rule("contract_kva", "negative_value", "error",
+                            "negative contracted capacity", pl.col("contract_kva") < 0,
+                            fix="correct the capacity")]
+        elif name == "monthly":
+            rules += checker.required_values(["customer_id", "period", "active_kwh",
+                                              "billed_amount", "due_date"], schema)
+            rules += checker.monthly_rules(schema)
+        elif name in ("events", "cooperation"):
+            rules += checker.required_values(["customer_id", "date", "kind"], schema)
+            rules.append(checker.categories(
+                "kind", EVENT_KINDS if name == "events" else COOPERATION_KINDS))
+        else:  # energy
+            rules += checker.required_values(["customer_id", "year", "total_energy_tce",
+                                              "electricity_tce"], schema)
+            rules.append(_Rule("electricity_tce", "negative_value", "error",
+                               "electricity exceeds the total energy use",
+                               pl.col("electricity_tce") > pl.col("total_energy_tce"),
+                               extra=["total_energy_tce"],
+                               fix="check the audit figures (both in tce)"))
+        if name != "customers":
+            rules += checker.unknown_customers(known)
+        checker.run(table, raw, typed, rules)
+        if name == "customers":
+            checker.duplicates(table, typed, ["customer_id"], "error",
+                               "the same customer appears more than once",
+                               fix="keep one register row per customer")
+            known = typed.select("customer_id").collect(engine="streaming")["customer_id"]
+        elif name == "monthly":
+            policy = {"error": "", "sum": "summed into one row per customer and month",
+                      "last": "the last row in input order is kept"}[opts.duplicates]
+            dup = checker.duplicates(
+                table, typed, ["customer_id", "period"],
+                "error" if opts.duplicates == "error" else "warning",
+                "more than one row for the same customer and month", treatment=policy,
+                extra=["active_kwh", "billed_amount"],
+                fix="remove the duplicates, or pass duplicates='sum' or 'last'")
+            if opts.duplicates == "last" and dup is not None:
+                later = pl.struct("customer_id", "period").is_last_distinct()
+                checker.excluded.append(dup.filter(~later).select(
+                    pl.lit("monthly").alias("table"), pl.col("customer_id"),
+                    pl.col("period").cast(pl.String).alias("key"),
+                    pl.lit("duplicate (customer_id, period): a later row is kept")
+                    .alias("reason")))
+        if name != "customers" and known is not None:
+            checker.excluded_unknown(table, typed, known)
+        checker.order(first)
 
     excluded = (
         pl.concat(checker.excluded).to_pandas() if checker.excluded

@@ -1,0 +1,173 @@
+"""Write the corpus of bad (and oddly spelled) inputs: one folder per case.
+
+Each case folder holds the five tables as an export might (CSV unless the case is about
+the file form) and ``expected.toml``:
+
+* ``exit``: the CLI's exit code (0 accepted, 2 bad input);
+* ``table``, ``column``, ``code``: for ``exit = 2``, what the error names;
+* ``same_as_clean``: for ``exit = 0``, whether the grades must equal the clean case's;
+* ``finding``: a finding code the check report must carry (a warning or an info);
+* ``why``: the case in one sentence.
+
+Every case is graded with ``duplicates="sum"`` and ``negative_energy="allow"`` (the sample
+generator writes duplicated and negative months on purpose).  Run
+``python tests/data/bad_inputs/make_corpus.py`` to rewrite the folders.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+HERE = Path(__file__).parent
+Tables = dict[str, pd.DataFrame]
+
+
+def base() -> Tables:
+    import custvalue.inputs.samples as samples
+
+    return samples.generate(30, months=24, seed=11)
+
+
+def _dates(t: Tables, fmt: Callable[[pd.Series], pd.Series]) -> Tables:
+    cols = {"customers": ["opened", "closed"], "monthly": ["due_date", "paid_date"],
+            "events": ["date"], "cooperation": ["date"]}
+    for name, names in cols.items():
+        frame = t[name].copy()
+        for c in names:
+            d = pd.to_datetime(frame[c])
+            frame[c] = fmt(d).where(d.notna(), None)
+        t[name] = frame
+    return t
+
+
+def yyyymmdd(t: Tables) -> Tables:
+    return _dates(t, lambda d: d.dt.strftime("%Y%m%d"))
+
+
+def datetimes(t: Tables) -> Tables:
+    return _dates(t, lambda d: d.dt.strftime("%Y-%m-%d 00:00:00"))
+
+
+def slashes(t: Tables) -> Tables:
+    return _dates(t, lambda d: d.dt.strftime("%Y/%m/%d").str.replace("/0", "/"))
+
+
+def short_months(t: Tables) -> Tables:
+    p = pd.to_datetime(t["monthly"]["period"] + "-01")
+    t["monthly"]["period"] = p.dt.year.astype(str) + "-" + p.dt.month.astype(str)
+    return t
+
+
+def compact_months(t: Tables) -> Tables:
+    t["monthly"]["period"] = t["monthly"]["period"].str.replace("-", "")
+    return t
+
+
+def nan_text(t: Tables) -> Tables:
+    m = t["monthly"].astype({"reactive_kvarh": object})
+    m.loc[m["reactive_kvarh"].isna(), "reactive_kvarh"] = "NaN"
+    t["monthly"] = m
+    return t
+
+
+def inf_energy(t: Tables) -> Tables:
+    m = t["monthly"].astype({"active_kwh": object})
+    m.loc[3, "active_kwh"] = "inf"
+    t["monthly"] = m
+    return t
+
+
+def comma_decimal(t: Tables) -> Tables:
+    m = t["monthly"].astype({"billed_amount": object})
+    m.loc[5, "billed_amount"] = "12,5"
+    t["monthly"] = m
+    return t
+
+
+def bad_due_date(t: Tables) -> Tables:
+    t["monthly"].loc[7, "due_date"] = "someday"
+    return t
+
+
+def bad_month(t: Tables) -> Tables:
+    t["monthly"].loc[2, "period"] = "2023-13"
+    return t
+
+
+def clean(t: Tables) -> Tables:
+    return t
+
+
+# name: (transform, expected, writer options)
+CASES: dict[str, tuple[Callable[[Tables], Tables], dict, dict]] = {
+    "clean": (clean, {"exit": 0, "same_as_clean": True, "why": "the reference"}, {}),
+    "dates_yyyymmdd": (yyyymmdd, {"exit": 0, "same_as_clean": True,
+                                  "why": "every date written YYYYMMDD is a day, not a month"},
+                       {}),
+    "dates_with_time": (datetimes, {"exit": 0, "same_as_clean": True,
+                                    "why": "dates with a 00:00:00 time part"}, {}),
+    "dates_slashes": (slashes, {"exit": 0, "same_as_clean": True,
+                                "why": "dates as YYYY/M/D"}, {}),
+    "months_short": (short_months, {"exit": 0, "same_as_clean": True,
+                                    "why": "2023-9 is September and sorts before 2023-12"},
+                     {}),
+    "months_compact": (compact_months, {"exit": 0, "same_as_clean": True,
+                                        "why": "periods as YYYYMM"}, {}),
+    "quote_all": (clean, {"exit": 0, "same_as_clean": True,
+                          "why": "every cell quoted, blanks as \"\""}, {"quote_all": True}),
+    "nan_text": (nan_text, {"exit": 0, "same_as_clean": True,
+                            "why": "the text NaN is a missing value"}, {}),
+    "inf_energy": (inf_energy, {"exit": 2, "table": "monthly", "column": "active_kwh",
+                                "code": "not_numeric", "why": "inf is not a reading"}, {}),
+    "comma_decimal": (comma_decimal, {"exit": 2, "table": "monthly",
+                                      "column": "billed_amount", "code": "not_numeric",
+                                      "why": "a decimal comma is not read as a number"}, {}),
+    "bad_due_date": (bad_due_date, {"exit": 2, "table": "monthly", "column": "due_date",
+                                    "code": "not_date", "why": "text that is no date"}, {}),
+    "bad_month": (bad_month, {"exit": 2, "table": "monthly", "column": "period",
+                              "code": "not_date", "why": "month 13"}, {}),
+}
+
+
+def _toml(expected: dict) -> str:
+    lines = []
+    for k, v in expected.items():
+        if isinstance(v, bool):
+            lines.append(f"{k} = {'true' if v else 'false'}")
+        elif isinstance(v, int):
+            lines.append(f"{k} = {v}")
+        else:
+            lines.append(f'{k} = "{v}"'.replace('\\"', '"') if '"' not in v
+                         else f"{k} = '{v}'")
+    return "\n".join(lines) + "\n"
+
+
+def write(name: str, tables: Tables, expected: dict, options: dict) -> None:
+    folder = HERE / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for table, frame in tables.items():
+        kwargs: dict = {"index": False, "lineterminator": "\n"}
+        if options.get("quote_all"):
+            kwargs["quoting"] = csv.QUOTE_ALL
+            frame = frame.astype(object).where(frame.notna(), "")
+        encoding = options.get("encoding", "utf-8")
+        frame.to_csv(folder / f"{table}.csv", encoding=encoding, **kwargs)
+    (folder / "expected.toml").write_text(_toml(expected), encoding="utf-8")
+
+
+def main() -> None:
+    for name, (transform, expected, options) in CASES.items():
+        tables = {k: v.copy() for k, v in base().items()}
+        write(name, transform(tables), expected, options)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(HERE.parents[2] / "src"))
+    main()

@@ -1,0 +1,76 @@
+"""The corpus of bad and oddly spelled inputs (tests/data/bad_inputs/), through the API and
+the CLI: each case is accepted with the clean grades or refused naming table and column."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import custvalue
+from custvalue import errors
+from custvalue.cli import app
+from custvalue.inputs.io import find_tables
+
+CORPUS = Path(__file__).parents[1] / "data" / "bad_inputs"
+CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "expected.toml").exists())
+TREAT = {"duplicates": "sum", "negative_energy": "allow"}
+runner = CliRunner()
+
+
+def expected(case: str) -> dict:
+    return tomllib.loads((CORPUS / case / "expected.toml").read_text(encoding="utf-8"))
+
+
+def run_api(case: str) -> custvalue.Grading:
+    options = {k: v for k, v in expected(case).items() if k in ("encoding", "sheet")}
+    return custvalue.grade(**find_tables(CORPUS / case), **TREAT, **options)
+
+
+@pytest.fixture(scope="module")
+def clean() -> custvalue.Grading:
+    return run_api("clean")
+
+
+def test_the_corpus_has_cases_of_both_kinds():
+    kinds = {expected(c)["exit"] for c in CASES}
+    assert kinds == {0, 2} and len(CASES) >= 10
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_api(case, clean):
+    exp = expected(case)
+    if exp["exit"] == 2:
+        with pytest.raises(errors.InputError) as info:
+            run_api(case)
+        assert info.value.table == exp["table"]
+        assert info.value.column == exp["column"]
+        assert info.value.examples, "the error quotes example rows"
+        report = custvalue.check_tables(**find_tables(CORPUS / case), **TREAT)
+        assert exp["code"] in [f.code for f in report.errors]
+        return
+    got = run_api(case)
+    if exp.get("finding"):
+        assert exp["finding"] in [f["code"] for f in got.findings]
+    if exp.get("same_as_clean"):
+        a, b = clean.table, got.table
+        assert a.index.tolist() == b.index.tolist()
+        assert a["tier"].tolist() == b["tier"].tolist()
+        assert np.allclose(a["score"].to_numpy(dtype=float), b["score"].to_numpy(dtype=float),
+                           equal_nan=True)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_cli(case, tmp_path):
+    exp = expected(case)
+    args = ["grade", "--data", str(CORPUS / case), "--out", str(tmp_path / "g"),
+            "--duplicates", "sum", "--negative-energy", "allow", "--quiet"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == exp["exit"], result.output
+    if exp["exit"] == 2:
+        assert f"table '{exp['table']}'" in result.output
+        assert f"column '{exp['column']}'" in result.output
+        assert "row=" in result.output
