@@ -60,7 +60,8 @@ def _run(debug: bool, action: Callable[[], T]) -> T:
     except SchemeError as exc:
         if debug:
             raise
-        err.print(f"[bold red]bad scheme[/]: {_escape(exc)}", highlight=False, soft_wrap=True)
+        what = "bad mapping" if type(exc).__name__ == "MappingError" else "bad scheme"
+        err.print(f"[bold red]{what}[/]: {_escape(exc)}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_SCHEME) from None
     except (CustvalueError, Exception) as exc:
         if debug:
@@ -86,6 +87,9 @@ def check(
     duplicates: Annotated[str, typer.Option(help="error | sum | last")] = "error",
     negative_energy: Annotated[str, typer.Option(help="error | allow")] = "error",
     strict: Annotated[bool, typer.Option(help="Exit 2 on the first error.")] = False,
+    mapping: MappingOption = None,
+    encoding: EncodingOption = None,
+    sheet: SheetOption = None,
     debug: Debug = False,
 ) -> None:
     """Check the input tables in DATA against the data contract and print a summary."""
@@ -94,26 +98,33 @@ def check(
 
     def action() -> None:
         tables = find_tables(data)
+        if mapping is not None:
+            tables = _gather_tables(data, {}, mapping)
         if "customers" not in tables:
             raise InputError("customers", None, f"no customers table in {data}",
                              fix="add customers.csv (or .parquet / .xlsx)")
         report = check_tables(**tables, duplicates=duplicates, negative_energy=negative_energy,
-                              strict=strict)
+                              strict=strict, mapping=mapping, encoding=encoding, sheet=sheet)
         out.print(str(report), highlight=False, markup=False, soft_wrap=True)
-        _print_table_summary(tables)
+        if report.ok:
+            _print_table_summary(tables, mapping, encoding, sheet)
         if not report.ok:
             raise typer.Exit(EXIT_BAD_INPUT)
 
     _run(debug, action)
 
 
-def _print_table_summary(tables: dict[str, Path]) -> None:
+def _print_table_summary(tables: dict[str, Path], mapping: Path | None = None,
+                         encoding: str | None = None, sheet: str | None = None) -> None:
     import polars as pl
+    from rich.markup import escape
     from rich.table import Table
 
-    from custvalue.inputs.io import to_polars
+    from custvalue.inputs.io import scan_typed
+    from custvalue.inputs.mapping import as_mapping
 
-    customers = to_polars(tables["customers"], "customers")
+    customers = scan_typed(tables["customers"], "customers", mapping=as_mapping(mapping),
+                           encoding=encoding, sheet=sheet).collect()
     summary = Table(title="customers by class")
     for column in ("class", "customers", "share", "median kVA"):
         summary.add_column(column, justify="left" if column == "class" else "right")
@@ -121,7 +132,7 @@ def _print_table_summary(tables: dict[str, Path]) -> None:
         pl.len().alias("n"), pl.col("contract_kva").median().alias("kva")
     ).sort("customer_class")
     for row in by_class.iter_rows(named=True):
-        summary.add_row(row["customer_class"], f"{row['n']:,}",
+        summary.add_row(escape(str(row["customer_class"])), f"{row['n']:,}",
                         f"{row['n'] / customers.height:.1%}", f"{row['kva']:,.0f}")
     out.print(summary)
 
@@ -129,11 +140,28 @@ def _print_table_summary(tables: dict[str, Path]) -> None:
 TableOption = Annotated[Path | None, typer.Option(help="CSV, Parquet or Excel file.")]
 
 
-def _gather_tables(data: Path | None, given: dict[str, Path | None]) -> dict[str, Path]:
-    """Tables from --data DIR, overridden by the per-table options."""
+MappingOption = Annotated[Path | None, typer.Option(
+    help="TOML file mapping the export's column names and values onto the data contract "
+    "(and naming its files); see data/samples/mapping.example.toml.")]
+EncodingOption = Annotated[str | None, typer.Option(
+    help="Encoding of the CSV files: utf-8, gbk, gb18030 (default: detected).")]
+SheetOption = Annotated[str | None, typer.Option(
+    help="Excel: the one sheet to read (default: every sheet).")]
+
+
+def _gather_tables(data: Path | None, given: dict[str, Path | None],
+                   mapping: Path | None = None) -> dict[str, Path]:
+    """Tables from --data DIR, then the mapping file's ``file`` entries (relative to --data,
+    else to the mapping file), overridden by the per-table options."""
     from custvalue.inputs.io import find_tables
+    from custvalue.inputs.mapping import Mapping
 
     tables: dict[str, Path] = dict(find_tables(data)) if data is not None else {}
+    if mapping is not None:
+        spec = Mapping.load(mapping)
+        base = data if data is not None else mapping.parent
+        tables.update({name: base / entry.file for name, entry in spec.tables.items()
+                       if entry.file and name != "pins"})
     tables.update({k: v for k, v in given.items() if v is not None})
     for name in ("customers", "monthly"):
         if name not in tables:
@@ -167,6 +195,9 @@ def grade(
     checks: Annotated[bool, typer.Option(
         help="Run the input checks first (--no-checks: data already checked; the indicator "
         "stage still refuses duplicated months).")] = True,
+    mapping: MappingOption = None,
+    encoding: EncodingOption = None,
+    sheet: SheetOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="Print only errors.")] = False,
     debug: Debug = False,
 ) -> None:
@@ -178,7 +209,7 @@ def grade(
     def action() -> None:
         tables = _gather_tables(data, {"customers": customers, "monthly": monthly,
                                        "events": events, "cooperation": cooperation,
-                                       "energy": energy})
+                                       "energy": energy}, mapping)
         columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
         with Progress(*columns, console=err, transient=True, disable=quiet) as bar:
             task = bar.add_task("reading", total=None)
@@ -190,7 +221,8 @@ def grade(
                 **tables, scheme=scheme, pins=pins, strata=strata,
                 pins_count_against_quota=not pins_outside_quota, duplicates=duplicates,
                 negative_energy=negative_energy, unknown_customers=unknown_customers,
-                check=checks, progress=progress,
+                check=checks, progress=progress, mapping=mapping, encoding=encoding,
+                sheet=sheet,
             )
             bar.update(task, description="stage: writing")
             written = write_grading(result, out_dir)

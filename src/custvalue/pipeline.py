@@ -119,6 +119,9 @@ def grade(
     check: bool = True,
     options: CheckOptions | None = None,
     progress: ProgressCallback | None = None,
+    mapping: Any = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
     **option_overrides: Any,
 ) -> Grading:
     """Grade a customer base: indicators → scores → tiers (→ ABC) in one call.
@@ -149,6 +152,12 @@ def grade(
         keyword shortcuts (``duplicates="last"``, ``negative_energy="allow"`` ...).
     progress : callable, optional
         Called with the name of each stage as it starts.
+    mapping : Mapping, dict or path, optional
+        The export's column names and values onto the contract
+        (:class:`custvalue.inputs.mapping.Mapping`, a dict of its fields or a TOML file).
+    encoding, sheet : optional
+        Encoding of CSV files (default detected: UTF-8 with or without BOM, else GB18030)
+        and the one Excel sheet to read (default every sheet).
 
     Returns
     -------
@@ -178,7 +187,9 @@ def grade(
 
     # Read once: every table becomes one lazy plan of the one reader; the checks type it
     # and flag what cannot be read, the indicators consume the same plan typed.
-    raw = _read_once(given)
+    from custvalue.inputs.mapping import as_mapping
+
+    raw = _read_once(given, as_mapping(mapping), encoding, sheet)
     findings: list[dict[str, Any]] = []
     row_counts: dict[str, int] = {}
     if check:
@@ -266,7 +277,8 @@ def _native_engine(source: Any) -> bool:
     return module.startswith(("duckdb", "pyspark"))
 
 
-def _read_once(given: dict[str, Any]) -> dict[str, Any]:
+def _read_once(given: dict[str, Any], mapping: Any, encoding: str | None,
+               sheet: str | int | None) -> dict[str, Any]:
     """Each table as one lazy plan of the one reader (untyped: the checks type it).
 
     DuckDB and Spark frames stay as they are when ``monthly`` is one (the indicators then
@@ -275,7 +287,8 @@ def _read_once(given: dict[str, Any]) -> dict[str, Any]:
     """
     if _native_engine(given["monthly"]):
         return dict(given)
-    return {k: scan_raw(v, k) for k, v in given.items()}
+    return {k: scan_raw(v, k, mapping=mapping, encoding=encoding, sheet=sheet)
+            for k, v in given.items()}
 
 
 def _percentile(score: pd.Series) -> pd.Series:

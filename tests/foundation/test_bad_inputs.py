@@ -25,9 +25,18 @@ def expected(case: str) -> dict:
     return tomllib.loads((CORPUS / case / "expected.toml").read_text(encoding="utf-8"))
 
 
+def tables(case: str) -> dict:
+    exp = expected(case)
+    if "mapping" in exp:
+        from custvalue.inputs.mapping import Mapping
+
+        spec = Mapping.load(CORPUS / case / exp["mapping"])
+        return {"mapping": spec, **{n: CORPUS / case / e.file for n, e in spec.tables.items()}}
+    return find_tables(CORPUS / case)
+
+
 def run_api(case: str) -> custvalue.Grading:
-    options = {k: v for k, v in expected(case).items() if k in ("encoding", "sheet")}
-    return custvalue.grade(**find_tables(CORPUS / case), **TREAT, **options)
+    return custvalue.grade(**tables(case), **TREAT)
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +58,7 @@ def test_api(case, clean):
         assert info.value.table == exp["table"]
         assert info.value.column == exp["column"]
         assert info.value.examples, "the error quotes example rows"
-        report = custvalue.check_tables(**find_tables(CORPUS / case), **TREAT)
+        report = custvalue.check_tables(**tables(case), **TREAT)
         assert exp["code"] in [f.code for f in report.errors]
         return
     got = run_api(case)
@@ -68,9 +77,43 @@ def test_cli(case, tmp_path):
     exp = expected(case)
     args = ["grade", "--data", str(CORPUS / case), "--out", str(tmp_path / "g"),
             "--duplicates", "sum", "--negative-energy", "allow", "--quiet"]
+    if "mapping" in exp:
+        args += ["--mapping", str(CORPUS / case / exp["mapping"])]
     result = runner.invoke(app, args)
     assert result.exit_code == exp["exit"], result.output
     if exp["exit"] == 2:
         assert f"table '{exp['table']}'" in result.output
         assert f"column '{exp['column']}'" in result.output
         assert "row=" in result.output
+
+
+def test_a_bad_mapping_is_exit_3_naming_the_problem(tmp_path):
+    bad = tmp_path / "mapping.toml"
+    bad.write_text('[tables.monthy]\nfile = "x.csv"\n', encoding="utf-8")
+    result = runner.invoke(app, ["grade", "--data", str(CORPUS / "clean"), "--out",
+                                 str(tmp_path / "g"), "--mapping", str(bad)])
+    assert result.exit_code == 3, result.output
+    assert "bad mapping" in result.output and "monthy" in result.output
+    doubled = tmp_path / "doubled.toml"
+    doubled.write_text('[columns]\n"a" = "customer_id"\n"b" = "customer_id"\n',
+                       encoding="utf-8")
+    from custvalue.inputs.mapping import Mapping, MappingError
+
+    with pytest.raises(MappingError, match="several columns map onto customer_id"):
+        Mapping.load(doubled)
+
+
+def test_a_named_sheet_and_a_named_encoding(tmp_path):
+    from custvalue.inputs.io import scan_typed
+
+    case = CORPUS / "excel_two_sheets"
+    both = scan_typed(case / "monthly.xlsx", "monthly").collect()
+    one = scan_typed(case / "monthly.xlsx", "monthly", sheet="2023").collect()
+    assert one.height < both.height and one["period"].min().year == 2023
+    with pytest.raises(errors.UnsupportedInputError, match="2099"):
+        scan_typed(case / "monthly.xlsx", "monthly", sheet="2099")
+    gbk = CORPUS / "gbk_contract_names" / "customers.csv"
+    named = scan_typed(gbk, "customers", encoding="gbk").collect()
+    assert named["region"].str.contains("供电所").all()
+    with pytest.raises(errors.UnsupportedInputError, match="not valid utf-16"):
+        scan_typed(gbk, "customers", encoding="utf-16").collect()

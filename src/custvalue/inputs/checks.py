@@ -31,6 +31,7 @@ False
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
@@ -46,6 +47,7 @@ from custvalue.inputs.contract import (
     Table,
 )
 from custvalue.inputs.io import TableSource, scan_raw, type_plan
+from custvalue.inputs.mapping import Mapping, as_mapping
 from custvalue.inputs.parse import unreadable_expr
 
 __all__ = ["CheckOptions", "CheckReport", "Finding", "check_tables"]
@@ -427,6 +429,9 @@ def check_tables(
     *,
     options: CheckOptions | None = None,
     strict: bool = False,
+    mapping: Mapping | dict[str, Any] | str | Path | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
     **option_overrides: Any,
 ) -> CheckReport:
     """Check the input tables against the data contract.
@@ -441,6 +446,13 @@ def check_tables(
         Treatments of duplicates, negative energy and unknown customers.
     strict : bool, default False
         Raise the first error as its typed exception instead of returning the report.
+    mapping : Mapping, dict or path, optional
+        The export's column names and values onto the contract
+        (:class:`custvalue.inputs.mapping.Mapping`, a dict of its fields or a TOML file).
+    encoding : str, optional
+        Encoding of CSV files (default: UTF-8 with or without BOM, else GB18030, detected).
+    sheet : str or int, optional
+        Excel: the one sheet to read (default: every sheet).
     **option_overrides
         Shortcuts for fields of :class:`CheckOptions`, e.g. ``duplicates="sum"``.
 
@@ -455,6 +467,7 @@ def check_tables(
         table, the column, up to five example rows and the fix.
     """
     opts = CheckOptions.resolve(options, **option_overrides)
+    mapping = as_mapping(mapping)
     checker = _Checker(opts)
     given: dict[str, TableSource] = {
         name: src
@@ -469,7 +482,7 @@ def check_tables(
     for name, source in given.items():
         table = TABLES[name]
         try:
-            raw = scan_raw(source, name)
+            raw = scan_raw(source, name, mapping=mapping, encoding=encoding, sheet=sheet)
             raw.collect_schema()
         except errors.InputError as exc:
             checker.add(table, None, "unreadable", "error", exc.problem, 0, [], fix=exc.fix)

@@ -206,9 +206,9 @@ def _utf8_path(path: Path, table: str, encoding: str | None) -> Path:
         with open(path, encoding=name, newline="") as src, \
                 open(target, "w", encoding="utf-8", newline="") as dst:
             shutil.copyfileobj(src, dst, 1 << 22)
-    except UnicodeDecodeError as exc:
+    except UnicodeError as exc:
         raise UnsupportedInputError(
-            table, None, f"{path} is not valid {name} text (byte {exc.start}: {exc.reason})",
+            table, None, f"{path} is not valid {name} text ({exc})",
             fix="save the file as UTF-8, or name its encoding (encoding='gbk')") from None
     return target
 
@@ -268,6 +268,10 @@ def scan_raw(source: TableSource, table: str, *, mapping: Mapping | None = None,
     UnsupportedInputError
         A missing file, an unknown suffix or encoding, an object that is not a frame.
     """
+    if mapping is not None:
+        entry = mapping.table(table)
+        encoding = encoding or entry.encoding
+        sheet = sheet if sheet is not None else entry.sheet
     if isinstance(source, pl.LazyFrame):
         plan = source
     elif isinstance(source, pl.DataFrame):

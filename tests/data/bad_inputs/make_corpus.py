@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 HERE = Path(__file__).parent
+MAPPING = HERE.parents[2] / "data" / "samples" / "mapping.example.toml"
 Tables = dict[str, pd.DataFrame]
 
 
@@ -104,6 +105,26 @@ def clean(t: Tables) -> Tables:
     return t
 
 
+def chinese(t: Tables) -> Tables:
+    """The tables as the example mapping's export: Chinese names, codes and files."""
+    import tomllib
+
+    spec = tomllib.loads(MAPPING.read_text(encoding="utf-8"))
+    out = {}
+    for name, frame in t.items():
+        entry = spec["tables"][name]
+        back = {v: k for k, v in {**spec["columns"], **entry.get("columns", {})}.items()}
+        frame = frame.copy()
+        for column, values in entry.get("values", {}).items():
+            frame[column] = frame[column].replace({v: k for k, v in values.items()})
+        out[entry["file"]] = frame.rename(columns=back)
+    return out
+
+
+def compact_months_and_dates(t: Tables) -> Tables:
+    return compact_months(yyyymmdd(t))
+
+
 # name: (transform, expected, writer options)
 CASES: dict[str, tuple[Callable[[Tables], Tables], dict, dict]] = {
     "clean": (clean, {"exit": 0, "same_as_clean": True, "why": "the reference"}, {}),
@@ -123,6 +144,17 @@ CASES: dict[str, tuple[Callable[[Tables], Tables], dict, dict]] = {
                           "why": "every cell quoted, blanks as \"\""}, {"quote_all": True}),
     "nan_text": (nan_text, {"exit": 0, "same_as_clean": True,
                             "why": "the text NaN is a missing value"}, {}),
+    "gbk_contract_names": (clean, {"exit": 0, "same_as_clean": True,
+                                   "why": "a GBK file (Excel on Chinese Windows) is detected"},
+                           {"encoding": "gbk", "zh_regions": True}),
+    "chinese_export_mapped": (
+        lambda t: chinese(compact_months_and_dates(t)),
+        {"exit": 0, "same_as_clean": True, "mapping": "mapping.toml",
+         "why": "户号/用电量 ... and 大工业 ... through the example mapping, GBK, YYYYMM"},
+        {"encoding": "gbk", "mapping": True}),
+    "excel_two_sheets": (clean, {"exit": 0, "same_as_clean": True,
+                                 "why": "monthly split over two sheets of one workbook"},
+                         {"excel_sheets": True}),
     "inf_energy": (inf_energy, {"exit": 2, "table": "monthly", "column": "active_kwh",
                                 "code": "not_numeric", "why": "inf is not a reading"}, {}),
     "comma_decimal": (comma_decimal, {"exit": 2, "table": "monthly",
@@ -152,13 +184,26 @@ def write(name: str, tables: Tables, expected: dict, options: dict) -> None:
     folder = HERE / name
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
+    if options.get("mapping"):
+        shutil.copy(MAPPING, folder / "mapping.toml")
+    if options.get("zh_regions"):
+        zh = {"north": "城北供电所", "south": "城南供电所", "east": "城东供电所",
+              "west": "城西供电所", "central": "城中供电所", "riverside": "滨江供电所"}
+        tables["customers"]["region"] = tables["customers"]["region"].replace(zh)
     for table, frame in tables.items():
+        if options.get("excel_sheets") and table == "monthly":
+            first = frame["period"] < "2023-01"
+            with pd.ExcelWriter(folder / "monthly.xlsx") as writer:
+                frame[first].to_excel(writer, sheet_name="2022", index=False)
+                frame[~first].to_excel(writer, sheet_name="2023", index=False)
+            continue
         kwargs: dict = {"index": False, "lineterminator": "\n"}
         if options.get("quote_all"):
             kwargs["quoting"] = csv.QUOTE_ALL
             frame = frame.astype(object).where(frame.notna(), "")
         encoding = options.get("encoding", "utf-8")
-        frame.to_csv(folder / f"{table}.csv", encoding=encoding, **kwargs)
+        name = table if table.endswith(".csv") else f"{table}.csv"
+        frame.to_csv(folder / name, encoding=encoding, **kwargs)
     (folder / "expected.toml").write_text(_toml(expected), encoding="utf-8")
 
 
