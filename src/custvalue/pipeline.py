@@ -100,7 +100,11 @@ def _agree_treatments(opts: CheckOptions,
                 "options", name, f"the options say {getattr(opts, name)!r} but params say "
                 f"{getattr(ind, name)!r}", fix=f"name the {name} treatment once")
         agreed[name] = given.pop() if given else "error"
-    return opts.model_copy(update=agreed), ind.model_copy(update=agreed)
+    if ind.as_of is not None and opts.as_of is None:  # one as-of date for both
+        agreed_opts = {**agreed, "as_of": ind.as_of}
+    else:
+        agreed_opts = agreed
+    return opts.model_copy(update=agreed_opts), ind.model_copy(update=agreed)
 
 
 def grade(

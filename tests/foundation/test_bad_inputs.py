@@ -117,3 +117,16 @@ def test_a_named_sheet_and_a_named_encoding(tmp_path):
     assert named["region"].str.contains("供电所").all()
     with pytest.raises(errors.UnsupportedInputError, match="not valid utf-16"):
         scan_typed(gbk, "customers", encoding="utf-16").collect()
+
+
+def test_periods_after_the_as_of_date_are_errors():
+    import datetime as dt
+
+    t = find_tables(CORPUS / "clean")
+    report = custvalue.check_tables(**t, **TREAT, as_of=dt.date(2023, 6, 30))
+    future = [f for f in report.errors if f.code == "period_in_future"]
+    assert future and future[0].column == "period"
+    assert 0 < future[0].count < report.row_counts["monthly"]
+    assert custvalue.check_tables(**t, **TREAT, as_of=dt.date(2030, 1, 1)).ok
+    with pytest.raises(errors.InvalidValueError, match="as-of date"):
+        custvalue.grade(**t, **TREAT, params={"as_of": dt.date(2023, 6, 30)})

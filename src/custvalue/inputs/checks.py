@@ -30,6 +30,7 @@ False
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from pathlib import Path
 from typing import Any, Literal
@@ -68,7 +69,25 @@ _ERROR_TYPES: dict[str, type[errors.InputError]] = {
     "missing_value": errors.InvalidValueError,
     "negative_value": errors.InvalidValueError,
     "unreadable": errors.UnsupportedInputError,
+    "period_in_future": errors.InvalidValueError,
+    "period_detached": errors.InvalidValueError,
+    "due_before_period": errors.InvalidValueError,
+    "closed_before_opened": errors.InvalidValueError,
+    "out_of_range": errors.InvalidValueError,
+    "implausible_magnitude": errors.InvalidValueError,
 }
+
+#: Magnitudes at or above this are errors (``implausible_magnitude``): the indicator stage
+#: sums energy in watt-hours and amounts in fen as 64-bit integers, which overflow at
+#: ~9.2e18, i.e. ~9.2e15 kWh or yuan; no real reading or bill comes near 1e12.
+MAX_MAGNITUDE = 1e12
+#: A tail of billing months after a gap of more than this many months without any row...
+DETACHED_GAP_MONTHS = 12
+#: ... holding under this share of the rows is an error (``period_detached``): a typo.
+DETACHED_SHARE = 0.01
+#: Below this share of the open register customers having a row in the latest month, the
+#: window's coverage is implausible (``low_coverage``, a warning).
+MIN_COVERAGE = 0.5
 
 
 class CheckOptions(BaseModel):
@@ -86,6 +105,11 @@ class CheckOptions(BaseModel):
         excluded from grading and listed in :attr:`CheckReport.excluded`.
     customer_classes : tuple of str
         Allowed values of ``customers.customer_class``.
+    as_of : date, optional
+        The date the data is as of: a ``period`` after its month is an error
+        (``period_in_future``).  Without it, a detached tail of months (after a gap of more
+        than a year, under 1 % of the rows: a typo such as ``2042-01``) is an error
+        (``period_detached``); either way such a typo cannot move the window.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -94,6 +118,7 @@ class CheckOptions(BaseModel):
     negative_energy: Literal["error", "allow"] = "error"
     unknown_customers: Literal["error", "exclude"] = "error"
     customer_classes: tuple[str, ...] = CUSTOMER_CLASSES
+    as_of: dt.date | None = None
 
     @classmethod
     def resolve(cls, options: CheckOptions | None = None, **overrides: Any) -> CheckOptions:
@@ -220,8 +245,11 @@ class CheckReport(BaseModel):
 
 #: The order of the findings of one table (the order the checks are documented in).
 _ORDER = ("empty_table", "missing_column", "not_numeric", "not_date", "missing_value",
-          "duplicate_key", "unknown_category", "negative_energy", "negative_value",
-          "reactive_without_active", "paid_before_period", "unknown_customer")
+          "period_in_future", "period_detached", "duplicate_key", "unknown_category",
+          "negative_energy", "negative_value",
+          "reactive_without_active", "paid_before_period", "closed_before_opened",
+          "due_before_period", "out_of_range",
+          "implausible_magnitude", "period_outside_account", "unknown_customer", "low_coverage")
 
 
 class _Rule:
@@ -359,7 +387,7 @@ class _Checker:
             pl.lit("customer not in the register").alias("reason"),
         ).collect(engine="streaming"))
 
-    def monthly_rules(self, schema: Any) -> list[_Rule]:
+    def monthly_rules(self, schema: Any, detached: dt.date | None = None) -> list[_Rule]:
         opts = self.options
         allow = opts.negative_energy == "allow"
         rules = [_Rule("active_kwh", "negative_energy", "info" if allow else "error",
@@ -374,6 +402,36 @@ class _Checker:
         reactive = pl.col("reactive_kvarh").fill_null(0).abs()
         if "reverse_kvarh" in schema:
             reactive = reactive + pl.col("reverse_kvarh").fill_null(0).abs()
+        if opts.as_of is not None:
+            rules.append(_Rule(
+                "period", "period_in_future", "error",
+                f"billing months after the as-of date ({opts.as_of.isoformat()})",
+                pl.col("period") > pl.lit(opts.as_of.replace(day=1)),
+                fix="correct these periods (a typo such as 2042-01 would move the window)"))
+        if detached is not None:
+            rules.append(_Rule(
+                "period", "period_detached", "error",
+                f"billing months from {detached:%Y-%m} on, after more than "
+                f"{DETACHED_GAP_MONTHS} months without any row and holding under "
+                f"{DETACHED_SHARE:.0%} of the rows",
+                pl.col("period") >= pl.lit(detached),
+                fix="correct these periods (a typo such as 2042-01 would move the window to "
+                "it), or pass a window"))
+        rules.append(_Rule(
+            "due_date", "due_before_period", "error", "due dates before the month billed",
+            pl.col("due_date") < pl.col("period"), extra=["period"],
+            fix="check due_date and period of these rows (YYYYMMDD read as a month?)"))
+        rules += _magnitude_rules(["active_kwh", "reactive_kvarh", "reverse_kvarh",
+                                   "planned_kwh", "billed_amount", "paid_amount"], schema)
+        if "_opened" in schema:
+            outside = (pl.col("period") < pl.col("_opened").dt.truncate("1mo")) | (
+                pl.col("period") > pl.col("_closed").dt.truncate("1mo"))
+            rules.append(_Rule(
+                "period", "period_outside_account", "warning",
+                "billing months before the account opened or after it closed", outside,
+                extra=["_opened", "_closed"],
+                treatment="kept (rates use the months the account was open)",
+                fix="check the register's opened/closed dates of these customers"))
         rules += [
             _Rule("reactive_kvarh", "reactive_without_active", "warning",
                   "reactive energy in a month with zero active energy",
@@ -406,6 +464,63 @@ class _Checker:
         self.add(table, keys[-1], "duplicate_key", severity, message, rows.height,
                  examples.to_dicts(), treatment, fix)
         return rows
+
+
+def _detached_month(typed: pl.LazyFrame) -> dt.date | None:
+    """The first month of a detached tail: after a gap of more than
+    :data:`DETACHED_GAP_MONTHS` months without rows, holding under :data:`DETACHED_SHARE`
+    of the rows (one small aggregate query: rows per month)."""
+    per_month = typed.group_by("period").agg(pl.len().alias("n")).drop_nulls(
+        "period").sort("period").collect(engine="streaming")
+    if per_month.height < 2:
+        return None
+    months = [d.year * 12 + d.month for d in per_month["period"]]
+    counts = per_month["n"].to_list()
+    total = sum(counts)
+    for i in range(1, len(months)):
+        if months[i] - months[i - 1] - 1 > DETACHED_GAP_MONTHS and \
+                sum(counts[i:]) < DETACHED_SHARE * total:
+            return per_month["period"][i]
+    return None
+
+
+def _magnitude_rules(names: list[str], schema: Any) -> list[_Rule]:
+    return [_Rule(name, "implausible_magnitude", "error",
+                  f"values of magnitude {MAX_MAGNITUDE:.0e} or more",
+                  pl.col(name).abs() >= MAX_MAGNITUDE,
+                  fix="check the unit and the decimal point of these cells (sums of such "
+                  "values would overflow)") for name in names if name in schema]
+
+
+def _range_rule(name: str, low: float, high: float, unit: str = "") -> _Rule:
+    return _Rule(name, "out_of_range", "error", f"values outside {low:g}–{high:g}{unit}",
+                 (pl.col(name) < low) | (pl.col(name) > high),
+                 fix=f"{name} is declared on {low:g}–{high:g}{unit}: check the scale")
+
+
+def _coverage(checker: _Checker, table: Table, typed: pl.LazyFrame,
+              register: pl.DataFrame | None) -> None:
+    """Warn when most register customers open in the latest month have no row in it."""
+    if register is None or register.height == 0:
+        return
+    last = typed.select(pl.col("period").max()).collect(engine="streaming").item()
+    if last is None:
+        return
+    open_then = register.filter(
+        (pl.col("_opened").is_null() | (pl.col("_opened").dt.truncate("1mo") <= last))
+        & (pl.col("_closed").is_null() | (pl.col("_closed") >= last)))
+    if open_then.height == 0:
+        return
+    present = typed.filter(pl.col("period") == last).select(
+        pl.col("customer_id").n_unique()).collect(engine="streaming").item()
+    share = present / open_then.height
+    if share < MIN_COVERAGE:
+        checker.add(table, "period", "low_coverage", "warning",
+                    f"only {share:.0%} of the {open_then.height} customers open in the latest "
+                    f"month ({last:%Y-%m}) have a row in it", open_then.height - present,
+                    [], treatment="graded as given (customers without rows get the reason "
+                    "no_records)", fix="check that the export is complete for its latest "
+                    "month, or pass a window that ends earlier")
 
 
 def _duplicated_rows(typed: pl.LazyFrame, keys: list[str]) -> pl.DataFrame | None:
@@ -479,6 +594,7 @@ def check_tables(
     }
     row_counts: dict[str, int] = {}
     known: pl.Series | None = None
+    register: pl.DataFrame | None = None
     for name, source in given.items():
         table = TABLES[name]
         try:
@@ -519,22 +635,42 @@ def check_tables(
                       _Rule("contract_kva", "negative_value", "error",
                             "negative contracted capacity", pl.col("contract_kva") < 0,
                             fix="correct the capacity")]
+            if "closed" in schema:
+                rules.append(_Rule("closed", "closed_before_opened", "error",
+                                   "accounts closed before they opened",
+                                   pl.col("closed") < pl.col("opened"), extra=["opened"],
+                                   fix="check opened and closed of these accounts"))
+            rules += _magnitude_rules(["contract_kva"], schema)
         elif name == "monthly":
             rules += checker.required_values(["customer_id", "period", "active_kwh",
                                               "billed_amount", "due_date"], schema)
-            rules += checker.monthly_rules(schema)
+            if register is not None:
+                typed = typed.join(register.lazy(), on="customer_id", how="left",
+                                   maintain_order="left")
+                schema = typed.collect_schema()
+            rules += checker.monthly_rules(schema, _detached_month(typed))
         elif name in ("events", "cooperation"):
             rules += checker.required_values(["customer_id", "date", "kind"], schema)
             rules.append(checker.categories(
                 "kind", EVENT_KINDS if name == "events" else COOPERATION_KINDS))
+            if name == "cooperation" and "score" in schema:
+                rules.append(_range_rule("score", 0, 5, " points"))
+            if name == "events" and "affected_customers" in schema:
+                rules.append(_Rule("affected_customers", "negative_value", "error",
+                                   "negative counts of customers", pl.col("affected_customers")
+                                   < 0, fix="a count is never negative"))
         else:  # energy
             rules += checker.required_values(["customer_id", "year", "total_energy_tce",
                                               "electricity_tce"], schema)
+            rules += [_Rule(c, "negative_value", "error", "negative energy use",
+                            pl.col(c) < 0, fix="energy use in tce is never negative")
+                      for c in ("total_energy_tce", "electricity_tce")]
             rules.append(_Rule("electricity_tce", "negative_value", "error",
                                "electricity exceeds the total energy use",
                                pl.col("electricity_tce") > pl.col("total_energy_tce"),
                                extra=["total_energy_tce"],
                                fix="check the audit figures (both in tce)"))
+            rules += _magnitude_rules(["total_energy_tce", "electricity_tce"], schema)
         if name != "customers":
             rules += checker.unknown_customers(known)
         checker.run(table, raw, typed, rules)
@@ -542,7 +678,12 @@ def check_tables(
             checker.duplicates(table, typed, ["customer_id"], "error",
                                "the same customer appears more than once",
                                fix="keep one register row per customer")
-            known = typed.select("customer_id").collect(engine="streaming")["customer_id"]
+            reg_cols = [pl.col("customer_id"), pl.col("opened").alias("_opened"),
+                        (pl.col("closed") if "closed" in schema
+                         else pl.lit(None, dtype=pl.Date)).alias("_closed")]
+            register = typed.select(reg_cols).collect(engine="streaming").unique(
+                "customer_id", keep="first", maintain_order=True)
+            known = register["customer_id"]
         elif name == "monthly":
             policy = {"error": "", "sum": "summed into one row per customer and month",
                       "last": "the last row in input order is kept"}[opts.duplicates]
@@ -552,6 +693,7 @@ def check_tables(
                 "more than one row for the same customer and month", treatment=policy,
                 extra=["active_kwh", "billed_amount"],
                 fix="remove the duplicates, or pass duplicates='sum' or 'last'")
+            _coverage(checker, table, typed, register)
             if opts.duplicates == "last" and dup is not None:
                 later = pl.struct("customer_id", "period").is_last_distinct()
                 checker.excluded.append(dup.filter(~later).select(

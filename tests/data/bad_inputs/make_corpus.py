@@ -105,6 +105,46 @@ def clean(t: Tables) -> Tables:
     return t
 
 
+def typo_period(t: Tables) -> Tables:
+    t["monthly"].loc[4, "period"] = "2042-01"
+    return t
+
+
+def huge_energy(t: Tables) -> Tables:
+    t["monthly"].loc[6, "active_kwh"] = 1.0e16
+    return t
+
+
+def due_before(t: Tables) -> Tables:
+    t["monthly"].loc[8, "due_date"] = "2021-01-20"
+    return t
+
+
+def closed_before(t: Tables) -> Tables:
+    t["customers"].loc[2, "closed"] = "2001-01-01"
+    return t
+
+
+def score_443(t: Tables) -> Tables:
+    c = t["cooperation"]
+    c.loc[c.index[0], "score"] = 443.0
+    return t
+
+
+def negative_tce(t: Tables) -> Tables:
+    e = t["energy"]
+    e.loc[e.index[0], "total_energy_tce"] = -5.0
+    return t
+
+
+def half_missing_last_month(t: Tables) -> Tables:
+    m = t["monthly"]
+    last = m["period"].max()
+    ids = sorted(m["customer_id"].unique())[: len(m["customer_id"].unique()) * 2 // 3]
+    t["monthly"] = m[~((m["period"] == last) & m["customer_id"].isin(ids))]
+    return t
+
+
 def chinese(t: Tables) -> Tables:
     """The tables as the example mapping's export: Chinese names, codes and files."""
     import tomllib
@@ -155,6 +195,30 @@ CASES: dict[str, tuple[Callable[[Tables], Tables], dict, dict]] = {
     "excel_two_sheets": (clean, {"exit": 0, "same_as_clean": True,
                                  "why": "monthly split over two sheets of one workbook"},
                          {"excel_sheets": True}),
+    "typo_period_2042": (typo_period, {"exit": 2, "table": "monthly", "column": "period",
+                                       "code": "period_detached",
+                                       "why": "one row in 2042-01 must not move the window"},
+                         {}),
+    "huge_energy": (huge_energy, {"exit": 2, "table": "monthly", "column": "active_kwh",
+                                  "code": "implausible_magnitude",
+                                  "why": "1e16 kWh would overflow the fixed-point sums"}, {}),
+    "due_before_period": (due_before, {"exit": 2, "table": "monthly", "column": "due_date",
+                                       "code": "due_before_period",
+                                       "why": "a bill due before its month"}, {}),
+    "closed_before_opened": (closed_before, {"exit": 2, "table": "customers",
+                                             "column": "closed",
+                                             "code": "closed_before_opened",
+                                             "why": "an account closed before it opened"}, {}),
+    "score_out_of_range": (score_443, {"exit": 2, "table": "cooperation", "column": "score",
+                                       "code": "out_of_range",
+                                       "why": "a cooperation score of 443 on a 0-5 scale"},
+                           {}),
+    "negative_tce": (negative_tce, {"exit": 2, "table": "energy",
+                                    "column": "total_energy_tce", "code": "negative_value",
+                                    "why": "negative energy use"}, {}),
+    "low_coverage": (half_missing_last_month, {"exit": 0, "finding": "low_coverage",
+                                               "why": "two thirds of the customers have no "
+                                               "row in the latest month: a warning"}, {}),
     "inf_energy": (inf_energy, {"exit": 2, "table": "monthly", "column": "active_kwh",
                                 "code": "not_numeric", "why": "inf is not a reading"}, {}),
     "comma_decimal": (comma_decimal, {"exit": 2, "table": "monthly",
