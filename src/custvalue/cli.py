@@ -198,6 +198,11 @@ def grade(
     mapping: MappingOption = None,
     encoding: EncodingOption = None,
     sheet: SheetOption = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Write into a non-empty folder that is not a grading.")] = False,
+    raw_csv: Annotated[bool, typer.Option(
+        "--raw-csv", help="Write grades.csv cells as they are (no ' before = + - @).")]
+    = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="Print only errors.")] = False,
     debug: Debug = False,
 ) -> None:
@@ -225,7 +230,7 @@ def grade(
                 sheet=sheet,
             )
             bar.update(task, description="stage: writing")
-            written = write_grading(result, out_dir)
+            written = write_grading(result, out_dir, force=force, safe_csv=not raw_csv)
         if history is not None:
             from custvalue.regrade import save_snapshot
 
@@ -240,12 +245,49 @@ def grade(
     _run(debug, action)
 
 
-def write_grading(result: Grading, out_dir: Path) -> list[Path]:
-    """Save a grading plus the CLI's extra files (grades.csv, summary.txt)."""
-    result.save(out_dir)
-    result.table.reset_index().to_csv(out_dir / "grades.csv", index=False, lineterminator="\n")
-    (out_dir / "summary.txt").write_text(result.summary_text() + "\n", encoding="utf-8")
+def write_grading(result: Grading, out_dir: Path, *, force: bool = False,
+                  safe_csv: bool = True) -> list[Path]:
+    """Save a grading plus the CLI's extra files (grades.csv, summary.txt), as one folder
+    written whole or not at all (see :meth:`Grading.save`)."""
+    import io
+
+    table = result.table.reset_index()
+    if safe_csv:
+        table = spreadsheet_safe(table)
+    buf = io.StringIO()
+    table.to_csv(buf, index=False, lineterminator="\n")
+    extra = {"grades.csv": buf.getvalue().encode("utf-8"),
+             "summary.txt": (result.summary_text() + "\n").encode("utf-8")}
+    result.save(out_dir, extra=extra, force=force)
     return [out_dir]
+
+
+#: Leading characters that make a spreadsheet read a cell as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells starting with ``= + - @``, tab or CR get a leading ``'`` (numbers untouched).
+
+    Spreadsheets run such cells as formulas (``=HYPERLINK(...)``); the apostrophe makes
+    them text.  ``custvalue grade --raw-csv`` writes the cells unchanged.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> safe = spreadsheet_safe(pd.DataFrame({"a": ["=1+1", "ok", "@x"], "b": [-1.0, 2.0, 3.0]}))
+    >>> safe["a"].tolist(), safe["b"].tolist()
+    (["'=1+1", 'ok', "'@x"], [-1.0, 2.0, 3.0])
+    """
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if values.dtype == object or str(values.dtype).startswith(("string", "str")):
+            text = values.astype("string")
+            risky = text.str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
+            if risky.any():
+                out[column] = values.astype(object).where(~risky, "'" + text.astype(object))
+    return out
 
 
 @app.command()
@@ -366,18 +408,20 @@ app.add_typer(scheme_app, name="scheme")
 
 
 def _weights_table(scheme: Scheme, title: str) -> Table:
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=title)
+    table = Table(title=escape(title))
     for column, justify in (("dimension / indicator", "left"), ("名称", "left"),
                             ("direction", "left"), ("normalisation", "left"),
                             ("missing", "left"), ("weight", "right"), ("global", "right")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for dim_name, dim in scheme.dimensions.items():
-        table.add_row(f"[bold]{dim_name}[/]", dim.label.zh, "", "",
+        # names and labels are the user's text: printed as text, never as rich markup
+        table.add_row(f"[bold]{escape(dim_name)}[/]", escape(dim.label.zh), "", "",
                       dim.missing, f"{dim.weight:.4f}", f"{dim.weight:.4f}")
         for name, ind in dim.indicators.items():
-            table.add_row(f"  {name}", ind.label.zh, ind.direction,
+            table.add_row(f"  {escape(name)}", escape(ind.label.zh), ind.direction,
                           ind.normalisation.method, ind.missing, f"{ind.weight:.4f}",
                           f"{dim.weight * ind.weight:.4f}")
     return table
