@@ -500,7 +500,10 @@ def scheme_check(
     from custvalue.scoring.weights import CR_LIMIT
 
     def action() -> None:
+        from custvalue.indicators.catalog import INDICATOR_NAMES
+
         scheme = Scheme.load(file)
+        scheme.check_abc_basis(INDICATOR_NAMES)
         out.print(_weights_table(scheme, f"scheme {scheme.name} ({file})"))
         out.print(_scheme_footer(scheme), highlight=False, markup=False)
         if judgments is not None:
@@ -513,7 +516,7 @@ def scheme_check(
         # computed without the CR guard so that every matrix is shown, then judged below
         try:
             results = ahp_default_weights(source, allow_inconsistent=True)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
             raise SchemeError("judgments", f"malformed judgments ({type(exc).__name__}: "
                               f"{exc}); see default_judgments.toml for the form") from None
         derived = {name: r.weights for name, r in results.items()}

@@ -182,6 +182,9 @@ def grade(
         scheme = Scheme.default()
     elif not isinstance(scheme, Scheme):
         scheme = Scheme.load(scheme)
+    from custvalue.indicators.catalog import INDICATOR_NAMES
+
+    scheme.check_abc_basis(INDICATOR_NAMES)  # before any work
     opts, ind_params = _agree_treatments(CheckOptions.resolve(options, **option_overrides),
                                          params)
     timings: dict[str, float] = {}

@@ -535,6 +535,95 @@ def _duplicated_rows(typed: pl.LazyFrame, keys: list[str]) -> pl.DataFrame | Non
     return candidates.filter(pl.struct(keys).is_duplicated()).sort("_row")
 
 
+def _check_one(checker: _Checker, table: Table, raw: pl.LazyFrame,
+               register: pl.DataFrame | None, known: pl.Series | None
+               ) -> tuple[pl.DataFrame | None, pl.Series | None]:
+    """The checks of one table (aggregate queries on its lazy plan)."""
+    name, opts = table.name, checker.options
+    kinds = checker.type_columns(table, raw)
+    # one plan: the unreadable flags from the raw cells, then the typed columns
+    typed = type_plan(raw.with_columns(
+        [unreadable_expr(c, k).alias(f"_bad_{c}") for c, k in kinds]), name)
+    schema = typed.collect_schema()
+    rules = checker.type_rules(kinds)
+    if name == "customers":
+        rules += checker.required_values(["customer_id", "customer_class", "contract_kva"],
+                                         schema)
+        rules += [checker.categories("customer_class", opts.customer_classes),
+                  _Rule("contract_kva", "negative_value", "error",
+                        "negative contracted capacity", pl.col("contract_kva") < 0,
+                        fix="correct the capacity")]
+        if "closed" in schema:
+            rules.append(_Rule("closed", "closed_before_opened", "error",
+                               "accounts closed before they opened",
+                               pl.col("closed") < pl.col("opened"), extra=["opened"],
+                               fix="check opened and closed of these accounts"))
+        rules += _magnitude_rules(["contract_kva"], schema)
+    elif name == "monthly":
+        rules += checker.required_values(["customer_id", "period", "active_kwh",
+                                          "billed_amount", "due_date"], schema)
+        if register is not None:
+            typed = typed.join(register.lazy(), on="customer_id", how="left",
+                               maintain_order="left")
+            schema = typed.collect_schema()
+        rules += checker.monthly_rules(schema, _detached_month(typed))
+    elif name in ("events", "cooperation"):
+        rules += checker.required_values(["customer_id", "date", "kind"], schema)
+        rules.append(checker.categories(
+            "kind", EVENT_KINDS if name == "events" else COOPERATION_KINDS))
+        if name == "cooperation" and "score" in schema:
+            rules.append(_range_rule("score", 0, 5, " points"))
+        if name == "events" and "affected_customers" in schema:
+            rules.append(_Rule("affected_customers", "negative_value", "error",
+                               "negative counts of customers", pl.col("affected_customers")
+                               < 0, fix="a count is never negative"))
+    else:  # energy
+        rules += checker.required_values(["customer_id", "year", "total_energy_tce",
+                                          "electricity_tce"], schema)
+        rules += [_Rule(c, "negative_value", "error", "negative energy use",
+                        pl.col(c) < 0, fix="energy use in tce is never negative")
+                  for c in ("total_energy_tce", "electricity_tce")]
+        rules.append(_Rule("electricity_tce", "negative_value", "error",
+                           "electricity exceeds the total energy use",
+                           pl.col("electricity_tce") > pl.col("total_energy_tce"),
+                           extra=["total_energy_tce"],
+                           fix="check the audit figures (both in tce)"))
+        rules += _magnitude_rules(["total_energy_tce", "electricity_tce"], schema)
+    if name != "customers":
+        rules += checker.unknown_customers(known)
+    checker.run(table, raw, typed, rules)
+    if name == "customers":
+        checker.duplicates(table, typed, ["customer_id"], "error",
+                           "the same customer appears more than once",
+                           fix="keep one register row per customer")
+        reg_cols = [pl.col("customer_id"), pl.col("opened").alias("_opened"),
+                    (pl.col("closed") if "closed" in schema
+                     else pl.lit(None, dtype=pl.Date)).alias("_closed")]
+        register = typed.select(reg_cols).collect(engine="streaming").unique(
+            "customer_id", keep="first", maintain_order=True)
+        known = register["customer_id"]
+    elif name == "monthly":
+        policy = {"error": "", "sum": "summed into one row per customer and month",
+                  "last": "the last row in input order is kept"}[opts.duplicates]
+        dup = checker.duplicates(
+            table, typed, ["customer_id", "period"],
+            "error" if opts.duplicates == "error" else "warning",
+            "more than one row for the same customer and month", treatment=policy,
+            extra=["active_kwh", "billed_amount"],
+            fix="remove the duplicates, or pass duplicates='sum' or 'last'")
+        _coverage(checker, table, typed, register)
+        if opts.duplicates == "last" and dup is not None:
+            later = pl.struct("customer_id", "period").is_last_distinct()
+            checker.excluded.append(dup.filter(~later).select(
+                pl.lit("monthly").alias("table"), pl.col("customer_id"),
+                pl.col("period").cast(pl.String).alias("key"),
+                pl.lit("duplicate (customer_id, period): a later row is kept")
+                .alias("reason")))
+    if name != "customers" and known is not None:
+        checker.excluded_unknown(table, typed, known)
+    return register, known
+
+
 def check_tables(
     customers: TableSource,
     monthly: TableSource | None = None,
@@ -622,87 +711,12 @@ def check_tables(
         if not checker.structure(table, raw):
             continue
         first = len(checker.findings)
-        kinds = checker.type_columns(table, raw)
-        # one plan: the unreadable flags from the raw cells, then the typed columns
-        typed = type_plan(raw.with_columns(
-            [unreadable_expr(c, k).alias(f"_bad_{c}") for c, k in kinds]), name)
-        schema = typed.collect_schema()
-        rules = checker.type_rules(kinds)
-        if name == "customers":
-            rules += checker.required_values(["customer_id", "customer_class", "contract_kva"],
-                                             schema)
-            rules += [checker.categories("customer_class", opts.customer_classes),
-                      _Rule("contract_kva", "negative_value", "error",
-                            "negative contracted capacity", pl.col("contract_kva") < 0,
-                            fix="correct the capacity")]
-            if "closed" in schema:
-                rules.append(_Rule("closed", "closed_before_opened", "error",
-                                   "accounts closed before they opened",
-                                   pl.col("closed") < pl.col("opened"), extra=["opened"],
-                                   fix="check opened and closed of these accounts"))
-            rules += _magnitude_rules(["contract_kva"], schema)
-        elif name == "monthly":
-            rules += checker.required_values(["customer_id", "period", "active_kwh",
-                                              "billed_amount", "due_date"], schema)
-            if register is not None:
-                typed = typed.join(register.lazy(), on="customer_id", how="left",
-                                   maintain_order="left")
-                schema = typed.collect_schema()
-            rules += checker.monthly_rules(schema, _detached_month(typed))
-        elif name in ("events", "cooperation"):
-            rules += checker.required_values(["customer_id", "date", "kind"], schema)
-            rules.append(checker.categories(
-                "kind", EVENT_KINDS if name == "events" else COOPERATION_KINDS))
-            if name == "cooperation" and "score" in schema:
-                rules.append(_range_rule("score", 0, 5, " points"))
-            if name == "events" and "affected_customers" in schema:
-                rules.append(_Rule("affected_customers", "negative_value", "error",
-                                   "negative counts of customers", pl.col("affected_customers")
-                                   < 0, fix="a count is never negative"))
-        else:  # energy
-            rules += checker.required_values(["customer_id", "year", "total_energy_tce",
-                                              "electricity_tce"], schema)
-            rules += [_Rule(c, "negative_value", "error", "negative energy use",
-                            pl.col(c) < 0, fix="energy use in tce is never negative")
-                      for c in ("total_energy_tce", "electricity_tce")]
-            rules.append(_Rule("electricity_tce", "negative_value", "error",
-                               "electricity exceeds the total energy use",
-                               pl.col("electricity_tce") > pl.col("total_energy_tce"),
-                               extra=["total_energy_tce"],
-                               fix="check the audit figures (both in tce)"))
-            rules += _magnitude_rules(["total_energy_tce", "electricity_tce"], schema)
-        if name != "customers":
-            rules += checker.unknown_customers(known)
-        checker.run(table, raw, typed, rules)
-        if name == "customers":
-            checker.duplicates(table, typed, ["customer_id"], "error",
-                               "the same customer appears more than once",
-                               fix="keep one register row per customer")
-            reg_cols = [pl.col("customer_id"), pl.col("opened").alias("_opened"),
-                        (pl.col("closed") if "closed" in schema
-                         else pl.lit(None, dtype=pl.Date)).alias("_closed")]
-            register = typed.select(reg_cols).collect(engine="streaming").unique(
-                "customer_id", keep="first", maintain_order=True)
-            known = register["customer_id"]
-        elif name == "monthly":
-            policy = {"error": "", "sum": "summed into one row per customer and month",
-                      "last": "the last row in input order is kept"}[opts.duplicates]
-            dup = checker.duplicates(
-                table, typed, ["customer_id", "period"],
-                "error" if opts.duplicates == "error" else "warning",
-                "more than one row for the same customer and month", treatment=policy,
-                extra=["active_kwh", "billed_amount"],
-                fix="remove the duplicates, or pass duplicates='sum' or 'last'")
-            _coverage(checker, table, typed, register)
-            if opts.duplicates == "last" and dup is not None:
-                later = pl.struct("customer_id", "period").is_last_distinct()
-                checker.excluded.append(dup.filter(~later).select(
-                    pl.lit("monthly").alias("table"), pl.col("customer_id"),
-                    pl.col("period").cast(pl.String).alias("key"),
-                    pl.lit("duplicate (customer_id, period): a later row is kept")
-                    .alias("reason")))
-        if name != "customers" and known is not None:
-            checker.excluded_unknown(table, typed, known)
+        try:
+            register, known = _check_one(checker, table, raw, register, known)
+        except (pl.exceptions.PolarsError, OSError) as exc:  # damaged past its first rows
+            del checker.findings[first:]
+            checker.add(table, None, "unreadable", "error", f"cannot read the table: {exc}",
+                        0, [], fix="check the file (format, encoding, quoting, separator)")
         checker.order(first)
 
     excluded = (

@@ -219,6 +219,9 @@ CASES: dict[str, tuple[Callable[[Tables], Tables], dict, dict]] = {
     "low_coverage": (half_missing_last_month, {"exit": 0, "finding": "low_coverage",
                                                "why": "two thirds of the customers have no "
                                                "row in the latest month: a warning"}, {}),
+    "ragged_csv": (clean, {"exit": 2, "table": "monthly", "code": "unreadable",
+                           "why": "a line with more fields than the header"},
+                   {"append_monthly": "C000001,2023-01,1,2,3,4,5,6,7,8,9,10,11,12\n"}),
     "inf_energy": (inf_energy, {"exit": 2, "table": "monthly", "column": "active_kwh",
                                 "code": "not_numeric", "why": "inf is not a reading"}, {}),
     "comma_decimal": (comma_decimal, {"exit": 2, "table": "monthly",
@@ -268,6 +271,9 @@ def write(name: str, tables: Tables, expected: dict, options: dict) -> None:
         encoding = options.get("encoding", "utf-8")
         name = table if table.endswith(".csv") else f"{table}.csv"
         frame.to_csv(folder / name, encoding=encoding, **kwargs)
+    if options.get("append_monthly"):
+        with open(folder / "monthly.csv", "a", encoding="utf-8") as fh:
+            fh.write(options["append_monthly"])
     (folder / "expected.toml").write_text(_toml(expected), encoding="utf-8")
 
 
