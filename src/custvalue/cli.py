@@ -111,7 +111,8 @@ def _run(debug: bool, action: Callable[[], T]) -> T:
     except SchemeError as exc:
         if debug:
             raise
-        err.print(f"[bold red]bad scheme[/]: {_escape(exc)}", highlight=False, soft_wrap=True)
+        what = "bad mapping" if type(exc).__name__ == "MappingError" else "bad scheme"
+        err.print(f"[bold red]{what}[/]: {_escape(exc)}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_SCHEME) from None
     except (CustvalueError, Exception) as exc:
         if debug:
@@ -149,37 +150,44 @@ def check(
     negative_energy: Annotated[NegativeEnergy, typer.Option(
         help="Negative energy readings.")] = "error",
     strict: Annotated[bool, typer.Option(help="Exit 2 on the first error.")] = False,
+    mapping: MappingOption = None,
+    encoding: EncodingOption = None,
+    sheet: SheetOption = None,
     debug: Debug = False,
 ) -> None:
     """Check the input tables in DATA against the data contract and print a summary."""
-    from custvalue.inputs.checks import CheckOptions, check_tables
+    from custvalue.inputs.checks import check_tables
     from custvalue.inputs.io import find_tables
 
     def action() -> None:
         tables = find_tables(data)
+        if mapping is not None:
+            tables = _gather_tables(data, {}, mapping)
         if "customers" not in tables:
             raise InputError("customers", None, f"no customers table in {data}",
                              fix="add customers.csv (or .parquet / .xlsx)")
-        # the option values are checked once, by CheckOptions (a bad one: exit code 2)
-        options = CheckOptions.resolve(duplicates=duplicates, negative_energy=negative_energy)
-        report = check_tables(tables["customers"], tables.get("monthly"), tables.get("events"),
-                              tables.get("cooperation"), tables.get("energy"),
-                              options=options, strict=strict)
+        report = check_tables(**tables, duplicates=duplicates, negative_energy=negative_energy,
+                              strict=strict, mapping=mapping, encoding=encoding, sheet=sheet)
         out.print(cli_hint(str(report)), highlight=False, markup=False, soft_wrap=True)
-        _print_table_summary(tables)
+        if report.ok:
+            _print_table_summary(tables, mapping, encoding, sheet)
         if not report.ok:
             raise typer.Exit(EXIT_BAD_INPUT)
 
     _run(debug, action)
 
 
-def _print_table_summary(tables: dict[str, Path]) -> None:
+def _print_table_summary(tables: dict[str, Path], mapping: Path | None = None,
+                         encoding: str | None = None, sheet: str | None = None) -> None:
     import polars as pl
+    from rich.markup import escape
     from rich.table import Table
 
-    from custvalue.inputs.io import to_polars
+    from custvalue.inputs.io import scan_typed
+    from custvalue.inputs.mapping import as_mapping
 
-    customers = to_polars(tables["customers"], "customers")
+    customers = scan_typed(tables["customers"], "customers", mapping=as_mapping(mapping),
+                           encoding=encoding, sheet=sheet).collect()
     summary = Table(title="customers by class")
     for column in ("class", "customers", "share", "median kVA"):
         summary.add_column(column, justify="left" if column == "class" else "right")
@@ -187,7 +195,7 @@ def _print_table_summary(tables: dict[str, Path]) -> None:
         pl.len().alias("n"), pl.col("contract_kva").median().alias("kva")
     ).sort("customer_class")
     for row in by_class.iter_rows(named=True):
-        summary.add_row(row["customer_class"], f"{row['n']:,}",
+        summary.add_row(escape(str(row["customer_class"])), f"{row['n']:,}",
                         f"{row['n'] / customers.height:.1%}", f"{row['kva']:,.0f}")
     out.print(summary)
 
@@ -195,11 +203,28 @@ def _print_table_summary(tables: dict[str, Path]) -> None:
 TableOption = Annotated[Path | None, typer.Option(help="CSV, Parquet or Excel file.")]
 
 
-def _gather_tables(data: Path | None, given: dict[str, Path | None]) -> dict[str, Path]:
-    """Tables from --data DIR, overridden by the per-table options."""
+MappingOption = Annotated[Path | None, typer.Option(
+    help="TOML file mapping the export's column names and values onto the data contract "
+    "(and naming its files); see data/samples/mapping.example.toml.")]
+EncodingOption = Annotated[str | None, typer.Option(
+    help="Encoding of the CSV files: utf-8, gbk, gb18030 (default: detected).")]
+SheetOption = Annotated[str | None, typer.Option(
+    help="Excel: the one sheet to read (default: every sheet).")]
+
+
+def _gather_tables(data: Path | None, given: dict[str, Path | None],
+                   mapping: Path | None = None) -> dict[str, Path]:
+    """Tables from --data DIR, then the mapping file's ``file`` entries (relative to --data,
+    else to the mapping file), overridden by the per-table options."""
     from custvalue.inputs.io import find_tables
+    from custvalue.inputs.mapping import Mapping
 
     tables: dict[str, Path] = dict(find_tables(data)) if data is not None else {}
+    if mapping is not None:
+        spec = Mapping.load(mapping)
+        base = data if data is not None else mapping.parent
+        tables.update({name: base / entry.file for name, entry in spec.tables.items()
+                       if entry.file and name != "pins"})
     tables.update({k: v for k, v in given.items() if v is not None})
     for name in ("customers", "monthly"):
         if name not in tables:
@@ -240,6 +265,14 @@ def grade(
     checks: Annotated[bool, typer.Option(
         help="Run the input checks first (--no-checks: data already checked; the indicator "
         "stage still refuses duplicated months).")] = True,
+    mapping: MappingOption = None,
+    encoding: EncodingOption = None,
+    sheet: SheetOption = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Write into a non-empty folder that is not a grading.")] = False,
+    raw_csv: Annotated[bool, typer.Option(
+        "--raw-csv", help="Write grades.csv cells as they are (no ' before = + - @).")]
+    = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="Print only errors.")] = False,
     debug: Debug = False,
 ) -> None:
@@ -255,7 +288,7 @@ def grade(
                              fix="add --history DIR")
         tables = _gather_tables(data, {"customers": customers, "monthly": monthly,
                                        "events": events, "cooperation": cooperation,
-                                       "energy": energy})
+                                       "energy": energy}, mapping)
         options = CheckOptions.resolve(duplicates=duplicates, negative_energy=negative_energy,
                                        unknown_customers=unknown_customers)
         columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
@@ -266,14 +299,13 @@ def grade(
                 bar.update(task, description=f"stage: {stage}")
 
             result = run_grade(
-                tables["customers"], tables["monthly"], tables.get("events"),
-                tables.get("cooperation"), tables.get("energy"), scheme=scheme, pins=pins,
-                strata=strata,
+                **tables, scheme=scheme, pins=pins, strata=strata,
                 pins_count_against_quota=not pins_outside_quota, options=options,
-                check=checks, progress=progress,
+                check=checks, progress=progress, mapping=mapping, encoding=encoding,
+                sheet=sheet,
             )
             bar.update(task, description="stage: writing")
-            written = write_grading(result, out_dir)
+            written = write_grading(result, out_dir, force=force, safe_csv=not raw_csv)
         if history is not None:
             from custvalue.regrade import save_snapshot
 
@@ -288,22 +320,44 @@ def grade(
     _run(debug, action)
 
 
-def write_grading(result: Grading, out_dir: Path) -> list[Path]:
-    """Save a grading plus the CLI's extra files (grades.csv, summary.txt)."""
+def write_grading(result: Grading, out_dir: Path, *, force: bool = False,
+                  safe_csv: bool = True) -> list[Path]:
+    """Save a grading plus the CLI's extra files (grades.csv, summary.txt), as one folder
+    written whole or not at all (see :meth:`Grading.save`)."""
     from custvalue.grading import SUMMARY_FILE
 
-    result.save(out_dir)
-    write_spreadsheet_csv(result.table.reset_index(), out_dir / "grades.csv")
-    (out_dir / SUMMARY_FILE).write_text(result.summary_text() + "\n", encoding="utf-8")
+    extra = {"grades.csv": spreadsheet_csv_bytes(result.table.reset_index(), safe=safe_csv),
+             SUMMARY_FILE: (result.summary_text() + "\n").encode("utf-8")}
+    result.save(out_dir, extra=extra, force=force)
     return [out_dir]
 
 
-def write_spreadsheet_csv(frame: pd.DataFrame, path: Path) -> Path:
-    """Write ``frame`` as a CSV that Excel opens correctly, also on Chinese Windows.
+def spreadsheet_csv_bytes(frame: pd.DataFrame, *, safe: bool = True) -> bytes:
+    """``frame`` as CSV bytes that Excel opens correctly, also on Chinese Windows.
 
     UTF-8 with a byte-order mark (without it Excel reads the file as the system code page,
     GBK there, and the Chinese tier names turn to mojibake), floats rounded to
-    :data:`CSV_DECIMALS` decimals, ``\n`` line ends.
+    :data:`CSV_DECIMALS` decimals, ``\n`` line ends; with ``safe`` (the default) cells that a
+    spreadsheet would run as formulas are neutralised (:func:`spreadsheet_safe`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = spreadsheet_csv_bytes(pd.DataFrame({"tier_zh": ["特级客户"],
+    ...                                            "score": [64.150000000001]}))
+    >>> data[:3], data.decode("utf-8-sig").splitlines()[1]
+    (b'\xef\xbb\xbf', '特级客户,64.15')
+    """
+    table = spreadsheet_safe(frame) if safe else frame
+    floats = table.select_dtypes(include="floating").columns
+    rounded = table.copy()
+    rounded[floats] = table[floats].round(CSV_DECIMALS)
+    text = rounded.to_csv(index=False, lineterminator="\n")
+    return ("\ufeff" + text).encode("utf-8")
+
+
+def write_spreadsheet_csv(frame: pd.DataFrame, path: Path, *, safe: bool = True) -> Path:
+    """Write :func:`spreadsheet_csv_bytes` of ``frame`` to ``path``; return the path.
 
     Examples
     --------
@@ -315,11 +369,36 @@ def write_spreadsheet_csv(frame: pd.DataFrame, path: Path) -> Path:
     ...     p.read_bytes()[:3], p.read_text("utf-8-sig").splitlines()[1]
     (b'\xef\xbb\xbf', '特级客户,64.15')
     """
-    floats = frame.select_dtypes(include="floating").columns
-    rounded = frame.copy()
-    rounded[floats] = frame[floats].round(CSV_DECIMALS)
-    rounded.to_csv(path, index=False, lineterminator="\n", encoding="utf-8-sig")
+    path.write_bytes(spreadsheet_csv_bytes(frame, safe=safe))
     return path
+
+
+#: Leading characters that make a spreadsheet read a cell as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells starting with ``= + - @``, tab or CR get a leading ``'`` (numbers untouched).
+
+    Spreadsheets run such cells as formulas (``=HYPERLINK(...)``); the apostrophe makes
+    them text.  ``custvalue grade --raw-csv`` writes the cells unchanged.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> safe = spreadsheet_safe(pd.DataFrame({"a": ["=1+1", "ok", "@x"], "b": [-1.0, 2.0, 3.0]}))
+    >>> safe["a"].tolist(), safe["b"].tolist()
+    (["'=1+1", 'ok', "'@x"], [-1.0, 2.0, 3.0])
+    """
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if values.dtype == object or str(values.dtype).startswith(("string", "str")):
+            text = values.astype("string")
+            risky = text.str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
+            if risky.any():
+                out[column] = values.astype(object).where(~risky, "'" + text.astype(object))
+    return out
 
 
 @app.command()
@@ -509,18 +588,20 @@ app.add_typer(scheme_app, name="scheme")
 
 
 def _weights_table(scheme: Scheme, title: str) -> Table:
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=title)
+    table = Table(title=escape(title))
     for column, justify in (("dimension / indicator", "left"), ("名称", "left"),
                             ("direction", "left"), ("normalisation", "left"),
                             ("missing", "left"), ("weight", "right"), ("global", "right")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for dim_name, dim in scheme.dimensions.items():
-        table.add_row(f"[bold]{dim_name}[/]", dim.label.zh, "", "",
+        # names and labels are the user's text: printed as text, never as rich markup
+        table.add_row(f"[bold]{escape(dim_name)}[/]", escape(dim.label.zh), "", "",
                       dim.missing, f"{dim.weight:.4f}", f"{dim.weight:.4f}")
         for name, ind in dim.indicators.items():
-            table.add_row(f"  {name}", ind.label.zh, ind.direction,
+            table.add_row(f"  {escape(name)}", escape(ind.label.zh), ind.direction,
                           ind.normalisation.method, ind.missing, f"{ind.weight:.4f}",
                           f"{dim.weight * ind.weight:.4f}")
     return table
@@ -599,7 +680,10 @@ def scheme_check(
     from custvalue.scoring.weights import CR_LIMIT
 
     def action() -> None:
+        from custvalue.indicators.catalog import INDICATOR_NAMES
+
         scheme = Scheme.load(file)
+        scheme.check_abc_basis(INDICATOR_NAMES)
         out.print(_weights_table(scheme, f"scheme {scheme.name} ({file})"))
         out.print(_scheme_footer(scheme), highlight=False, markup=False)
         if judgments is not None:
@@ -612,7 +696,7 @@ def scheme_check(
         # computed without the CR guard so that every matrix is shown, then judged below
         try:
             results = ahp_default_weights(source, allow_inconsistent=True)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
             raise SchemeError("judgments", f"malformed judgments ({type(exc).__name__}: "
                               f"{exc}); see default_judgments.toml for the form") from None
         derived = {name: r.weights for name, r in results.items()}

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Unpack
 
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from custvalue.errors import InputError
 from custvalue.grading import (
@@ -38,11 +39,18 @@ from custvalue.grading import (
     fingerprint,
 )
 from custvalue.inputs.checks import CheckOptions, CheckReport, OptionOverrides, check_tables
-from custvalue.inputs.io import TableSource, read_table
+from custvalue.inputs.io import (
+    TableSource,
+    read_table,
+    scan_raw,
+    scan_typed,
+    type_plan,
+)
 from custvalue.scoring.scheme import Scheme
 
 if TYPE_CHECKING:  # the indicator stage is imported when grade() runs (fast start-up)
     from custvalue.indicators import IndicatorParams, WindowLike
+    from custvalue.inputs.mapping import Mapping as ColumnMapping
 
 __all__ = ["Grading", "grade", "score_and_tier"]
 
@@ -69,9 +77,7 @@ def _register_frame(customers: TableSource, strata: str | None = None) -> pd.Dat
     Keeps the contract's register columns and the ``strata`` column, which may be one of
     the utility's own (e.g. ``county``).
     """
-    from custvalue.inputs.io import to_polars
-
-    reg = to_polars(customers, "customers").to_pandas()
+    reg = scan_typed(customers, "customers").collect().to_pandas()
     reg["customer_id"] = reg["customer_id"].astype(str)
     cols = [c for c in dict.fromkeys([*REGISTER_COLUMNS, strata or ""]) if c in reg.columns]
     return reg.set_index("customer_id")[cols].sort_index()
@@ -93,6 +99,9 @@ def grade(
     check: bool = True,
     options: CheckOptions | None = None,
     progress: ProgressCallback | None = None,
+    mapping: ColumnMapping | dict[str, object] | str | Path | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
     **overrides: Unpack[OptionOverrides],
 ) -> Grading:
     """Grade a customer base: indicators → scores → tiers (→ ABC) in one call.
@@ -126,6 +135,12 @@ def grade(
         classes): one set for the checks and the indicators.
     progress : callable, optional
         Called with the name of each stage as it starts.
+    mapping : Mapping, dict or path, optional
+        The export's column names and values onto the contract
+        (:class:`custvalue.inputs.mapping.Mapping`, a dict of its fields or a TOML file).
+    encoding, sheet : optional
+        Encoding of CSV files (default detected: UTF-8 with or without BOM, else GB18030)
+        and the one Excel sheet to read (default every sheet).
     **overrides
         Shortcuts for the fields of ``options`` (typed by
         :class:`~custvalue.inputs.checks.OptionOverrides`: ``duplicates``,
@@ -155,10 +170,15 @@ def grade(
         scheme = Scheme.default()
     elif not isinstance(scheme, Scheme):
         scheme = Scheme.load(scheme)
+    from custvalue.indicators.catalog import INDICATOR_NAMES
+
+    scheme.check_abc_basis(INDICATOR_NAMES)  # before any work
     ind_params = params if isinstance(params, IndicatorParams) else \
         IndicatorParams.model_validate(dict(params or {}))
     opts = input_treatments(
         CheckOptions.resolve(options, **overrides), ind_params)
+    if ind_params.as_of is not None and opts.as_of is None:  # one as-of date for both
+        opts = opts.model_copy(update={"as_of": ind_params.as_of})
     timings: dict[str, float] = {}
     sources = {"customers": customers, "monthly": monthly, "events": events,
                "cooperation": cooperation, "energy": energy}
@@ -166,16 +186,22 @@ def grade(
     logger.info("grade: scheme %r (sha256 %s), tables %s", scheme.name, scheme.hash()[:12],
                 ", ".join(given))
 
+    # Read once: every table becomes one lazy plan of the one reader; the checks type it
+    # and flag what cannot be read, the indicators consume the same plan typed.
+    from custvalue.inputs.mapping import as_mapping
+
+    raw = _read_once(given, as_mapping(mapping), encoding, sheet)
     findings: list[dict[str, Any]] = []
     row_counts: dict[str, int] = {}
     if check:
         with _timed(timings, "checks", progress):
-            report: CheckReport = check_tables(**given, options=opts)
+            report: CheckReport = check_tables(**raw, options=opts)
             findings = [f.model_dump(mode="json") for f in report.findings]
             row_counts.update(report.row_counts)
             report.raise_for_errors()
 
-    register = _register_frame(customers, strata)  # small: one row per customer
+    typed = {k: type_plan(v, k) if isinstance(v, pl.LazyFrame) else v for k, v in raw.items()}
+    register = _register_frame(typed["customers"], strata)  # small: one row per customer
     if strata and strata not in register.columns:  # before the expensive stages
         raise InputError("customers", strata, "no such register column to stratify by",
                          fix=f"add it to the register or use one of "
@@ -183,10 +209,10 @@ def grade(
 
     with _timed(timings, "indicators", progress):
         # resolved here (one small query) so that the manifest has it whatever the engine
-        window_used = resolve_window(read_table(monthly, "monthly"), window, ind_params)
-        # the sources go in as given: paths are scanned lazily and collected by the
-        # streaming engine inside compute_indicators (the in-memory engine needs ~8x the RAM)
-        indicators = compute_indicators(**given, window=window_used, params=ind_params,
+        window_used = resolve_window(typed["monthly"], window, ind_params)
+        # the typed plans go in: they are collected by the streaming engine inside
+        # compute_indicators (the in-memory engine needs ~8x the RAM)
+        indicators = compute_indicators(**typed, window=window_used, params=ind_params,
                                         options=opts)
         indicators = _to_indexed_pandas(indicators)
 
@@ -290,6 +316,28 @@ def score_and_tier(
     table["abc"] = abc.reindex(table.index)
     table = table.sort_index()
     return table, tiers
+
+
+def _native_engine(source: Any) -> bool:
+    """A DuckDB or Spark frame: graded on its own engine, not read into polars."""
+    if isinstance(source, str | Path | pd.DataFrame):
+        return False
+    module = type(source).__module__
+    return module.startswith(("duckdb", "pyspark"))
+
+
+def _read_once(given: dict[str, Any], mapping: Any, encoding: str | None,
+               sheet: str | int | None) -> dict[str, Any]:
+    """Each table as one lazy plan of the one reader (untyped: the checks type it).
+
+    DuckDB and Spark frames stay as they are when ``monthly`` is one (the indicators then
+    run on that engine); everything else becomes a polars plan, so a file is opened,
+    transcoded or read from Excel once.
+    """
+    if _native_engine(given["monthly"]):
+        return dict(given)
+    return {k: scan_raw(v, k, mapping=mapping, encoding=encoding, sheet=sheet)
+            for k, v in given.items()}
 
 
 def _percentile(score: pd.Series) -> pd.Series:

@@ -251,7 +251,7 @@ def test_validate_writes_reports_next_to_the_grading(graded, tmp_path):
     assert result.exit_code == 0, result.output
     assert "adjusted Rand index" in result.output
     data = json.loads((folder / "validation.json").read_text("utf-8"))
-    assert set(data) == {"clustering", "stability"}
+    assert set(data) == {"clustering", "stability", "verdicts"}
     n_graded = int(Grading.load(folder).table["graded"].sum())
     assert data["stability"]["draws"] == 50
     assert data["clustering"]["n_customers"] == data["stability"]["n_customers"] == n_graded

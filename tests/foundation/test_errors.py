@@ -36,6 +36,7 @@ CODES = {
     "SchemeError": "scheme_error",
     "InconsistentJudgmentsError": "inconsistent_judgments",
     "CatalogueError": "catalogue_error",
+    "MappingError": "mapping_error",
     "SnapshotError": "snapshot_error",
     "NotFittedError": "not_fitted",
     "SchemeWarning": "scheme_warning",

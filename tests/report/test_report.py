@@ -92,7 +92,7 @@ def test_stand_ins_have_the_real_attribute_names(tiny):
     real = Grading.summary(FakeGrading(tiny))
     fake = FakeGrading(tiny).summary()
     assert list(fake.columns) == list(real.columns)
-    pd.testing.assert_frame_equal(fake, real.drop(index="ungraded"), check_dtype=False)
+    pd.testing.assert_frame_equal(fake, real[real["status"] == "graded"], check_dtype=False)
 
 
 def test_the_page_loads_nothing_from_outside(page):

@@ -34,6 +34,7 @@ from custvalue.errors import (
     UnsupportedInputError,
 )
 from custvalue.grading.contract import DEFAULT_LABELS, GRADES_FILE, SCHEME_FILE, tier_label
+from custvalue.grading.folder import verify_folder
 from custvalue.grading.manifest import Manifest
 from custvalue.grading.result import Grading
 
@@ -209,7 +210,13 @@ def grading_table(source: GradingLike, *, name: str = "grading") -> pd.DataFrame
                 name, None, f"no saved grading at {path} ({GRADES_FILE} not found)",
                 fix="give a folder written by Grading.save or `custvalue grade --out`",
             )
-        table = pd.read_parquet(file)
+        verify_folder(file.parent)  # a folder with checksums.json: checked before use
+        try:
+            table = pd.read_parquet(file)
+        except Exception as exc:  # a damaged file: pyarrow's own errors
+            raise UnsupportedInputError(
+                "grading", GRADES_FILE, f"not a valid grading: {file} cannot be read "
+                f"({type(exc).__name__}: {exc})", fix="grade again") from None
     if not isinstance(table, pd.DataFrame):
         raise UnsupportedInputError(
             name, None, f"cannot read a grading from {type(source).__name__}",

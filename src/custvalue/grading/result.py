@@ -37,8 +37,9 @@ from custvalue.grading.contract import (
     UNGRADED,
     UNGRADED_LABELS,
 )
+from custvalue.grading.folder import verify_folder, write_folder
 from custvalue.grading.manifest import Manifest
-from custvalue.grading.protocol import Result, jsonable, write_atomic
+from custvalue.grading.protocol import Result, jsonable
 
 if TYPE_CHECKING:
     from custvalue.analysis.plans import ImprovementPlans
@@ -342,22 +343,27 @@ class Grading(Result):
         return self._summary_html()
 
     # -- persistence -----------------------------------------------------------------------
-    def save(self, folder: str | Path) -> Path:
+    def save(self, folder: str | Path, *, extra: dict[str, bytes] | None = None,
+             force: bool = False) -> Path:
         """Write the grading to ``folder``: Parquet table + JSON scheme, manifest, findings.
 
         The same grading always gives byte-identical ``grades.parquet``; the Parquet file
         carries the output schema version in its metadata (``custvalue.schema_version``).
-        Each file is written through a temporary file and a rename.
+        The folder is written whole or not at all (:func:`custvalue.grading.folder.
+        write_folder`: a temporary folder swapped in by one rename, a lock against a second
+        writer, ``checksums.json`` with the SHA-256 of every file, files of an earlier run
+        removed); ``extra`` adds files (the CLI's ``grades.csv`` and ``summary.txt``).
+        A non-empty folder that is not a grading is refused unless ``force``.
         """
-        out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
-        write_atomic(out / GRADES_FILE, self.parquet_bytes())
-        write_atomic(out / SCHEME_FILE, self.scheme.to_json().encode("utf-8"))
-        write_atomic(out / MANIFEST_FILE,
-                     self.manifest.model_dump_json(indent=2).encode("utf-8"))
-        write_atomic(out / CHECKS_FILE, json.dumps(self.findings, indent=2, default=str,
-                                                   ensure_ascii=False).encode("utf-8"))
-        return out
+        files = {
+            GRADES_FILE: self.parquet_bytes(),
+            SCHEME_FILE: self.scheme.to_json().encode("utf-8"),
+            MANIFEST_FILE: self.manifest.model_dump_json(indent=2).encode("utf-8"),
+            CHECKS_FILE: json.dumps(self.findings, indent=2, default=str,
+                                    ensure_ascii=False).encode("utf-8"),
+            **(extra or {}),
+        }
+        return write_folder(folder, files, force=force)
 
     def parquet_bytes(self) -> bytes:
         """The table as Parquet (zstd), with the schema version in the file metadata."""
@@ -384,11 +390,24 @@ class Grading(Result):
                              fix="pass the folder written by `custvalue grade --out`")
         from custvalue.scoring.scheme import Scheme
 
-        table = pd.read_parquet(base / GRADES_FILE).set_index("customer_id")
-        scheme = Scheme.from_json(base / SCHEME_FILE)
-        manifest = Manifest.model_validate_json((base / MANIFEST_FILE).read_text("utf-8"))
-        findings_path = base / CHECKS_FILE
-        findings = json.loads(findings_path.read_text("utf-8")) if findings_path.exists() else []
+        verify_folder(base)
+        current = GRADES_FILE
+        try:
+            table = pd.read_parquet(base / GRADES_FILE).set_index("customer_id")
+            current = SCHEME_FILE
+            scheme = Scheme.from_json(base / SCHEME_FILE)
+            current = MANIFEST_FILE
+            manifest = Manifest.model_validate_json((base / MANIFEST_FILE).read_text("utf-8"))
+            current = CHECKS_FILE
+            findings_path = base / CHECKS_FILE
+            findings = (json.loads(findings_path.read_text("utf-8")) if findings_path.exists()
+                        else [])
+        except InputError:
+            raise
+        except Exception as exc:  # pyarrow, pydantic, JSON: a damaged file
+            raise InputError("grading", current, f"not a valid grading: {base / current} "
+                             f"cannot be read ({type(exc).__name__}: {exc})",
+                             fix="grade again, or restore the folder from a snapshot") from None
         return cls(table=table, scheme=scheme, manifest=manifest, findings=findings)
 
     # -- display -----------------------------------------------------------------------------

@@ -16,8 +16,12 @@ DuckDB relation           DuckDB              DuckDB relation (not executed)
 PySpark DataFrame         Spark               PySpark DataFrame (not collected)
 ========================  ==================  ==========================================
 
-Paths are scanned lazily by the backend (``custvalue.io.read_table`` for polars,
-``read_parquet`` for DuckDB and Spark).  A frame of another kind is converted: pandas,
+Paths are scanned lazily by the backend (the one reader ``custvalue.inputs.io.scan_typed``
+for polars, ``read_parquet`` for DuckDB and Spark).  On the polars engine every table,
+whatever it came as, is typed by the one parser of :mod:`custvalue.inputs.parse` (the one
+the checks use); frames native to DuckDB or Spark are used as they are and must hold typed
+columns or text in the canonical forms (``YYYY-MM`` months, ``YYYY-MM-DD`` dates).
+A frame of another kind is converted: pandas,
 polars and DuckDB frames are loaded into DuckDB or Spark through Arrow, and a Spark frame
 given with a non-Spark ``monthly`` is collected (it is the small table then).
 
@@ -73,7 +77,7 @@ from custvalue.indicators.prepare import (
 )
 from custvalue.indicators.window import Window, WindowLike, epoch_day, month_start
 from custvalue.inputs.checks import CheckOptions
-from custvalue.inputs.io import is_path, read_table
+from custvalue.inputs.io import is_path, scan_typed
 
 __all__ = ["compute_indicators", "resolve_window"]
 
@@ -136,32 +140,12 @@ class _Backend:
 
     @staticmethod
     def _polars_eager(source: Any, table: str) -> pl.DataFrame:
-        if is_path(source):
-            return read_table(source, table, lazy=False)
-        if isinstance(source, pl.DataFrame):
-            return source
-        if isinstance(source, pl.LazyFrame):
-            return source.collect()
-        frame = nw.from_native(read_table(source, table))
-        if isinstance(frame, nw.LazyFrame):
-            if frame.implementation.is_pyspark() or frame.implementation.is_pyspark_connect():
-                arrow = pl.from_arrow(nw.to_native(frame).toArrow())
-                assert isinstance(arrow, pl.DataFrame)  # a table converts to a frame
-                return arrow
-            frame = frame.collect()
-        if frame.implementation.is_pandas():
-            pdf = nw.to_native(frame)
-            if "customer_id" not in pdf.columns and pdf.index.name == "customer_id":
-                pdf = pdf.reset_index()
-            return pl.from_pandas(pdf)
-        return frame.to_polars()
+        return scan_typed(source, table).collect()
 
     def _to_polars(self, source: Any, table: str) -> pl.LazyFrame:
-        if is_path(source):
-            return read_table(source, table, lazy=True)
-        if isinstance(source, pl.LazyFrame):
-            return source
-        return self._polars_eager(source, table).lazy()
+        # every polars-engine input goes through the one reader (typing is idempotent: a
+        # plan typed already keeps its types)
+        return scan_typed(source, table)
 
     def _to_duckdb(self, source: Any, table: str) -> Any:
         impl = None if is_path(source) else nw.from_native(source).implementation

@@ -9,6 +9,10 @@ stages leave out are listed in :attr:`CheckReport.excluded` with the reason.
 In strict mode the first error is raised as its typed exception (a subclass of
 :class:`custvalue.errors.InputError`).
 
+This module is long because every rule of the data contract (types, keys, ranges, the
+sanity rules on periods and magnitudes) is one aggregate query over the same lazy plan, and
+they report through one finding format.
+
 Examples
 --------
 >>> import pandas as pd
@@ -30,9 +34,11 @@ False
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Literal, TypedDict, Unpack
 
 import pandas as pd
@@ -47,7 +53,9 @@ from custvalue.inputs.contract import (
     TABLES,
     Table,
 )
-from custvalue.inputs.io import TableSource, to_polars
+from custvalue.inputs.io import TableSource, scan_raw, type_plan
+from custvalue.inputs.mapping import Mapping, as_mapping
+from custvalue.inputs.parse import unreadable_expr
 
 __all__ = [
     "CheckOptions",
@@ -76,7 +84,26 @@ _ERROR_TYPES: dict[str, type[errors.InputError]] = {
     "missing_value": errors.InvalidValueError,
     "negative_value": errors.InvalidValueError,
     "unreadable": errors.UnsupportedInputError,
+    "period_in_future": errors.InvalidValueError,
+    "period_detached": errors.InvalidValueError,
+    "due_before_period": errors.InvalidValueError,
+    "closed_before_opened": errors.InvalidValueError,
+    "out_of_range": errors.InvalidValueError,
+    "implausible_magnitude": errors.InvalidValueError,
 }
+
+#: Magnitudes at or above this are errors (``implausible_magnitude``): the indicator stage
+#: sums energy in watt-hours and amounts in fen as 64-bit integers, which overflow at
+#: ~9.2e18, i.e. ~9.2e15 kWh or yuan; no real reading or bill comes near 1e12.
+MAX_MAGNITUDE = 1e12
+#: A tail of billing months after a gap of more than this many months without any row...
+DETACHED_GAP_MONTHS = 12
+#: ... holding under this share of the rows is an error (``period_detached``): a typo.
+DETACHED_SHARE = 0.01
+#: Below this share of the open register customers having a row in the latest month, the
+#: window's coverage is implausible (``low_coverage``, a warning).
+MIN_COVERAGE = 0.5
+
 
 logger = logging.getLogger(__name__)
 
@@ -103,12 +130,7 @@ class OptionOverrides(TypedDict, total=False):
 
 
 class CheckOptions(BaseModel):
-    """How the input problems that have more than one reasonable treatment are treated.
-
-    The one home of the input treatments: the checks report the rows each treatment
-    affects, and the indicator stage applies the same treatments (``grade()`` and
-    :func:`~custvalue.indicators.compute_indicators` take these options), so a treatment is
-    named once.
+    """How the checks treat the problems that have more than one reasonable treatment.
 
     Attributes
     ----------
@@ -122,6 +144,11 @@ class CheckOptions(BaseModel):
         excluded from grading and listed in :attr:`CheckReport.excluded`.
     customer_classes : tuple of str
         Allowed values of ``customers.customer_class``.
+    as_of : date, optional
+        The date the data is as of: a ``period`` after its month is an error
+        (``period_in_future``).  Without it, a detached tail of months (after a gap of more
+        than a year, under 1 % of the rows: a typo such as ``2042-01``) is an error
+        (``period_detached``); either way such a typo cannot move the window.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -130,6 +157,7 @@ class CheckOptions(BaseModel):
     negative_energy: NegativeEnergyTreatment = "error"
     unknown_customers: UnknownCustomersTreatment = "error"
     customer_classes: tuple[str, ...] = CUSTOMER_CLASSES
+    as_of: dt.date | None = None
 
     @classmethod
     def resolve(cls, options: CheckOptions | None = None, **overrides: object) -> CheckOptions:
@@ -257,25 +285,35 @@ class CheckReport(BaseModel):
         return f"<table>{head}{rows}</table>" if rows else "<p>no findings</p>"
 
 
-def _examples(frame: pl.DataFrame, mask: pl.Expr | pl.Series, key: list[str],
-              extra: list[str]) -> tuple[int, list[dict[str, Any]]]:
-    cols = [c for c in dict.fromkeys(["_row", *key, *extra]) if c in frame.columns]
-    # Count first and fetch only the few example rows of the few columns shown: filtering
-    # the whole frame per check cost ~0.3 s per check on 35M monthly rows.
-    if isinstance(mask, pl.Series):
-        count = int(mask.sum())
-        hits = frame.select(cols).filter(mask).head(errors.MAX_EXAMPLES) if count else None
-    else:
-        count = int(frame.select(mask.sum()).item() or 0)
-        hits = (frame.lazy().filter(mask).select(cols).head(errors.MAX_EXAMPLES).collect()
-                if count else None)
-    if hits is None:
-        return 0, []
-    return count, hits.rename({"_row": "row"}, strict=False).to_dicts()
+#: The order of the findings of one table (the order the checks are documented in).
+_ORDER = ("empty_table", "missing_column", "not_numeric", "not_date", "missing_value",
+          "period_in_future", "period_detached", "duplicate_key", "unknown_category",
+          "negative_energy", "negative_value",
+          "reactive_without_active", "paid_before_period", "closed_before_opened",
+          "due_before_period", "out_of_range",
+          "implausible_magnitude", "period_outside_account", "unknown_customer", "low_coverage")
+
+
+class _Rule:
+    """One check: a boolean mask over the typed plan (or the raw plan) and its finding."""
+
+    def __init__(self, column: str | None, code: str, severity: Severity, message: str,
+                 mask: pl.Expr, treatment: str = "", fix: str = "",
+                 extra: list[str] | None = None, raw_mask: pl.Expr | None = None) -> None:
+        self.column, self.code, self.severity, self.message = column, code, severity, message
+        self.mask, self.treatment, self.fix = mask, treatment, fix
+        # examples of unreadable cells are fetched from the raw plan, to show the raw text
+        self.extra, self.raw_mask = extra or [], raw_mask
 
 
 class _Checker:
-    """Runs the checks of one call; collects findings and exclusions in order."""
+    """Runs the checks of one call; collects findings and exclusions in order.
+
+    Every table is checked by aggregate queries on its lazy plan: one query counts the
+    rows and every rule's hits at once (``collect(engine="streaming")`` of one row), and
+    only rules that hit fetch their few example rows.  The monthly table is never
+    materialised.
+    """
 
     def __init__(self, options: CheckOptions) -> None:
         self.options = options
@@ -290,186 +328,342 @@ class _Checker:
             count=count, examples=examples, treatment=treatment, fix=fix,
         ))
 
-    def flag(self, table: Table, frame: pl.DataFrame, mask: pl.Expr | pl.Series,
-             column: str | None, code: str, severity: Severity, message: str,
-             treatment: str = "", fix: str = "", extra: list[str] | None = None) -> int:
-        count, rows = _examples(frame, mask, list(table.key), [column or "", *(extra or [])])
-        if count:
-            self.add(table, column, code, severity, message, count, rows, treatment, fix)
-        return count
+    def run(self, table: Table, raw: pl.LazyFrame, typed: pl.LazyFrame,
+            rules: list[_Rule]) -> None:
+        """Count every rule in one streaming query; fetch examples of those that hit."""
+        if not rules:
+            return
+        counts = typed.select(
+            *[r.mask.fill_null(False).sum().alias(f"r{i}") for i, r in enumerate(rules)]
+        ).collect(engine="streaming").row(0)
+        for rule, count in zip(rules, counts, strict=True):
+            if not count:
+                continue
+            frame, mask = (typed, rule.mask) if rule.raw_mask is None else (raw, rule.raw_mask)
+            cols = [c for c in dict.fromkeys(["_row", *table.key, rule.column or "",
+                                              *rule.extra]) if c in frame.collect_schema()]
+            hits = frame.filter(mask).select(cols).head(errors.MAX_EXAMPLES).collect()
+            examples = hits.rename({"_row": "row"}, strict=False).to_dicts()
+            self.add(table, rule.column, rule.code, rule.severity, rule.message, int(count),
+                     examples, rule.treatment, rule.fix)
+
+    def order(self, first: int) -> None:
+        """Findings of one table in the documented order of the checks (stable)."""
+        mine = sorted(self.findings[first:], key=lambda f: _ORDER.index(f.code)
+                      if f.code in _ORDER else len(_ORDER))
+        self.findings[first:] = mine
 
     # -- structure and types -----------------------------------------------------------------
-    def conform(self, table: Table, raw: pl.DataFrame) -> pl.DataFrame | None:
-        """Check columns and types; return the frame with typed columns (or None)."""
-        if raw.height == 0:
-            self.add(table, None, "empty_table", "error", "the table has no rows", 0, [],
-                     fix=f"supply a non-empty '{table.name}' table or leave it out")
-            return None
-        missing = [c.name for c in table.required_columns if c.name not in raw.columns]
+    def structure(self, table: Table, raw: pl.LazyFrame) -> bool:
+        """Required columns present; False (with findings) when the table cannot be typed."""
+        names = raw.collect_schema().names()
+        missing = [c.name for c in table.required_columns if c.name not in names]
         for name in missing:
             self.add(table, name, "missing_column", "error", "required column is missing",
-                     raw.height, [], fix=f"add a '{name}' column "
+                     0, [], fix=f"add a '{name}' column "
                      f"({table.column(name).meaning.rstrip('.')}); columns found: "
-                     f"{', '.join(raw.columns)}")
-        if missing:
-            return None
-        frame = raw.with_row_index("_row")
-        casts = []
-        for col in table.columns:
-            if col.name not in frame.columns:
-                continue
-            casts.append(self._cast(table, frame, col.name, col.dtype))
-        return frame.with_columns(casts)
+                     f"{', '.join(names)}")
+        return not missing
 
-    def _cast(self, table: Table, frame: pl.DataFrame, name: str,
-              dtype: str) -> pl.Expr | pl.Series:
-        src = frame[name]
-        if dtype == "str":
-            return pl.col(name).cast(pl.String)
-        if dtype in {"float", "int"}:
-            target = pl.Float64 if dtype == "float" else pl.Int64
-            typed = src.cast(target, strict=False) if src.dtype != pl.String else \
-                src.str.strip_chars().cast(target, strict=False)
-            bad = _unreadable(src, typed)
-            self.flag(table, frame, bad, name, "not_numeric", "error",
-                      f"values that are not {'numbers' if dtype == 'float' else 'integers'}",
-                      fix="correct or blank these cells; use '.' as decimal separator")
-            return pl.Series(name, typed).alias(name)
-        typed = _to_date(src, month=dtype == "month")
-        bad = _unreadable(src, typed)
-        expected = "months (YYYY-MM)" if dtype == "month" else "dates (YYYY-MM-DD)"
-        self.flag(table, frame, bad, name, "not_date", "error", f"values that are not {expected}",
-                  fix=f"write {expected} in ISO form")
-        return pl.Series(name, typed).alias(name)
+    @staticmethod
+    def type_columns(table: Table, raw: pl.LazyFrame) -> list[tuple[str, str]]:
+        schema = raw.collect_schema()
+        return [(c.name, c.dtype) for c in table.columns
+                if c.name in schema and c.dtype != "str"]
+
+    @staticmethod
+    def type_rules(columns: list[tuple[str, str]]) -> list[_Rule]:
+        rules = []
+        for name, kind in columns:
+            flag, raw_mask = pl.col(f"_bad_{name}"), unreadable_expr(name, kind)
+            if kind in ("float", "int"):
+                rules.append(_Rule(
+                    name, "not_numeric", "error",
+                    f"values that are not {'numbers' if kind == 'float' else 'integers'}",
+                    flag, raw_mask=raw_mask,
+                    fix="correct or blank these cells; use '.' as decimal separator (inf is "
+                    "not a number)"))
+            else:
+                expected = ("months (YYYY-MM, YYYYMM or a date)" if kind == "month"
+                            else "dates (YYYY-MM-DD, YYYY/M/D, YYYYMMDD ...)")
+                rules.append(_Rule(name, "not_date", "error", f"values that are not {expected}",
+                                   flag, raw_mask=raw_mask,
+                                   fix="write them in one of the forms of docs/data-contract.md"))
+        return rules
 
     # -- content checks ----------------------------------------------------------------------
-    def required_values(self, table: Table, frame: pl.DataFrame, names: list[str]) -> None:
-        for name in names:
-            self.flag(table, frame, pl.col(name).is_null(), name, "missing_value", "error",
-                      "empty cells in a column that needs a value",
+    @staticmethod
+    def required_values(names: list[str], schema: Any) -> list[_Rule]:
+        return [_Rule(name, "missing_value", "error",
+                      "empty cells in a column that needs a value", pl.col(name).is_null(),
                       fix="fill these cells or remove the rows")
+                for name in names if name in schema]
 
-    def categories(self, table: Table, frame: pl.DataFrame, name: str,
-                   allowed: tuple[str, ...]) -> None:
-        self.flag(table, frame, ~pl.col(name).is_in(list(allowed)) & pl.col(name).is_not_null(),
-                  name, "unknown_category", "error",
-                  f"values outside the allowed list ({', '.join(allowed)})",
-                  fix="map these values onto the allowed list (or configure the list)")
+    @staticmethod
+    def categories(name: str, allowed: tuple[str, ...]) -> _Rule:
+        return _Rule(name, "unknown_category", "error",
+                     f"values outside the allowed list ({', '.join(allowed)})",
+                     ~pl.col(name).is_in(list(allowed)) & pl.col(name).is_not_null(),
+                     fix="map these values onto the allowed list (or configure the list; a "
+                     "mapping file can translate the export's own values)")
 
-    def unknown_customers(self, table: Table, frame: pl.DataFrame, known: pl.Series) -> None:
-        mask = ~pl.col("customer_id").is_in(known.implode())
+    def unknown_customers(self, known: pl.Series | None) -> list[_Rule]:
+        if known is None:
+            return []
         exclude = self.options.unknown_customers == "exclude"
-        count = self.flag(
-            table, frame, mask, "customer_id", "unknown_customer",
-            "warning" if exclude else "error", "rows for customers not in the register",
+        return [_Rule(
+            "customer_id", "unknown_customer", "warning" if exclude else "error",
+            "rows for customers not in the register",
+            ~pl.col("customer_id").is_in(known.implode()),
             treatment="excluded from grading" if exclude else "",
-            fix="add the customers to the register, or pass unknown_customers='exclude'",
-        )
-        if count and exclude:
-            key = [c for c in table.key if c != "customer_id"]
-            self.excluded.append(frame.filter(mask).select(
-                pl.lit(table.name).alias("table"), pl.col("customer_id"),
-                pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator="|")
-                .alias("key"),
-                pl.lit("customer not in the register").alias("reason"),
-            ))
+            fix="add the customers to the register, or pass unknown_customers='exclude'")]
 
-    def monthly_content(self, table: Table, frame: pl.DataFrame) -> None:
+    def excluded_unknown(self, table: Table, typed: pl.LazyFrame, known: pl.Series) -> None:
+        if self.options.unknown_customers != "exclude" or not any(
+                f.code == "unknown_customer" and f.table == table.name for f in self.findings):
+            return
+        key = [c for c in table.key if c != "customer_id"]
+        self.excluded.append(typed.filter(~pl.col("customer_id").is_in(known.implode())).select(
+            pl.lit(table.name).alias("table"), pl.col("customer_id"),
+            pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator="|").alias("key"),
+            pl.lit("customer not in the register").alias("reason"),
+        ).collect(engine="streaming"))
+
+    def monthly_rules(self, schema: Any, detached: dt.date | None = None) -> list[_Rule]:
         opts = self.options
-        dup = _duplicated(frame, ["customer_id", "period"])
+        allow = opts.negative_energy == "allow"
+        rules = [_Rule("active_kwh", "negative_energy", "info" if allow else "error",
+                       "negative active energy", pl.col("active_kwh") < 0,
+                       treatment="kept as corrections (summed into the month)" if allow else "",
+                       fix="pass negative_energy='allow' if these are corrections, else "
+                       "correct them")]
+        rules += [_Rule(name, "negative_value", "error", "negative values", pl.col(name) < 0,
+                        fix="reactive energy and plans are never negative")
+                  for name in ("reactive_kvarh", "reverse_kvarh", "planned_kwh")
+                  if name in schema]
+        reactive = pl.col("reactive_kvarh").fill_null(0).abs()
+        if "reverse_kvarh" in schema:
+            reactive = reactive + pl.col("reverse_kvarh").fill_null(0).abs()
+        if opts.as_of is not None:
+            rules.append(_Rule(
+                "period", "period_in_future", "error",
+                f"billing months after the as-of date ({opts.as_of.isoformat()})",
+                pl.col("period") > pl.lit(opts.as_of.replace(day=1)),
+                fix="correct these periods (a typo such as 2042-01 would move the window)"))
+        if detached is not None:
+            rules.append(_Rule(
+                "period", "period_detached", "error",
+                f"billing months from {detached:%Y-%m} on, after more than "
+                f"{DETACHED_GAP_MONTHS} months without any row and holding under "
+                f"{DETACHED_SHARE:.0%} of the rows",
+                pl.col("period") >= pl.lit(detached),
+                fix="correct these periods (a typo such as 2042-01 would move the window to "
+                "it), or pass a window"))
+        rules.append(_Rule(
+            "due_date", "due_before_period", "error", "due dates before the month billed",
+            pl.col("due_date") < pl.col("period"), extra=["period"],
+            fix="check due_date and period of these rows (YYYYMMDD read as a month?)"))
+        rules += _magnitude_rules(["active_kwh", "reactive_kvarh", "reverse_kvarh",
+                                   "planned_kwh", "billed_amount", "paid_amount"], schema)
+        if "_opened" in schema:
+            outside = (pl.col("period") < pl.col("_opened").dt.truncate("1mo")) | (
+                pl.col("period") > pl.col("_closed").dt.truncate("1mo"))
+            rules.append(_Rule(
+                "period", "period_outside_account", "warning",
+                "billing months before the account opened or after it closed", outside,
+                extra=["_opened", "_closed"],
+                treatment="kept (rates use the months the account was open)",
+                fix="check the register's opened/closed dates of these customers"))
+        rules += [
+            _Rule("reactive_kvarh", "reactive_without_active", "warning",
+                  "reactive energy in a month with zero active energy",
+                  (pl.col("active_kwh") == 0) & (reactive > 0),
+                  treatment="month not assessed for power factor", extra=["active_kwh"],
+                  fix="check the meter readings of these months"),
+            _Rule("paid_date", "paid_before_period", "error",
+                  "bill paid before the month it bills", pl.col("paid_date") < pl.col("period"),
+                  extra=["period"], fix="check paid_date and period of these rows"),
+            _Rule("paid_amount", "missing_value", "warning",
+                  "a payment date without a paid amount",
+                  pl.col("paid_date").is_not_null() & pl.col("paid_amount").is_null(),
+                  treatment="treated as unpaid", extra=["paid_date"], fix="fill paid_amount"),
+        ]
+        return rules
+
+    def duplicates(self, table: Table, typed: pl.LazyFrame, keys: list[str],
+                   severity: Severity, message: str, treatment: str = "", fix: str = "",
+                   extra: list[str] | None = None) -> pl.DataFrame | None:
+        """Rows whose ``keys`` repeat, found by sorting a 64-bit hash of the keys (a lazy
+        query of one column: no group-by table of every key); rows with a repeated hash
+        are then compared exactly, so a hash collision never reports a false duplicate.
+        Returns the duplicated rows (few, in input order) or None."""
+        rows = _duplicated_rows(typed, keys)
+        if rows is None or rows.height == 0:
+            return None
+        cols = [c for c in dict.fromkeys(["_row", *table.key, *keys, *(extra or [])])
+                if c in rows.columns]
+        examples = rows.select(cols).head(errors.MAX_EXAMPLES).rename({"_row": "row"})
+        self.add(table, keys[-1], "duplicate_key", severity, message, rows.height,
+                 examples.to_dicts(), treatment, fix)
+        return rows
+
+
+def _detached_month(typed: pl.LazyFrame) -> dt.date | None:
+    """The first month of a detached tail: after a gap of more than
+    :data:`DETACHED_GAP_MONTHS` months without rows, holding under :data:`DETACHED_SHARE`
+    of the rows (one small aggregate query: rows per month)."""
+    per_month = typed.group_by("period").agg(pl.len().alias("n")).drop_nulls(
+        "period").sort("period").collect(engine="streaming")
+    if per_month.height < 2:
+        return None
+    months = [d.year * 12 + d.month for d in per_month["period"]]
+    counts = per_month["n"].to_list()
+    total = sum(counts)
+    for i in range(1, len(months)):
+        if months[i] - months[i - 1] - 1 > DETACHED_GAP_MONTHS and \
+                sum(counts[i:]) < DETACHED_SHARE * total:
+            return per_month["period"][i]
+    return None
+
+
+def _magnitude_rules(names: list[str], schema: Any) -> list[_Rule]:
+    return [_Rule(name, "implausible_magnitude", "error",
+                  f"values of magnitude {MAX_MAGNITUDE:.0e} or more",
+                  pl.col(name).abs() >= MAX_MAGNITUDE,
+                  fix="check the unit and the decimal point of these cells (sums of such "
+                  "values would overflow)") for name in names if name in schema]
+
+
+def _range_rule(name: str, low: float, high: float, unit: str = "") -> _Rule:
+    return _Rule(name, "out_of_range", "error", f"values outside {low:g}–{high:g}{unit}",
+                 (pl.col(name) < low) | (pl.col(name) > high),
+                 fix=f"{name} is declared on {low:g}–{high:g}{unit}: check the scale")
+
+
+def _coverage(checker: _Checker, table: Table, typed: pl.LazyFrame,
+              register: pl.DataFrame | None) -> None:
+    """Warn when most register customers open in the latest month have no row in it."""
+    if register is None or register.height == 0:
+        return
+    last = typed.select(pl.col("period").max()).collect(engine="streaming").item()
+    if last is None:
+        return
+    open_then = register.filter(
+        (pl.col("_opened").is_null() | (pl.col("_opened").dt.truncate("1mo") <= last))
+        & (pl.col("_closed").is_null() | (pl.col("_closed") >= last)))
+    if open_then.height == 0:
+        return
+    present = typed.filter(pl.col("period") == last).select(
+        pl.col("customer_id").n_unique()).collect(engine="streaming").item()
+    share = present / open_then.height
+    if share < MIN_COVERAGE:
+        checker.add(table, "period", "low_coverage", "warning",
+                    f"only {share:.0%} of the {open_then.height} customers open in the latest "
+                    f"month ({last:%Y-%m}) have a row in it", open_then.height - present,
+                    [], treatment="graded as given (customers without rows get the reason "
+                    "no_records)", fix="check that the export is complete for its latest "
+                    "month, or pass a window that ends earlier")
+
+
+def _duplicated_rows(typed: pl.LazyFrame, keys: list[str]) -> pl.DataFrame | None:
+    """The rows of ``typed`` whose ``keys`` occur more than once, in input order."""
+    hashed = typed.select(pl.struct(keys).hash(0).alias("h"))
+    ordered = hashed.sort("h")
+    repeated = ordered.filter(pl.col("h") == pl.col("h").shift(1)).select(
+        pl.col("h").unique()).collect(engine="streaming")["h"]
+    if repeated.len() == 0:
+        return None
+    candidates = typed.filter(pl.struct(keys).hash(0).is_in(repeated.implode())).collect()
+    return candidates.filter(pl.struct(keys).is_duplicated()).sort("_row")
+
+
+def _check_one(checker: _Checker, table: Table, raw: pl.LazyFrame,
+               register: pl.DataFrame | None, known: pl.Series | None
+               ) -> tuple[pl.DataFrame | None, pl.Series | None]:
+    """The checks of one table (aggregate queries on its lazy plan)."""
+    name, opts = table.name, checker.options
+    kinds = checker.type_columns(table, raw)
+    # one plan: the unreadable flags from the raw cells, then the typed columns
+    typed = type_plan(raw.with_columns(
+        [unreadable_expr(c, k).alias(f"_bad_{c}") for c, k in kinds]), name)
+    schema = typed.collect_schema()
+    rules = checker.type_rules(kinds)
+    if name == "customers":
+        rules += checker.required_values(["customer_id", "customer_class", "contract_kva"],
+                                         schema)
+        rules += [checker.categories("customer_class", opts.customer_classes),
+                  _Rule("contract_kva", "negative_value", "error",
+                        "negative contracted capacity", pl.col("contract_kva") < 0,
+                        fix="correct the capacity")]
+        if "closed" in schema:
+            rules.append(_Rule("closed", "closed_before_opened", "error",
+                               "accounts closed before they opened",
+                               pl.col("closed") < pl.col("opened"), extra=["opened"],
+                               fix="check opened and closed of these accounts"))
+        rules += _magnitude_rules(["contract_kva"], schema)
+    elif name == "monthly":
+        rules += checker.required_values(["customer_id", "period", "active_kwh",
+                                          "billed_amount", "due_date"], schema)
+        if register is not None:
+            typed = typed.join(register.lazy(), on="customer_id", how="left",
+                               maintain_order="left")
+            schema = typed.collect_schema()
+        rules += checker.monthly_rules(schema, _detached_month(typed))
+    elif name in ("events", "cooperation"):
+        rules += checker.required_values(["customer_id", "date", "kind"], schema)
+        rules.append(checker.categories(
+            "kind", EVENT_KINDS if name == "events" else COOPERATION_KINDS))
+        if name == "cooperation" and "score" in schema:
+            rules.append(_range_rule("score", 0, 5, " points"))
+        if name == "events" and "affected_customers" in schema:
+            rules.append(_Rule("affected_customers", "negative_value", "error",
+                               "negative counts of customers", pl.col("affected_customers")
+                               < 0, fix="a count is never negative"))
+    else:  # energy
+        rules += checker.required_values(["customer_id", "year", "total_energy_tce",
+                                          "electricity_tce"], schema)
+        rules += [_Rule(c, "negative_value", "error", "negative energy use",
+                        pl.col(c) < 0, fix="energy use in tce is never negative")
+                  for c in ("total_energy_tce", "electricity_tce")]
+        rules.append(_Rule("electricity_tce", "negative_value", "error",
+                           "electricity exceeds the total energy use",
+                           pl.col("electricity_tce") > pl.col("total_energy_tce"),
+                           extra=["total_energy_tce"],
+                           fix="check the audit figures (both in tce)"))
+        rules += _magnitude_rules(["total_energy_tce", "electricity_tce"], schema)
+    if name != "customers":
+        rules += checker.unknown_customers(known)
+    checker.run(table, raw, typed, rules)
+    if name == "customers":
+        checker.duplicates(table, typed, ["customer_id"], "error",
+                           "the same customer appears more than once",
+                           fix="keep one register row per customer")
+        reg_cols = [pl.col("customer_id"), pl.col("opened").alias("_opened"),
+                    (pl.col("closed") if "closed" in schema
+                     else pl.lit(None, dtype=pl.Date)).alias("_closed")]
+        register = typed.select(reg_cols).collect(engine="streaming").unique(
+            "customer_id", keep="first", maintain_order=True)
+        known = register["customer_id"]
+    elif name == "monthly":
         policy = {"error": "", "sum": "summed into one row per customer and month",
                   "last": "the last row in input order is kept"}[opts.duplicates]
-        count = self.flag(table, frame, dup, "period", "duplicate_key",
-                          "error" if opts.duplicates == "error" else "warning",
-                          "more than one row for the same customer and month",
-                          treatment=policy, extra=["active_kwh", "billed_amount"],
-                          fix="remove the duplicates, or pass duplicates='sum' or 'last'")
-        if opts.duplicates == "last" and count:
-            rows = frame.filter(dup)  # few rows, in input order
+        dup = checker.duplicates(
+            table, typed, ["customer_id", "period"],
+            "error" if opts.duplicates == "error" else "warning",
+            "more than one row for the same customer and month", treatment=policy,
+            extra=["active_kwh", "billed_amount"],
+            fix="remove the duplicates, or pass duplicates='sum' or 'last'")
+        _coverage(checker, table, typed, register)
+        if opts.duplicates == "last" and dup is not None:
             later = pl.struct("customer_id", "period").is_last_distinct()
-            self.excluded.append(rows.filter(~later).select(
+            checker.excluded.append(dup.filter(~later).select(
                 pl.lit("monthly").alias("table"), pl.col("customer_id"),
                 pl.col("period").cast(pl.String).alias("key"),
-                pl.lit("duplicate (customer_id, period): a later row is kept").alias("reason"),
-            ))
-        allow = opts.negative_energy == "allow"
-        self.flag(table, frame, pl.col("active_kwh") < 0, "active_kwh", "negative_energy",
-                  "info" if allow else "error", "negative active energy",
-                  treatment="kept as corrections (summed into the month)" if allow else "",
-                  fix="pass negative_energy='allow' if these are corrections, else correct them")
-        for name in ("reactive_kvarh", "reverse_kvarh", "planned_kwh"):
-            if name in frame.columns:
-                self.flag(table, frame, pl.col(name) < 0, name, "negative_value", "error",
-                          "negative values", fix="reactive energy and plans are never negative")
-        reactive = pl.col("reactive_kvarh").fill_null(0).abs()
-        if "reverse_kvarh" in frame.columns:
-            reactive = reactive + pl.col("reverse_kvarh").fill_null(0).abs()
-        self.flag(table, frame, (pl.col("active_kwh") == 0) & (reactive > 0), "reactive_kvarh",
-                  "reactive_without_active", "warning",
-                  "reactive energy in a month with zero active energy",
-                  treatment="month not assessed for power factor", extra=["active_kwh"],
-                  fix="check the meter readings of these months")
-        self.flag(table, frame, pl.col("paid_date") < pl.col("period"), "paid_date",
-                  "paid_before_period", "error", "bill paid before the month it bills",
-                  extra=["period"], fix="check paid_date and period of these rows")
-        self.flag(table, frame, pl.col("paid_date").is_not_null() & pl.col("paid_amount").is_null(),
-                  "paid_amount", "missing_value", "warning",
-                  "a payment date without a paid amount", treatment="treated as unpaid",
-                  extra=["paid_date"], fix="fill paid_amount")
-
-
-def _unreadable(src: pl.Series, typed: pl.Series) -> pl.Series:
-    """Cells given but not readable as the type (blank text is empty, not wrong)."""
-    bad = typed.is_null() & src.is_not_null()
-    if src.dtype == pl.String and bad.any():  # strip only when needed: 1.3 s on 35M rows
-        bad = bad & (src.str.strip_chars() != "")
-    return bad
-
-
-def _duplicated(frame: pl.DataFrame, keys: list[str]) -> pl.Series:
-    """Rows whose ``keys`` occur more than once (like ``is_duplicated``, ~6x faster).
-
-    A hash of the keys is sorted to see whether any value repeats (1-2 s on 35M rows, where
-    ``is_duplicated`` takes 12 s); only then are the rows with a repeated hash compared
-    exactly, so a hash collision never reports a false duplicate.
-    """
-    hashed = frame.select(pl.struct(keys).hash(0)).to_series()
-    ordered = hashed.sort()
-    none = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True).alias("duplicated")
-    if not (ordered == ordered.shift(1)).any():
-        return none
-    repeated = hashed.is_in(ordered.filter(ordered == ordered.shift(1)).unique().implode())
-    candidates = repeated.arg_true()
-    exact = frame[candidates].select(pl.struct(keys).is_duplicated()).to_series()
-    return none.scatter(candidates.filter(exact), True)
-
-
-def _to_date(src: pl.Series, *, month: bool) -> pl.Series:
-    """Parse a column to ``Date``; a month becomes the first day of that month."""
-    if src.dtype == pl.Date:
-        out = src
-    elif src.dtype == pl.Datetime or isinstance(src.dtype, pl.Datetime):
-        out = src.dt.date()
-    elif src.dtype == pl.String:
-        # One pass in the expected ISO form, then the other accepted forms only for the rows
-        # it missed: four formats on each of 35M rows took 8 s, this ~1 s on clean data.
-        out = src.str.to_date("%Y-%m" if month else "%Y-%m-%d", strict=False)
-        missed = (out.is_null() & src.is_not_null()).arg_true()
-        if len(missed):
-            text = pl.col(src.name).str.strip_chars()
-            retry = pl.DataFrame([src.gather(missed)]).select(pl.coalesce(
-                text.str.to_date("%Y-%m-%d", strict=False),
-                (text + "-01").str.to_date("%Y-%m-%d", strict=False),
-                text.str.to_date("%Y/%m/%d", strict=False),
-                text.str.to_date("%Y%m%d", strict=False),
-            )).to_series()
-            out = out.scatter(missed, retry.dt.truncate("1mo") if month else retry)
-        return out  # "%Y-%m" gives the first of the month already: no truncate (1.5 s)
-    elif src.dtype == pl.Null:
-        out = src.cast(pl.Date)
-    else:
-        out = pl.Series(src.name, [None] * len(src), dtype=pl.Date)
-    return out.dt.truncate("1mo") if month else out
+                pl.lit("duplicate (customer_id, period): a later row is kept")
+                .alias("reason")))
+    if name != "customers" and known is not None:
+        checker.excluded_unknown(table, typed, known)
+    return register, known
 
 
 def check_tables(
@@ -481,6 +675,9 @@ def check_tables(
     *,
     options: CheckOptions | None = None,
     strict: bool = False,
+    mapping: Mapping | dict[str, Any] | str | Path | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
     **overrides: Unpack[OptionOverrides],
 ) -> CheckReport:
     """Check the input tables against the data contract.
@@ -495,6 +692,13 @@ def check_tables(
         Treatments of duplicates, negative energy and unknown customers.
     strict : bool, default False
         Raise the first error as its typed exception instead of returning the report.
+    mapping : Mapping, dict or path, optional
+        The export's column names and values onto the contract
+        (:class:`custvalue.inputs.mapping.Mapping`, a dict of its fields or a TOML file).
+    encoding : str, optional
+        Encoding of CSV files (default: UTF-8 with or without BOM, else GB18030, detected).
+    sheet : str or int, optional
+        Excel: the one sheet to read (default: every sheet).
     **overrides
         Shortcuts for the fields of :class:`CheckOptions` (:class:`OptionOverrides`:
         ``duplicates``, ``negative_energy``, ``unknown_customers``, ``customer_classes``),
@@ -511,6 +715,7 @@ def check_tables(
         table, the column, up to five example rows and the fix.
     """
     opts = CheckOptions.resolve(options, **overrides)
+    mapping = as_mapping(mapping)
     checker = _Checker(opts)
     given: dict[str, TableSource] = {
         name: src
@@ -520,59 +725,43 @@ def check_tables(
         }.items()
         if src is not None
     }
-    typed: dict[str, pl.DataFrame] = {}
     row_counts: dict[str, int] = {}
+    known: pl.Series | None = None
+    register: pl.DataFrame | None = None
     for name, source in given.items():
         table = TABLES[name]
         try:
-            raw = to_polars(source, name)
+            raw = scan_raw(source, name, mapping=mapping, encoding=encoding, sheet=sheet)
+            raw.collect_schema()
         except errors.InputError as exc:
             checker.add(table, None, "unreadable", "error", exc.problem, 0, [], fix=exc.fix)
             continue
-        row_counts[name] = raw.height
-        frame = checker.conform(table, raw)
-        if frame is not None:
-            typed[name] = frame
-
-    # the checks of each table, in the order their findings are reported
-    def customers_checks(t: Table, f: pl.DataFrame) -> None:
-        checker.required_values(t, f, ["customer_id", "customer_class", "contract_kva"])
-        checker.flag(t, f, pl.col("customer_id").is_duplicated(), "customer_id",
-                     "duplicate_key", "error", "the same customer appears more than once",
-                     fix="keep one register row per customer")
-        checker.categories(t, f, "customer_class", opts.customer_classes)
-        checker.flag(t, f, pl.col("contract_kva") < 0, "contract_kva", "negative_value",
-                     "error", "negative contracted capacity", fix="correct the capacity")
-
-    def monthly_checks(t: Table, f: pl.DataFrame) -> None:
-        checker.required_values(t, f, ["customer_id", "period", "active_kwh",
-                                       "billed_amount", "due_date"])
-        checker.monthly_content(t, f)
-
-    def events_checks(t: Table, f: pl.DataFrame) -> None:
-        checker.required_values(t, f, ["customer_id", "date", "kind"])
-        checker.categories(t, f, "kind", EVENT_KINDS)
-
-    def cooperation_checks(t: Table, f: pl.DataFrame) -> None:
-        checker.required_values(t, f, ["customer_id", "date", "kind"])
-        checker.categories(t, f, "kind", COOPERATION_KINDS)
-
-    def energy_checks(t: Table, f: pl.DataFrame) -> None:
-        checker.required_values(t, f, ["customer_id", "year", "total_energy_tce",
-                                       "electricity_tce"])
-        checker.flag(t, f, pl.col("electricity_tce") > pl.col("total_energy_tce"),
-                     "electricity_tce", "negative_value", "error",
-                     "electricity exceeds the total energy use", extra=["total_energy_tce"],
-                     fix="check the audit figures (both in tce)")
-
-    per_table: dict[str, Callable[[Table, pl.DataFrame], None]] = {
-        "customers": customers_checks, "monthly": monthly_checks, "events": events_checks,
-        "cooperation": cooperation_checks, "energy": energy_checks,
-    }
-    for name, frame in typed.items():
-        per_table[name](TABLES[name], frame)
-        if name != "customers" and "customers" in typed:
-            checker.unknown_customers(TABLES[name], frame, typed["customers"]["customer_id"])
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            checker.add(table, None, "unreadable", "error", f"cannot read the table: {exc}",
+                        0, [], fix="check the file (format, encoding, separator)")
+            continue
+        raw = raw.with_row_index("_row")
+        try:
+            height = int(raw.select(pl.len()).collect(engine="streaming").item())
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            checker.add(table, None, "unreadable", "error", f"cannot read the table: {exc}",
+                        0, [], fix="check the file (format, encoding, quoting, separator)")
+            continue
+        row_counts[name] = height
+        if height == 0:
+            checker.add(table, None, "empty_table", "error", "the table has no rows", 0, [],
+                        fix=f"supply a non-empty '{name}' table or leave it out")
+            continue
+        if not checker.structure(table, raw):
+            continue
+        first = len(checker.findings)
+        try:
+            register, known = _check_one(checker, table, raw, register, known)
+        except (pl.exceptions.PolarsError, OSError) as exc:  # damaged past its first rows
+            del checker.findings[first:]
+            checker.add(table, None, "unreadable", "error", f"cannot read the table: {exc}",
+                        0, [], fix="check the file (format, encoding, quoting, separator)")
+        checker.order(first)
 
     excluded = (
         pl.concat(checker.excluded).to_pandas() if checker.excluded
@@ -581,8 +770,8 @@ def check_tables(
     )
     report = CheckReport(findings=checker.findings, row_counts=row_counts, options=opts,
                          excluded=excluded)
-    logger.debug("check_tables: %d findings over %s, %d rows excluded",
-                 len(report.findings), ", ".join(typed), len(excluded))
     if strict:
         report.raise_for_errors()
+    logger.debug("check_tables: %d findings (%d errors) over %s", len(report.findings),
+                 sum(f.severity == "error" for f in report.findings), ", ".join(row_counts))
     return report

@@ -5,6 +5,15 @@ path to a CSV, Parquet or Excel file.  Paths are read with polars: Parquet and C
 *scanned* lazily (nothing is loaded until the indicators are collected), Excel is read
 eagerly through pandas/openpyxl.
 
+:func:`scan_typed` is *the* reader: it reads a table once, as a lazy polars plan, and types
+every contract column with the one parser of :mod:`custvalue.inputs.parse`.  The checks and
+the indicators both consume that plan.  CSV and Excel cells are read as text (so account
+numbers keep their leading zeros and every date spelling reaches the one parser); CSV files
+in UTF-8 (with or without BOM) are scanned directly, other encodings (GBK / GB18030, as
+written by Excel on Chinese Windows) are detected or named (``encoding=``) and transcoded
+once into a temporary UTF-8 file.  Every sheet of an Excel workbook is read (they must have
+the same columns) unless one is named (``sheet=``).
+
 Examples
 --------
 >>> import pandas as pd
@@ -16,34 +25,32 @@ Examples
 
 from __future__ import annotations
 
+import atexit
+import codecs
+import shutil
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import narwhals as nw
 import polars as pl
 
 from custvalue.errors import UnsupportedInputError
 from custvalue.inputs.contract import TABLES
+from custvalue.inputs.parse import parse_expr
 
-__all__ = ["TableSource", "find_tables", "is_path", "read_table", "to_polars"]
+if TYPE_CHECKING:
+    from custvalue.inputs.mapping import Mapping
+
+__all__ = ["TableSource", "find_tables", "is_path", "read_table", "scan_raw", "scan_typed",
+           "to_polars", "type_plan"]
 
 #: Anything accepted where a table is expected.
 TableSource = Any
 
-_TEXT_COLUMNS = ("customer_id",)
-
-
 def is_path(source: object) -> bool:
     """Whether ``source`` names a file rather than holding a frame."""
     return isinstance(source, str | Path)
-
-
-def _text_overrides(table: str) -> dict[str, type[pl.DataType]]:
-    # Account numbers look numeric but are identifiers: leading zeros must survive.
-    spec = TABLES.get(table)
-    if spec is None:  # a side table (e.g. pins): only the key is known to be text
-        return {"customer_id": pl.String}
-    return {c.name: pl.String for c in spec.columns if c.dtype == "str"}
 
 
 def read_table(source: TableSource, table: str, *, lazy: bool = True) -> Any:
@@ -63,7 +70,7 @@ def read_table(source: TableSource, table: str, *, lazy: bool = True) -> Any:
     -------
     frame
         The frame itself when a frame was given (pandas in stays pandas), else a polars
-        frame.
+        frame typed by the one reader (:func:`scan_typed`).
 
     Raises
     ------
@@ -79,36 +86,12 @@ def read_table(source: TableSource, table: str, *, lazy: bool = True) -> Any:
                 fix="pass a pandas/polars/DuckDB/PySpark frame or a CSV/Parquet/Excel path",
             ) from exc
         return source
-    path = Path(source)
-    if not path.exists():
-        raise UnsupportedInputError(table, None, f"file not found: {path}",
-                                    fix="check the path")
-    suffix = path.suffix.lower()
-    overrides = _text_overrides(table)
-    if suffix in {".parquet", ".pq"}:
-        frame = pl.scan_parquet(path)
-        schema = frame.collect_schema()
-        casts = [pl.col(c).cast(pl.String) for c in overrides if c in schema
-                 and schema[c] != pl.String]
-        frame = frame.with_columns(casts) if casts else frame
-    elif suffix in {".csv", ".txt"}:
-        frame = pl.scan_csv(path, schema_overrides=overrides, try_parse_dates=True,
-                            infer_schema_length=10_000)
-    elif suffix in {".xlsx", ".xlsm", ".xls"}:
-        import pandas as pd
-
-        pdf = pd.read_excel(path, dtype={c: str for c in overrides})
-        frame = pl.from_pandas(pdf).lazy()
-    else:
-        raise UnsupportedInputError(
-            table, None, f"unknown file type '{suffix}' for {path}",
-            fix="use .csv, .parquet or .xlsx",
-        )
+    frame = type_plan(_path_plan(Path(source), table, None, None), table)
     return frame if lazy else frame.collect()
 
 
 def to_polars(source: TableSource, table: str) -> pl.DataFrame:
-    """Return ``source`` as an eager polars DataFrame (used by the checks).
+    """Return ``source`` as an eager polars DataFrame, typed by the one reader.
 
     Examples
     --------
@@ -116,17 +99,7 @@ def to_polars(source: TableSource, table: str) -> pl.DataFrame:
     >>> to_polars(pd.DataFrame({"customer_id": ["C1"]}), "customers").shape
     (1, 1)
     """
-    native = read_table(source, table, lazy=False)
-    if isinstance(native, pl.DataFrame):
-        return native
-    if isinstance(native, pl.LazyFrame):
-        return native.collect()
-    if _is_pandas(native):
-        return _pandas_to_polars(native)
-    frame = nw.from_native(native)
-    if isinstance(frame, nw.LazyFrame):
-        frame = frame.collect()
-    return frame.to_polars()
+    return scan_typed(source, table).collect()
 
 
 def _is_pandas(native: object) -> bool:
@@ -176,3 +149,193 @@ def find_tables(folder: str | Path) -> dict[str, Path]:
                 found[name] = path
                 break
     return found
+
+
+# --------------------------------------------------------------------------------------
+# the one reader
+# --------------------------------------------------------------------------------------
+
+_UTF8 = ("utf8", "utf-8", "utf_8", "utf-8-sig", "utf8-sig", "utf_8_sig")
+_TEMP: list[Path] = []
+
+
+def _cleanup_temp() -> None:  # pragma: no cover - at interpreter exit
+    for folder in _TEMP:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+atexit.register(_cleanup_temp)
+
+
+def detect_encoding(path: str | Path, sample: int = 1 << 20) -> str:
+    """``"utf-8"`` when the file's first megabyte is UTF-8 (with or without BOM), else
+    ``"gb18030"`` (a superset of GBK and GB2312, what Excel on Chinese Windows writes).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_bytes("户号".encode("gbk") + b"\\n")
+    >>> detect_encoding(p)
+    'gb18030'
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(sample)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8"
+
+
+def _utf8_path(path: Path, table: str, encoding: str | None) -> Path:
+    """``path`` itself when it is UTF-8, else a UTF-8 copy in a temporary folder."""
+    name = (encoding or detect_encoding(path)).lower()
+    if name in _UTF8:
+        return path
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise UnsupportedInputError(table, None, f"unknown encoding {encoding!r}",
+                                    fix="name an encoding such as utf-8, gbk or gb18030"
+                                    ) from None
+    folder = Path(tempfile.mkdtemp(prefix="custvalue-"))
+    _TEMP.append(folder)
+    target = folder / (path.stem + ".utf8.csv")
+    try:
+        with open(path, encoding=name, newline="") as src, \
+                open(target, "w", encoding="utf-8", newline="") as dst:
+            shutil.copyfileobj(src, dst, 1 << 22)
+    except UnicodeError as exc:
+        raise UnsupportedInputError(
+            table, None, f"{path} is not valid {name} text ({exc})",
+            fix="save the file as UTF-8, or name its encoding (encoding='gbk')") from None
+    return target
+
+
+def _read_excel(path: Path, table: str, sheet: str | int | None) -> pl.LazyFrame:
+    import pandas as pd
+
+    try:
+        sheets = pd.read_excel(path, sheet_name=sheet if sheet is not None else None,
+                               dtype=str)
+    except ValueError as exc:  # a sheet that is not there
+        raise UnsupportedInputError(table, None, f"cannot read {path}: {exc}",
+                                    fix="name one of the workbook's sheets (sheet=)") from None
+    if isinstance(sheets, pd.DataFrame):
+        return pl.from_pandas(sheets).with_columns(pl.all().cast(pl.String)).lazy()
+    frames = [f for f in sheets.values() if len(f.columns)]
+    if not frames:
+        raise UnsupportedInputError(table, None, f"{path} has no sheet with data",
+                                    fix="check the workbook")
+    first = list(frames[0].columns)
+    for name, frame in sheets.items():
+        if len(frame.columns) and sorted(map(str, frame.columns)) != sorted(map(str, first)):
+            raise UnsupportedInputError(
+                table, None, f"sheet '{name}' of {path} has other columns than the first "
+                f"sheet ({', '.join(map(str, frame.columns))} vs {', '.join(map(str, first))})",
+                fix="name the sheet to read (sheet='...') or give every sheet the same columns")
+    return pl.concat([pl.from_pandas(f[first]).with_columns(pl.all().cast(pl.String))
+                      for f in frames]).lazy()
+
+
+def _path_plan(path: Path, table: str, encoding: str | None,
+               sheet: str | int | None) -> pl.LazyFrame:
+    if not path.exists():
+        raise UnsupportedInputError(table, None, f"file not found: {path}", fix="check the path")
+    suffix = path.suffix.lower()
+    if suffix in {".parquet", ".pq"}:
+        return pl.scan_parquet(path)
+    if suffix in {".csv", ".txt", ".tsv"}:
+        source = _utf8_path(path, table, encoding)
+        return pl.scan_csv(source, infer_schema=False, separator="\t" if suffix == ".tsv"
+                           else ",")
+    if suffix in {".xlsx", ".xlsm", ".xls"}:
+        return _read_excel(path, table, sheet)
+    raise UnsupportedInputError(table, None, f"unknown file type '{suffix}' for {path}",
+                                fix="use .csv, .parquet or .xlsx")
+
+
+def scan_raw(source: TableSource, table: str, *, mapping: Mapping | None = None,
+             encoding: str | None = None, sheet: str | int | None = None) -> pl.LazyFrame:
+    """The table as an untyped lazy polars plan, with the mapping's names and values applied.
+
+    CSV and Excel cells are text; Parquet and frames keep their own types.  A pandas frame
+    indexed by ``customer_id`` has the index as a column.
+
+    Raises
+    ------
+    UnsupportedInputError
+        A missing file, an unknown suffix or encoding, an object that is not a frame.
+    """
+    if mapping is not None:
+        entry = mapping.table(table)
+        encoding = encoding or entry.encoding
+        sheet = sheet if sheet is not None else entry.sheet
+    if isinstance(source, pl.LazyFrame):
+        plan = source
+    elif isinstance(source, pl.DataFrame):
+        plan = source.lazy()
+    elif is_path(source):
+        plan = _path_plan(Path(source), table, encoding, sheet)
+    else:
+        if _is_pandas(source):
+            if "customer_id" not in source.columns and source.index.name == "customer_id":
+                source = source.reset_index()
+            plan = _pandas_to_polars(source).lazy()
+        else:
+            try:
+                frame = nw.from_native(source)
+            except TypeError as exc:
+                raise UnsupportedInputError(
+                    table, None, f"cannot read an object of type {type(source).__name__}",
+                    fix="pass a pandas/polars/DuckDB/PySpark frame or a CSV/Parquet/Excel path",
+                ) from exc
+            impl = frame.implementation
+            if impl.is_pyspark() or impl.is_pyspark_connect():
+                plan = pl.from_arrow(nw.to_native(frame).toArrow()).lazy()
+            else:
+                if isinstance(frame, nw.LazyFrame):
+                    frame = frame.collect()
+                plan = frame.to_polars().lazy()
+    if mapping is not None:
+        plan = mapping.apply(plan, table)
+    return plan
+
+
+def type_plan(plan: pl.LazyFrame, table: str) -> pl.LazyFrame:
+    """The contract columns of ``plan`` parsed to their types by the one parser.
+
+    Columns the contract does not declare pass through unchanged; ``customer_id`` is text
+    in every table (side tables such as pins too).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> lf = pl.LazyFrame({"customer_id": [7], "year": ["2024"], "x": [1]})
+    >>> type_plan(lf, "energy").collect().rows()
+    [('7', 2024, 1)]
+    """
+    schema = plan.collect_schema()
+    spec = TABLES.get(table)
+    kinds = {c.name: c.dtype for c in spec.columns} if spec else {"customer_id": "str"}
+    exprs = [parse_expr(name, kind) for name, kind in kinds.items() if name in schema]
+    return plan.with_columns(exprs) if exprs else plan
+
+
+def scan_typed(source: TableSource, table: str, *, mapping: Mapping | None = None,
+               encoding: str | None = None, sheet: str | int | None = None) -> pl.LazyFrame:
+    """Read ``table`` once, lazily, typed by the one parser (:mod:`custvalue.inputs.parse`).
+
+    Unreadable cells are null in the result; :func:`custvalue.check_tables` reports them
+    (table, column, example rows) from the same plan.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> m = pd.DataFrame({"customer_id": ["007"], "period": ["2024-9"], "active_kwh": ["1.5"]})
+    >>> scan_typed(m, "monthly").collect().row(0)
+    ('007', datetime.date(2024, 9, 1), 1.5)
+    """
+    return type_plan(scan_raw(source, table, mapping=mapping, encoding=encoding, sheet=sheet),
+                     table)

@@ -41,7 +41,7 @@ import json
 import math
 import tomllib
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -674,6 +674,8 @@ class Scheme(ConfigModel):
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise SchemeError("", f"{where} is not valid TOML: {exc}") from None
+        except RecursionError:
+            raise SchemeError("", f"{where} is nested too deeply to be a scheme") from None
         return cls.from_dict(data, normalise=normalise)
 
     @classmethod
@@ -702,7 +704,32 @@ class Scheme(ConfigModel):
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise SchemeError("", f"{where} is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise SchemeError("", f"{where} is nested too deeply to be a scheme") from None
         return cls.from_dict(data, normalise=normalise)
+
+    def check_abc_basis(self, columns: Collection[str]) -> None:
+        """Raise unless ``abc.basis`` is ``score``, one of ``columns`` or a scheme column.
+
+        Raises
+        ------
+        custvalue.errors.SchemeError
+            At ``abc.basis``, listing what is allowed.
+
+        Examples
+        --------
+        >>> Scheme.default().check_abc_basis(["revenue"])
+        >>> bad = Scheme.default().model_copy(update={"abc": ABC(basis="foo")})
+        >>> bad.check_abc_basis(["revenue"])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        custvalue.errors.SchemeError: abc.basis: unknown basis 'foo'...
+        """
+        allowed = {"score", *columns, *(ind.column for dim in self.dimensions.values()
+                                        for ind in dim.indicators.values())}
+        if self.abc.basis not in allowed:
+            raise SchemeError("abc.basis", f"unknown basis {self.abc.basis!r}; use 'score' or "
+                              f"an indicator ({', '.join(sorted(allowed - {'score'}))})")
 
     @classmethod
     def load(cls, path: str | Path, *, normalise: bool = False) -> Scheme:
