@@ -97,7 +97,7 @@ class TestDefaultScheme:
         assert not ex.graded and ex.rank is None and math.isnan(ex.score)
         assert "no_records" in ex.reason
         assert ex.table["contribution"].isna().all()
-        assert ex.table.loc["total_kwh", "status"] == "missing"
+        assert ex.table.loc["kwh_per_year", "status"] == "missing"
         assert "not graded" in repr(ex)
 
     def test_from_table_equals_from_result(self):

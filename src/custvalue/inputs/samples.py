@@ -325,11 +325,16 @@ def _simulate(
     year_kwh = csum[au_who, hi] - csum[au_who, lo]
     elec = year_kwh * _TCE_PER_KWH
     yr_share = np.clip(share[au_who] + rng.normal(0, 0.02, au_who.size), 0.05, 0.99)
+    total = np.round(elec / yr_share, 3)
+    # the non-electric part electricity could replace (optional column, issue 13); drawn
+    # last so that every other table is unchanged
+    replaceable = np.round((total - np.round(elec, 3)) * rng.uniform(0.1, 0.8, n)[au_who], 3)
     energy = pd.DataFrame({
         "customer_id": ids[au_who],
         "year": (year0 + au_yr).astype("int64"),
-        "total_energy_tce": np.round(elec / yr_share, 3),
+        "total_energy_tce": total,
         "electricity_tce": np.round(elec, 3),
+        "replaceable_tce": np.clip(replaceable, 0.0, None),
     })
     return {
         "customers": customers,

@@ -131,7 +131,7 @@ class Scorer:
     >>> frame = example_frame()
     >>> table = Scorer().fit(frame).transform(frame)
     >>> table["score"].round(2).to_dict()
-    {'C1': 90.56, 'C2': 64.15, 'C3': 36.61, 'C4': 18.64, 'C5': 65.34, 'C6': 83.41}
+    {'C1': 90.56, 'C2': 64.15, 'C3': 36.61, 'C4': 18.64, 'C5': 65.46, 'C6': 83.41}
     >>> table["rank"].tolist()
     [1, 4, 5, 6, 3, 2]
     """
@@ -172,7 +172,7 @@ class Scorer:
         >>> from custvalue.scoring import example_frame
         >>> arr = Scorer().fit(example_frame()).arrays(example_frame())
         >>> arr.values.shape, int(arr.available.sum())
-        ((6, 14), 70)
+        ((6, 14), 71)
         """
         self._check_fitted()
         raw = check_indicator_frame(indicators, self.scheme_)
