@@ -222,9 +222,11 @@ def grade(
 
         tiers = place(pin_frame)
         floors = _importance_floors(register, scores, scheme)
-        for _ in range(len(scheme.tiers.quotas)):  # floors push others down: a few rounds
+        for _ in range(len(scheme.tiers.quotas) * (not floors.empty)):  # a few rounds:
+            # a floor pushes others down, possibly another important customer below its floor
             below = floors.reindex(tiers.index)
-            below = below[below.notna() & (tiers["tier"].astype("Float64") > below["tier"])]
+            worse = (tiers["tier"].astype("Float64") > below["tier"]).fillna(False)
+            below = below[worse.to_numpy(dtype=bool)]
             if pin_frame is not None and "customer_id" in pin_frame.columns:
                 below = below.drop(index=pin_frame["customer_id"].astype(str), errors="ignore")
             if below.empty:

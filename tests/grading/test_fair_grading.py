@@ -3,6 +3,8 @@ annual rates that let a customer open part of the window compete on equal terms 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -112,7 +114,9 @@ def _twins(tables: dict[str, pd.DataFrame], ids: list[str],
     starts = {cid: (WINDOW_END.to_period("M") - (n - 1)).to_timestamp()
               for cid, n in zip(ids, lengths, strict=True)}
     start = pd.Series(starts)
-    twin_reg = reg.loc[ids].assign(opened=[s.date() for s in start], closed=None)
+    as_text = isinstance(reg["opened"].dropna().iloc[0], str)  # CSV text or dates
+    twin_reg = reg.loc[ids].assign(
+        opened=[s.strftime("%Y-%m-%d") if as_text else s.date() for s in start], closed=None)
     twin_reg.index = "T_" + twin_reg.index
     out = {"customers": pd.concat([tables["customers"], twin_reg.reset_index()],
                                   ignore_index=True)}
@@ -136,14 +140,27 @@ def _twins(tables: dict[str, pd.DataFrame], ids: list[str],
     return out
 
 
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "2022-2024"
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    """The bundled sample of the issue (data/samples/2022-2024) and its grading."""
+    names = ("customers", "monthly", "events", "cooperation", "energy")
+    tables = {n: pd.read_csv(SAMPLE / f"{n}.csv", dtype={"customer_id": str}) for n in names}
+    return tables, grade(**tables, **TREAT)
+
+
 def _originals(grading) -> list[str]:
     t = grading.table
     whole = (t["exposure_months"] == 36) & t["tier"].notna()
     return sorted(t.index[whole])
 
 
-def test_twins_with_24_months_keep_their_tier(tables, grading):
+def test_twins_with_24_months_keep_their_tier(bundled):
+    tables, grading = bundled
     ids = _originals(grading)
+    assert len(ids) > 1000
     g = grade(**_twins(tables, ids, [24] * len(ids)), **TREAT)
     t = g.table
     orig = t.loc[ids, "tier"].astype(int).to_numpy()
@@ -151,7 +168,8 @@ def test_twins_with_24_months_keep_their_tier(tables, grading):
     assert (orig == twin).mean() >= 0.90, (orig == twin).mean()
 
 
-def test_twins_with_13_to_18_months_show_no_systematic_shift(tables, grading):
+def test_twins_with_13_to_18_months_show_no_systematic_shift(bundled):
+    tables, grading = bundled
     ids = _originals(grading)
     lengths = [13 + k % 6 for k in range(len(ids))]
     g = grade(**_twins(tables, ids, lengths), **TREAT)
@@ -198,7 +216,7 @@ def test_importance_floor_pins_with_a_reason(tables, grading):
 def test_importance_floor_must_name_a_tier():
     data = Scheme.default().to_dict()
     data["importance"] = {"floors": {"特级": 4}}
-    with pytest.raises(custvalue.errors.SchemeError, match="importance.floors"):
+    with pytest.raises(custvalue.errors.SchemeError, match=r"importance\.floors"):
         Scheme.from_dict(data)
 
 

@@ -116,7 +116,7 @@ class TestDefaultScheme:
         assert text.startswith("Customer K02: score")
         assert "weakest (gain if raised to the median)" in text
         assert "pf_compliance" in text and isinstance(ex, Explanation)
-        assert len(ex.to_frame()) == 14
+        assert len(ex.to_frame()) == 16
 
     def test_weights_exact_against_result(self):
         res = score_result(indicator_frame())

@@ -127,7 +127,7 @@ class TestDefault:
 
     def test_weight_arrays(self):
         w, dim_of, dw = Scheme.default().weight_arrays()
-        assert dim_of.tolist() == [0] * 4 + [1] * 7 + [2] * 3
+        assert dim_of.tolist() == [0] * 6 + [1] * 7 + [2] * 3
         for d in range(3):
             assert math.isclose(w[dim_of == d].sum(), 1.0, abs_tol=1e-12)
         assert math.isclose(dw.sum(), 1.0, abs_tol=1e-12)

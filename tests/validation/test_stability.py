@@ -281,7 +281,7 @@ def test_rescore_with_mappings_and_arrays() -> None:
     np.testing.assert_allclose(both[1], moved[0])
     with pytest.raises(SchemeError, match=r"dimensions\.nope"):
         rescore(g, {"nope": 1.0})
-    with pytest.raises(SchemeError, match="expected 14 weights"):
+    with pytest.raises(SchemeError, match="expected 16 weights"):
         rescore(g, indicator_weights=np.ones(3))
 
 
@@ -295,7 +295,7 @@ def test_report_text_html_json_and_files(tmp_path: Any) -> None:
     assert res._repr_html_().startswith("<div>")
     data = json.loads(json.dumps(res.to_dict()))
     assert data["n_customers"] == res.n_customers
-    assert len(data["sensitivity"]) == 17
+    assert len(data["sensitivity"]) == 19  # 3 dimensions + 16 indicators
     paths = write_reports(g, tmp_path / "out", draws=15, seed=1, sample_size=50)
     saved = json.loads(paths["json"].read_text("utf-8"))
     assert set(saved) == {"clustering", "stability"}

@@ -548,7 +548,7 @@ class Normaliser:
         Examples
         --------
         >>> Normaliser().fit_transform(example_frame()).shape
-        (6, 14)
+        (6, 16)
         """
         return self.fit(frame).transform(frame)
 

@@ -889,7 +889,7 @@ class Scheme(ConfigModel):
         --------
         >>> w, dim_of, dw = Scheme.default().weight_arrays()
         >>> w.shape, dim_of[:4].tolist(), round(float(dw.sum()), 12)
-        ((14,), [0, 0, 0, 0], 1.0)
+        ((16,), [0, 0, 0, 0], 1.0)
         """
         w, dim_of = [], []
         for d, dim in enumerate(self.dimensions.values()):
