@@ -336,6 +336,12 @@ def _simulate(
         "electricity_tce": np.round(elec, 3),
         "replaceable_tce": np.clip(replaceable, 0.0, None),
     })
+    # important power users (optional register column, issue 13): a few large customers;
+    # drawn last so that every other column is unchanged
+    draw = rng.random(n)
+    grade = np.select([(cls == 0) & (draw < 0.05), (kva >= 315) & (draw < 0.08),
+                       (kva >= 100) & (draw < 0.02)], ["一级", "二级", "临时性"], "")
+    customers["importance"] = pd.Series(grade, index=customers.index).replace("", None)
     return {
         "customers": customers,
         "monthly": monthly,
