@@ -31,9 +31,11 @@ import polars as pl
 
 from custvalue.errors import InputError
 from custvalue.grading import (
+    DEPARTED,
     RANK_DECIMALS,
     REGISTER_COLUMNS,
     SCHEMA_VERSION,
+    SHORT_HISTORY,
     Grading,
     Manifest,
     fingerprint,
@@ -215,10 +217,12 @@ def grade(
         indicators = compute_indicators(**typed, window=window_used, params=ind_params,
                                         options=opts)
         indicators = _to_indexed_pandas(indicators)
+        findings += _not_assessable(indicators, scheme)
 
     table, tiers = score_and_tier(indicators, register, scheme, pins=pins,
                                   pins_count_against_quota=pins_count_against_quota,
-                                  strata=strata, timings=timings, progress=progress)
+                                  strata=strata, timings=timings, progress=progress,
+                                  window_last_day=window_used.last_day)
     row_counts["grading"] = len(table)
     logger.info("grade: %d customers, %d graded, in %.3f s", len(table),
                 int(table["graded"].sum()), sum(timings.values()))
@@ -247,6 +251,7 @@ def score_and_tier(
     strata: str | None = None,
     timings: dict[str, float] | None = None,
     progress: ProgressCallback | None = None,
+    window_last_day: object = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The scoring, tier and ABC stages of :func:`grade`: the grading table from indicators.
 
@@ -267,6 +272,9 @@ def score_and_tier(
         Receives the seconds of the ``scoring`` and ``tiers`` stages.
     progress : callable, optional
         Called with the name of each stage.
+    window_last_day : date or str, optional
+        The grading window's last day: accounts closed on or before it are departed
+        (``scheme.eligibility``); None leaves the departed rule out.
 
     Returns
     -------
@@ -279,6 +287,7 @@ def score_and_tier(
     timings = {} if timings is None else timings
     with _timed(timings, "scoring", progress):
         scored = score_indicators(indicators, scheme)
+        scored = _eligibility(scored, register, indicators, window_last_day, scheme)
 
     with _timed(timings, "tiers", progress):
         # Tiers see the score at the precision ranks use (RANK_DECIMALS), so that rank order
@@ -286,15 +295,35 @@ def score_and_tier(
         scores = scored["score"].where(scored["graded"]).round(RANK_DECIMALS)
         labels = list(zip(scheme.tiers.labels_zh, scheme.tiers.labels_en, strict=True))
         by = register.loc[scores.index, strata] if strata else None
+        pin_frame = None
         if pins is not None:
             pin_frame = pins if isinstance(pins, pd.DataFrame) else _to_indexed_pandas(
                 read_table(pins, "pins")).reset_index()
-            tiers = apply_pins(scores, pin_frame, scheme.tiers.quotas,
-                               count_against_quota=pins_count_against_quota,
-                               ties=scheme.tiers.ties, labels=labels, by=by)
-        else:
-            tiers = assign_tiers(scores, scheme.tiers.quotas, ties=scheme.tiers.ties,
-                                 labels=labels, by=by)
+
+        def place(pin_frame: pd.DataFrame | None) -> pd.DataFrame:
+            if pin_frame is None:
+                return assign_tiers(scores, scheme.tiers.quotas, ties=scheme.tiers.ties,
+                                    labels=labels, by=by)
+            return apply_pins(scores, pin_frame, scheme.tiers.quotas,
+                              count_against_quota=pins_count_against_quota,
+                              ties=scheme.tiers.ties, labels=labels, by=by)
+
+        tiers = place(pin_frame)
+        floors = _importance_floors(register, scores, scheme)
+        for _ in range(len(scheme.tiers.quotas) * (not floors.empty)):  # a few rounds:
+            # a floor pushes others down, possibly another important customer below its floor
+            below = floors.reindex(tiers.index)
+            worse = (tiers["tier"].astype("Float64") > below["tier"]).fillna(False)
+            below = below[worse.to_numpy(dtype=bool)]
+            if pin_frame is not None and "customer_id" in pin_frame.columns:
+                below = below.drop(index=pin_frame["customer_id"].astype(str), errors="ignore")
+            if below.empty:
+                break
+            new = below.reset_index()[["customer_id", "tier", "reason"]]
+            new["tier"] = new["tier"].astype(int)
+            pin_frame = new if pin_frame is None else pd.concat(
+                [pin_frame[["customer_id", "tier", "reason"]], new], ignore_index=True)
+            tiers = place(pin_frame)
         if strata:
             tiers = tiers.drop(columns=["rank_overall"]).rename(
                 columns={"rank": "rank_in_stratum", "group": "stratum"})
@@ -312,6 +341,10 @@ def score_and_tier(
     score_cols = [c for c in scored.columns if c not in table.columns]
     table = table.join(scored[score_cols])
     table = table.join(tiers.drop(columns=[c for c in tiers.columns if c in table.columns]))
+    if "provisional_score" in table.columns:
+        table["provisional_tier"] = _provisional_tiers(
+            table["provisional_score"].round(RANK_DECIMALS), table["score"].round(RANK_DECIMALS),
+            table["tier"], len(scheme.tiers.quotas), table[strata] if strata else None)
     table["percentile"] = _percentile(table["score"].round(RANK_DECIMALS))
     table["abc"] = abc.reindex(table.index)
     table = table.sort_index()
@@ -338,6 +371,153 @@ def _read_once(given: dict[str, Any], mapping: Any, encoding: str | None,
         return dict(given)
     return {k: scan_raw(v, k, mapping=mapping, encoding=encoding, sheet=sheet)
             for k, v in given.items()}
+
+
+#: Reasons that say a table or optional column was left out on purpose: an indicator missing
+#: for everyone with one of them is expected, not a finding.
+_ABSENT_BY_CHOICE = frozenset({"no_energy_table", "no_events_table", "no_cooperation_table",
+                               "no_replaceable"})
+
+
+def _not_assessable(indicators: pd.DataFrame, scheme: Scheme) -> list[dict[str, Any]]:
+    """A warning finding (and a Python warning) for each scheme indicator with no value.
+
+    An indicator that is missing for every customer usually means that the inputs do not
+    reach a rule (e.g. class names the power-factor rules do not know: every customer
+    ``not_applicable``).  Its weight would be re-spread silently; instead the grading
+    records a ``warning`` finding (``code = "indicator_not_assessable"``) and
+    :mod:`warnings` shows it (the CLI prints it).  Indicators missing only because a table
+    or the optional ``replaceable_tce`` column was not given are left out.
+    """
+    import warnings
+
+    from custvalue.inputs.checks import Finding
+
+    out = []
+    for col in scheme.columns:
+        if col not in indicators.columns or indicators[col].notna().any() or not len(indicators):
+            continue
+        reasons = indicators.get(f"reason__{col}")
+        counts = (reasons.value_counts() if reasons is not None
+                  else pd.Series(dtype="int64"))
+        if len(counts) and set(counts.index) <= _ABSENT_BY_CHOICE:
+            continue
+        if "no_replaceable" in counts.index and set(counts.index) <= {"no_replaceable",
+                                                                      "no_audit"}:
+            continue  # the optional column is absent: the customers without audits add nothing
+        listed = ", ".join(f"{k} × {v}" for k, v in counts.head(3).items()) or "no reason"
+        finding = Finding(
+            table="indicators", column=col, code="indicator_not_assessable",
+            severity="warning",
+            message=f"{col} is missing for every customer ({listed}); its weight is "
+                    "re-spread to the other indicators",
+            count=len(indicators),
+            treatment="graded without it",
+            fix="check the register values its rules key on (customer_class, contract_kva, "
+                "voltage_kv) and the input mapping of local class names")
+        warnings.warn(str(finding), UserWarning, stacklevel=3)
+        out.append(finding.model_dump(mode="json"))
+    return out
+
+
+def _eligibility(scored: pd.DataFrame, register: pd.DataFrame, indicators: pd.DataFrame,
+                 last_day: object, scheme: Scheme) -> pd.DataFrame:
+    """Take departed accounts and short histories out of the quotas (``scheme.eligibility``).
+
+    A customer whose register ``closed`` is on or before the window's last day becomes
+    ungraded with the reason :data:`~custvalue.grading.DEPARTED` (unless
+    ``eligibility.departed == "graded"``).  A graded customer with fewer than
+    ``eligibility.min_exposure_months`` months of exposure becomes ungraded with the reason
+    :data:`~custvalue.grading.SHORT_HISTORY`; its score moves to ``provisional_score`` and
+    ``provisional`` is True.  Both keep their indicators and dimension scores.
+    """
+    rules = scheme.eligibility
+    out = scored.copy()
+    graded = out["graded"].to_numpy(dtype=bool)
+    departed = np.zeros(len(out), dtype=bool)
+    if rules.departed == "ungraded" and "closed" in register.columns and last_day is not None:
+        closed = pd.to_datetime(register["closed"].reindex(out.index), errors="coerce")
+        departed = (closed.dt.normalize() <= pd.Timestamp(last_day)).to_numpy(bool)
+    exposure = indicators["exposure_months"].reindex(out.index) \
+        if "exposure_months" in indicators.columns else pd.Series(np.nan, index=out.index)
+    short = (graded & ~departed
+             & (exposure.to_numpy(dtype=float) < rules.min_exposure_months))
+    out["provisional_score"] = out["score"].where(short)
+    out["provisional"] = pd.Series(short, index=out.index)
+    drop = departed | short
+    if drop.any():
+        out.loc[drop, "score"] = np.nan
+        out["rank"] = out["rank"].mask(pd.Series(drop, index=out.index))
+        out["graded"] = pd.Series(graded & ~drop, index=out.index)
+        reason = out["reason"].copy()
+        reason[short] = SHORT_HISTORY
+        reason[departed] = DEPARTED
+        out["reason"] = pd.Series(reason.tolist(), index=out.index)  # dtype as the scorer
+        # ranks of the remaining customers are 1..n without gaps
+        remaining = out["score"].round(RANK_DECIMALS)
+        from custvalue.scoring import rank_scores
+
+        out["rank"] = pd.Series(rank_scores(remaining.to_numpy()), index=out.index).astype(
+            "Int64").mask(~out["graded"])
+    return out
+
+
+def _importance_floors(register: pd.DataFrame, scores: pd.Series,
+                       scheme: Scheme) -> pd.DataFrame:
+    """Per graded customer with a floored importance grade: its floor ``tier`` and ``reason``.
+
+    Empty when the scheme has no floors or the register no importance column.
+    """
+    rules = scheme.importance
+    empty = pd.DataFrame({"tier": pd.Series(dtype=float), "reason": pd.Series(dtype=object)})
+    empty.index.name = "customer_id"
+    if not rules.floors or rules.column not in register.columns:
+        return empty
+    grade = register[rules.column].reindex(scores.index).astype("string").str.strip()
+    floor = grade.map(rules.floors).astype("Float64")
+    keep = floor.notna() & scores.notna()
+    if not keep.any():
+        return empty
+    out = pd.DataFrame({"tier": floor[keep].astype(float)})
+    out["reason"] = ("important power user " + grade[keep].astype(str) + ": floor tier "
+                     + out["tier"].astype(int).astype(str))
+    out.index.name = "customer_id"
+    return out
+
+
+def _provisional_tiers(provisional: pd.Series, score: pd.Series, tier: pd.Series,
+                       n_tiers: int, by: pd.Series | None = None) -> pd.Series:
+    """The tier a provisional score would reach against the graded customers' cut scores.
+
+    The cut score of a tier is the lowest score placed in it; a provisional score reaches the
+    best tier whose cut score it equals or exceeds, else the last tier.  With ``by``
+    (strata) the cut scores of the customer's stratum are used.
+
+    Examples
+    --------
+    >>> s = pd.Series([90.0, 70.0, 50.0, 10.0, None, None])
+    >>> t = pd.Series([0, 1, 2, 3, None, None], dtype="Int64")
+    >>> p = pd.Series([None, None, None, None, 60.0, 5.0])
+    >>> _provisional_tiers(p, s, t, 4).tolist()
+    [<NA>, <NA>, <NA>, <NA>, 2, 3]
+    """
+    out = pd.Series(pd.NA, index=provisional.index, dtype="Int64")
+    groups = [(None, np.ones(len(score), dtype=bool))] if by is None else [
+        (g, (by == g).to_numpy()) for g in pd.unique(by.dropna())]
+    for _, member in groups:
+        graded = member & tier.notna().to_numpy()
+        cuts = np.full(n_tiers, np.inf)
+        if graded.any():
+            mins = score[graded].groupby(tier[graded].astype(int)).min()
+            cuts[mins.index.to_numpy()] = mins.to_numpy()
+        p = provisional.to_numpy(dtype=float)
+        want = member & ~np.isnan(p)
+        if not want.any():
+            continue
+        reach = p[want, None] >= cuts[None, :]
+        best = np.where(reach.any(axis=1), reach.argmax(axis=1), n_tiers - 1)
+        out[want] = best
+    return out
 
 
 def _percentile(score: pd.Series) -> pd.Series:

@@ -149,7 +149,9 @@ def run(customers: list[dict], monthly: list[dict], events: list[dict] | None = 
     tables = [frame(customers), monthly_frame,
               opt(events, ["customer_id", "date", "kind", "affected_customers", "note"]),
               opt(cooperation, ["customer_id", "date", "kind", "score"]),
-              opt(energy, ["customer_id", "year", "total_energy_tce", "electricity_tce"])]
+              opt(energy, ["customer_id", "year", "total_energy_tce", "electricity_tce",
+                           *(["replaceable_tce"] if energy and "replaceable_tce" in energy[0]
+                             else [])])]
     customers_t, monthly_t, events_t, coop_t, energy_t = (_to_backend(t, con) for t in tables)
     return _from_backend(compute_indicators(
         customers_t, monthly_t, events=events_t, cooperation=coop_t, energy=energy_t,
@@ -179,6 +181,28 @@ def test_total_kwh_revenue_and_bookkeeping():
     assert pd.isna(row["reason__total_kwh"]) and pd.isna(row["reason__revenue"])
 
 
+def test_annual_rates_over_the_months_open():
+    # C1 open all 24 months: 24 × 100 kWh → 2400 kWh, 1200 kWh/year; billed 0.5 yuan/kWh.
+    # C2 opened 2024-07-15 (exposure 6 months: Jul…Dec): 6 × 100 kWh → 600, × 12 / 6 = 1200.
+    # C3 closed 2023-09-30 (exposure 9 months: Jan…Sep): 9 × 100 → 900, × 12 / 9 = 1200.
+    rows = full_year("C1", MONTHS_2023 + MONTHS_2024, 100.0)
+    rows += full_year("C2", MONTHS_2024[6:], 100.0) + full_year("C3", MONTHS_2023[:9], 100.0)
+    out = run([customer("C1"), customer("C2", opened="2024-07-15"),
+               customer("C3", closed="2023-09-30")], rows)
+    assert out["exposure_months"].tolist() == [24, 6, 9]
+    assert out["total_kwh"].tolist() == [2400.0, 600.0, 900.0]  # window totals stay
+    assert out["kwh_per_year"].tolist() == pytest.approx([1200.0] * 3, rel=1e-12)
+    assert out["revenue_per_year"].tolist() == pytest.approx([600.0] * 3, rel=1e-12)
+    assert out["revenue"].tolist() == pytest.approx([1200.0, 300.0, 450.0], rel=1e-12)
+
+
+def test_annual_rates_without_exposure():
+    # Records but the register says the account opened after the window: no_exposure.
+    out = run([customer("C1", opened="2025-03-01")], [month("C1", "2024-05", 10.0)])
+    assert out.loc["C1", "reason__kwh_per_year"] == "no_exposure"
+    assert np.isnan(out.loc["C1", "kwh_per_year"]) and out.loc["C1", "total_kwh"] == 10.0
+
+
 def test_rows_outside_the_window_are_ignored():
     out = run([customer("C1")], [month("C1", "2022-12", 999.0), month("C1", "2023-01", 1.0),
                                   month("C1", "2025-01", 999.0)])
@@ -203,8 +227,8 @@ def test_usage_growth_is_compound_over_three_years():
 
 
 def test_usage_growth_uses_first_and_last_full_year():
-    # 2022 misses a month (not a full year): growth from 2023 (1320) to 2024 (1452) = 0.1.
-    months_2022 = [f"2022-{m:02d}" for m in range(1, 12)]
+    # 2022 has 8 readings (not a usable year): growth from 2023 (1320) to 2024 (1452) = 0.1.
+    months_2022 = [f"2022-{m:02d}" for m in range(1, 9)]
     rows = (full_year("C1", months_2022, 1.0) + full_year("C1", MONTHS_2023, 110.0)
             + full_year("C1", MONTHS_2024, 121.0))
     out = run([customer("C1")], rows, window=("2022-01", "2024-12"))
@@ -212,16 +236,36 @@ def test_usage_growth_uses_first_and_last_full_year():
 
 
 def test_usage_growth_short_history_and_annualising():
-    # 2023 has 11 readings (June missing): not a full year by default → short_history.
+    # 2023 has 11 readings (June missing): a usable year by default (9 months), annualised:
+    # 1100 × 12 / 11 = 1200 → 1452 / 1200 − 1 = 0.21.
     rows = [month("C1", p, 100.0) for p in MONTHS_2023 if p != "2023-06"]
     rows += full_year("C1", MONTHS_2024, 121.0)
     out = run([customer("C1"), customer("C2")], rows + full_year("C2", MONTHS_2024, 5.0))
+    assert out.loc["C1", "usage_growth"] == pytest.approx(0.21, rel=1e-12)
+    assert out.loc["C2", "reason__usage_growth"] == "short_history"
+    # Asking for complete years: 2023 does not count → short_history.
+    out = run([customer("C1")], rows, growth_min_months=12)
     assert np.isnan(out.loc["C1", "usage_growth"])
     assert out.loc["C1", "reason__usage_growth"] == "short_history"
-    assert out.loc["C2", "reason__usage_growth"] == "short_history"
-    # With 11 months enough, 2023 is annualised: 1100 × 12 / 11 = 1200 → 0.21.
-    out = run([customer("C1")], rows, growth_min_months=11)
-    assert out.loc["C1", "usage_growth"] == pytest.approx(0.21, rel=1e-12)
+    # 8 readings in 2023 are below the default 9: not usable.
+    few = [month("C1", p, 100.0) for p in MONTHS_2023[:8]] + full_year("C1", MONTHS_2024, 1.0)
+    assert run([customer("C1")], few).loc["C1", "reason__usage_growth"] == "short_history"
+
+
+def test_usage_growth_survives_one_missing_month_a_year():
+    # True growth 10 %/year with a seasonal profile; one (different) month missing each year.
+    season = [1.3, 1.2, 1.0, 0.9, 0.8, 0.9, 1.1, 1.2, 1.0, 0.9, 0.8, 0.9]
+    months_2022 = [f"2022-{m:02d}" for m in range(1, 13)]
+    rows = []
+    for y, months in enumerate((months_2022, MONTHS_2023, MONTHS_2024)):
+        rows += [month("C1", p, 1000.0 * season[k] * 1.1 ** y)
+                 for k, p in enumerate(months) if k != 3 * y + 1]
+    out = run([customer("C1")], rows, window=("2022-01", "2024-12"))
+    assert out.loc["C1", "usage_growth"] == pytest.approx(0.1, abs=0.01)
+    # hand-computed: 2022 misses Feb (1200 kWh of 12 000): 10 800 × 12 / 11;
+    # 2024 misses Aug (1200 × 1.21): (14 520 − 1452) × 12 / 11; two years apart.
+    first, last = 10_800 * 12 / 11, (14_520 - 1_452) * 12 / 11
+    assert out.loc["C1", "usage_growth"] == pytest.approx((last / first) ** 0.5 - 1, rel=1e-9)
 
 
 def test_usage_growth_zero_base_and_negative_end():
@@ -257,6 +301,51 @@ def test_electricity_share_latest_audit_up_to_window_end():
     assert out.loc["C4", "reason__electricity_share"] == "no_audit"
     without = run(cs, [month("C1", "2024-01")])
     assert (without["reason__electricity_share"] == "no_energy_table").all()
+
+
+def test_total_energy_and_substitution_potential():
+    # C1: latest audit 2024: total 80 tce, electricity 40, replaceable 20 → potential 0.25.
+    # C2: replaceable empty on the latest audit → no_replaceable (total still known).
+    # C3: total 0 → zero_total_energy for the shares, total_energy_tce 0.
+    energy = [
+        {"customer_id": "C1", "year": 2022, "total_energy_tce": 100.0, "electricity_tce": 30.0,
+         "replaceable_tce": 50.0},
+        {"customer_id": "C1", "year": 2024, "total_energy_tce": 80.0, "electricity_tce": 40.0,
+         "replaceable_tce": 20.0},
+        {"customer_id": "C2", "year": 2024, "total_energy_tce": 10.0, "electricity_tce": 4.0,
+         "replaceable_tce": None},
+        {"customer_id": "C3", "year": 2023, "total_energy_tce": 0.0, "electricity_tce": 0.0,
+         "replaceable_tce": 0.0},
+    ]
+    cs = [customer(c) for c in ("C1", "C2", "C3", "C4")]
+    out = run(cs, [month("C1", "2024-01")], energy=energy)
+    assert out["total_energy_tce"].tolist()[:3] == [80.0, 10.0, 0.0]
+    assert out.loc["C1", "substitution_potential"] == 0.25
+    assert out.loc["C1", "electricity_share"] == 0.5
+    assert out.loc["C2", "reason__substitution_potential"] == "no_replaceable"
+    assert out.loc["C3", "reason__substitution_potential"] == "zero_total_energy"
+    assert out.loc["C4", "reason__total_energy_tce"] == "no_audit"
+    # without the optional column every customer is no_replaceable (or no_audit)
+    plain = [{k: v for k, v in e.items() if k != "replaceable_tce"} for e in energy]
+    out = run(cs, [month("C1", "2024-01")], energy=plain)
+    assert out.loc["C1", "reason__substitution_potential"] == "no_replaceable"
+    assert out.loc["C1", "total_energy_tce"] == 80.0
+    without = run(cs, [month("C1", "2024-01")])
+    assert (without["reason__substitution_potential"] == "no_energy_table").all()
+
+
+def test_average_price():
+    # C1: 1000 kWh billed 650 + 2000 kWh billed 1100 → 1750 / 3000 = 0.58333 yuan/kWh.
+    # C2: kWh sum to zero (a correction) → zero_kwh.
+    rows = [month("C1", "2024-01", 1000.0, billed=650.0),
+            month("C1", "2024-02", 2000.0, billed=1100.0),
+            month("C2", "2024-01", 100.0, billed=50.0),
+            month("C2", "2024-02", -100.0, billed=-50.0)]
+    out = run([customer("C1"), customer("C2"), customer("C3")], rows,
+              negative_energy="allow")
+    assert out.loc["C1", "avg_price"] == pytest.approx(1750 / 3000, rel=1e-12)
+    assert out.loc["C2", "reason__avg_price"] == "zero_kwh"
+    assert out.loc["C3", "reason__avg_price"] == "no_records"
 
 
 # ----------------------------------------------------------------------------------------
@@ -328,6 +417,30 @@ def test_pf_standard_by_class_and_capacity():
     for cid in ("AG99", "RES", "GCI99"):
         assert np.isnan(out.loc[cid, "pf_compliance"])
         assert out.loc[cid, "reason__pf_compliance"] == "not_applicable"
+
+
+def test_pf_standard_needs_high_voltage_supply():
+    # Same months as above (pf 0.85 then 0.80).  A large industrial customer above 160 kVA
+    # supplied at 0.4 kV is not a high-voltage customer: 0.85 (met once) instead of 0.90;
+    # at 10 kV it is held to 0.90 (never met).  Wholesale 趸售 ≥ 100 kVA: 0.80 (met twice).
+    cs = [customer("LI_LV", "large_industrial", 2000.0), customer("LI_HV", "large_industrial",
+                                                                   2000.0),
+          customer("WS", "wholesale", 500.0), customer("LI_NOV", "large_industrial", 2000.0)]
+    cs[0]["voltage_kv"], cs[1]["voltage_kv"], cs[3]["voltage_kv"] = 0.4, 10.0, None
+    rows = []
+    for c in cs:
+        rows += [month(c["customer_id"], "2024-01", 1000.0, 620.0),
+                 month(c["customer_id"], "2024-02", 1000.0, 750.0)]
+    out = run(cs, rows)
+    assert out.loc["LI_LV", "pf_compliance"] == 0.5
+    assert out.loc["LI_HV", "pf_compliance"] == 0.0
+    assert out.loc["WS", "pf_compliance"] == 1.0
+    assert out.loc["LI_NOV", "pf_compliance"] == 0.5  # unknown voltage: the 0.85 rule
+    # a rule without a voltage condition ignores voltage
+    rule = PowerFactorRule(classes=("large_industrial",), min_kva=160, inclusive=False,
+                           standard=0.90)
+    out = run(cs, rows, power_factor_rules=(rule,))
+    assert out.loc["LI_LV", "pf_compliance"] == 0.0
 
 
 def test_pf_without_reactive_metering_is_missing_not_zero():
@@ -459,6 +572,12 @@ def test_plan_completion():
     assert out.loc["C2", "plan_completion"] == 0.0
     assert out.loc["C3", "reason__plan_completion"] == "no_plan"
     assert out.loc["C4", "reason__plan_completion"] == "zero_plan"
+    # the option: actual ÷ plan, not clipped (2200 / 2000 = 1.1; 5000 / 1000 = 5)
+    ratio = run([customer(c) for c in ("C1", "C2", "C3", "C4")], rows,
+                plan_completion="ratio")
+    assert ratio.loc["C1", "plan_completion"] == pytest.approx(1.1, rel=1e-15)
+    assert ratio.loc["C2", "plan_completion"] == 5.0
+    assert ratio.loc["C4", "reason__plan_completion"] == "zero_plan"
 
 
 def test_events_per_year_of_exposure():
@@ -826,6 +945,41 @@ def test_property_row_order_does_not_matter(data, rnd):
     rnd.shuffle(cs)
     b = run(cs, rows)
     pd.testing.assert_frame_equal(a, b)
+
+
+RATE_INDICATORS = ("kwh_per_year", "revenue_per_year", "violations_per_year",
+                   "fault_impact_per_year", "suggestions_per_year")
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(st.floats(0, 5000, allow_nan=False).map(lambda x: round(x, 1)),
+                min_size=12, max_size=12),
+       st.integers(0, 3), st.integers(0, 2), st.integers(0, 3), st.integers(1, 3))
+def test_property_rates_do_not_depend_on_exposure(year, violations, faults, suggestions,
+                                                   years):
+    """The same monthly behaviour over 1, 2 or 3 years gives the same annual rates."""
+    def tables_for(n_years: int):
+        months = [f"{2025 - n_years + k // 12}-{k % 12 + 1:02d}" for k in range(12 * n_years)]
+        rows = [month("C1", p, year[k % 12]) for k, p in enumerate(months)]
+        events, coop = [], []
+        for y in range(n_years):
+            day = f"{2025 - n_years + y}-06-15"
+            events += [{"customer_id": "C1", "date": day, "kind": "violation",
+                        "affected_customers": None, "note": None}] * violations
+            events += [{"customer_id": "C1", "date": day, "kind": "fault_affecting_others",
+                        "affected_customers": 3.0, "note": None}] * faults
+            coop += [{"customer_id": "C1", "date": day, "kind": "suggestion",
+                      "score": None}] * suggestions
+        opened = f"{2025 - n_years}-01-01"
+        return run([customer("C1", opened=opened)], rows, events, coop,
+                   window=("2022-01", "2024-12"))
+
+    base, scaled = tables_for(1), tables_for(years)
+    assert scaled.loc["C1", "exposure_months"] == 12 * years
+    for name in RATE_INDICATORS:
+        assert scaled.loc["C1", name] == pytest.approx(base.loc["C1", name], rel=1e-9,
+                                                        abs=1e-9), name
+    assert scaled.loc["C1", "kwh_per_year"] == pytest.approx(sum(year), rel=1e-9, abs=1e-9)
 
 
 @PROPERTY_SETTINGS

@@ -66,7 +66,7 @@ def test_every_section_is_there(page):
     for anchor in SECTIONS:
         assert f'id="{anchor}"' in page
         assert f'href="#{anchor}"' in page
-    for text in ("特级客户", "一级客户", "二级客户", "三级客户", "分界分 cut", "total_kwh",
+    for text in ("特级客户", "一级客户", "二级客户", "三级客户", "分界分 cut", "kwh_per_year",
                  "ari", "kendall_tau", "2025-01-01T00:00:00+00:00"):
         assert text in page
 

@@ -12,10 +12,12 @@ NAN = np.nan
 
 #: Columns of the default scheme with a plausible (low, high) range for random frames.
 RANGES: dict[str, tuple[float, float]] = {
-    "total_kwh": (0.0, 5e6),
-    "revenue": (0.0, 4e6),
+    "kwh_per_year": (0.0, 5e6),
+    "revenue_per_year": (0.0, 4e6),
+    "avg_price": (0.3, 1.2),
     "usage_growth": (-0.5, 2.0),
     "electricity_share": (0.0, 1.0),
+    "substitution_potential": (0.0, 1.0),
     "pf_compliance": (0.0, 1.0),
     "on_time_rate": (0.0, 1.0),
     "days_late": (0.0, 90.0),
@@ -40,10 +42,12 @@ def indicator_frame() -> pd.DataFrame:
     * K08 same values as K03 (a tie broken by customer_id).
     """
     data = {
-        "total_kwh": [4e6, 3e6, 2e5, 2400, 1800, 5e4, NAN, 2e5],
-        "revenue": [2.6e6, 2.1e6, 1.5e5, 1400, 1000, 3.6e4, NAN, 1.5e5],
+        "kwh_per_year": [4e6, 3e6, 2e5, 2400, 1800, 5e4, NAN, 2e5],
+        "revenue_per_year": [2.6e6, 2.1e6, 1.5e5, 1400, 1000, 3.6e4, NAN, 1.5e5],
+        "avg_price": [0.65, 0.70, 0.75, 0.58, 0.56, 0.72, NAN, 0.75],
         "usage_growth": [0.06, 0.01, 0.10, 0.02, -0.05, NAN, NAN, 0.10],
         "electricity_share": [0.7, 0.5, NAN, NAN, NAN, NAN, NAN, NAN],
+        "substitution_potential": [0.2, 0.1, NAN, NAN, NAN, NAN, NAN, NAN],
         "pf_compliance": [1.0, 0.7, 0.9, NAN, NAN, 1.0, NAN, 0.9],
         "on_time_rate": [1.0, 0.6, 0.95, 1.0, 0.4, 1.0, NAN, 0.95],
         "days_late": [0.0, 12.0, 1.0, 0.0, 40.0, 0.0, NAN, 1.0],
@@ -59,8 +63,8 @@ def indicator_frame() -> pd.DataFrame:
     ids = pd.Index([f"K0{i}" for i in range(1, 9)], name="customer_id")
     df = pd.DataFrame(data, index=ids)
     reasons = {
-        "total_kwh": {"K07": "no_records"},
-        "revenue": {"K07": "no_records"},
+        "kwh_per_year": {"K07": "no_records"},
+        "revenue_per_year": {"K07": "no_records"},
         "pf_compliance": {"K04": "not_applicable", "K05": "not_applicable"},
         "usage_growth": {"K06": "short_history"},
     }
@@ -128,7 +132,7 @@ def default_frames(draw, min_rows: int = 2, max_rows: int = 10, missing: bool = 
             )
         )
         values = np.array(values, dtype=float)
-        if missing and col not in ("total_kwh", "revenue"):
+        if missing and col not in ("kwh_per_year", "revenue_per_year"):
             mask = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
             values = np.where(mask & (np.arange(n) % 3 == 0), np.nan, values)
         data[col] = values

@@ -245,8 +245,8 @@ class TestFront:
         assert list(t.index) == sorted(t.index)
         assert t.loc["K01", "rank"] == 1
         assert not t.loc["K07", "graded"]
-        assert t.loc["K07", "reason"] == ("total_kwh missing (no_records); "
-                                          "revenue missing (no_records)")
+        assert t.loc["K07", "reason"] == ("kwh_per_year missing (no_records); "
+                                          "revenue_per_year missing (no_records)")
         graded = t[t["graded"]]
         assert ((graded["score"] >= 0) & (graded["score"] <= 100)).all()
         w = res.weights[t["graded"]].sum(axis=1) + res.fill_weights[t["graded"]].sum(axis=1)
@@ -278,10 +278,10 @@ class TestFront:
         first = indicator_frame()
         scorer = Scorer().fit(first)
         later = first.copy()
-        later.loc["K03", "total_kwh"] = 9e9  # beyond the fitted maximum
+        later.loc["K03", "kwh_per_year"] = 9e9  # beyond the fitted maximum
         t = score(later, fitted=scorer)
-        assert t.loc["K03", "norm__total_kwh"] == 1.0
-        assert t.loc["K01", "norm__total_kwh"] == 1.0  # bounds of the first period kept
+        assert t.loc["K03", "norm__kwh_per_year"] == 1.0
+        assert t.loc["K01", "norm__kwh_per_year"] == 1.0  # bounds of the first period kept
         with pytest.raises(SchemeError, match="differs"):
             score(later, small_scheme(), fitted=scorer)
         with pytest.raises(NotFittedError):
@@ -300,7 +300,7 @@ class TestFront:
         res = score_result(indicator_frame())
         assert isinstance(res, ScoreResult) and res.n_graded == 7
         text = repr(res)
-        assert "7 graded" in text and "K07: total_kwh missing" in text
+        assert "7 graded" in text and "K07: kwh_per_year missing" in text
 
     def test_dimension_scores_are_weighted_means(self):
         res = score_result(indicator_frame())

@@ -98,7 +98,7 @@ class TestDefaultScheme:
         assert not ex.graded and ex.rank is None and math.isnan(ex.score)
         assert "no_records" in ex.reason
         assert ex.table["contribution"].isna().all()
-        assert ex.table.loc["total_kwh", "status"] == "missing"
+        assert ex.table.loc["kwh_per_year", "status"] == "missing"
         assert "not graded" in repr(ex) and "not graded" in str(ex)
         assert json.loads(json.dumps(ex.to_dict()))["score"] is None
 
@@ -118,7 +118,7 @@ class TestDefaultScheme:
         assert text == ex.to_text() and text.startswith("Customer K02: score")
         assert "weakest (gain if raised to the median)" in text
         assert "pf_compliance" in text and isinstance(ex, Explanation)
-        assert len(ex.to_frame()) == 14
+        assert len(ex.to_frame()) == 16
         # repr is one short line naming the customer, its score and weakest indicators
         short = repr(ex)
         assert "\n" not in short and short.startswith("<Explanation Customer K02: score")

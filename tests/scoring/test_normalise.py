@@ -189,7 +189,7 @@ class TestNormaliser:
         present = ~np.isnan(values)
         assert ((values[present] >= 0) & (values[present] <= 1)).all()
         assert (np.isnan(values) == df[list(Scheme.default().columns)].isna().to_numpy()).all()
-        assert out.loc["K01", "norm__total_kwh"] == 1.0
+        assert out.loc["K01", "norm__kwh_per_year"] == 1.0
         assert out.loc["K05", "norm__days_late"] == 0.0  # 40 days late, threshold 30
         assert out.loc["K02", "norm__arrears_ratio"] == pytest.approx(0.8)
 
@@ -214,8 +214,8 @@ class TestNormaliser:
 
     def test_bounds_table(self):
         b = Normaliser().fit(indicator_frame()).bounds_
-        assert b.loc["total_kwh", "high"] == 4e6
-        assert b.loc["total_kwh", "low"] == 1800.0
+        assert b.loc["kwh_per_year", "high"] == 4e6
+        assert b.loc["kwh_per_year", "low"] == 1800.0
         assert b.loc["pf_compliance", "n"] == 5
         assert b.loc["usage_growth", "clip_low"] < b.loc["usage_growth", "clip_high"]
 

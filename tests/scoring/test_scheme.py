@@ -39,7 +39,8 @@ class TestDefault:
         s = Scheme.default()
         assert s.dimension_names == ("contribution", "compliance", "cooperation")
         assert s.indicator_names == (
-            "total_kwh", "revenue", "usage_growth", "electricity_share",
+            "kwh_per_year", "revenue_per_year", "avg_price", "usage_growth",
+            "electricity_share", "substitution_potential",
             "pf_compliance", "on_time_rate", "days_late", "arrears_ratio", "plan_completion",
             "violations_per_year", "fault_impact_per_year",
             "policy_rate", "work_cooperation", "suggestions_per_year",
@@ -54,16 +55,18 @@ class TestDefault:
 
     def test_heavy_tails_on_log_scale(self):
         s = Scheme.default()
-        for name in ("total_kwh", "revenue"):
+        for name in ("kwh_per_year", "revenue_per_year"):
             assert s.indicator(name).normalisation.method == "log_minmax"
 
     def test_missing_policies_are_fair(self):
         s = Scheme.default()
         for name in ("pf_compliance", "plan_completion", "electricity_share", "policy_rate"):
             assert s.indicator(name).missing == "respread", name
-        assert s.indicator("total_kwh").missing == "ungraded"
-        assert s.indicator("revenue").missing == "ungraded"
+        assert s.indicator("kwh_per_year").missing == "ungraded"
+        assert s.indicator("revenue_per_year").missing == "ungraded"
         assert s.indicator("work_cooperation").missing == "neutral"
+        # unknown growth (short history) is middling, not replaced by size (issue 13 twins)
+        assert s.indicator("usage_growth").missing == "neutral"
         assert s.dimensions["compliance"].missing == "respread"
         assert s.dimensions["cooperation"].missing == "respread"
 
@@ -124,7 +127,7 @@ class TestDefault:
 
     def test_weight_arrays(self):
         w, dim_of, dw = Scheme.default().weight_arrays()
-        assert dim_of.tolist() == [0] * 4 + [1] * 7 + [2] * 3
+        assert dim_of.tolist() == [0] * 6 + [1] * 7 + [2] * 3
         for d in range(3):
             assert math.isclose(w[dim_of == d].sum(), 1.0, abs_tol=1e-12)
         assert math.isclose(dw.sum(), 1.0, abs_tol=1e-12)

@@ -37,10 +37,12 @@ def raw_indicators(n: int, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     kwh = np.exp(rng.normal(9, 2, n))
     frame = pd.DataFrame({
-        "total_kwh": kwh,
-        "revenue": kwh * rng.uniform(0.5, 0.8, n),
+        "kwh_per_year": kwh,
+        "revenue_per_year": kwh * rng.uniform(0.5, 0.8, n),
+        "avg_price": rng.uniform(0.5, 0.8, n),
         "usage_growth": rng.normal(0.03, 0.1, n),
         "electricity_share": rng.uniform(0, 1, n),
+        "substitution_potential": rng.uniform(0, 0.5, n),
         "pf_compliance": rng.uniform(0, 1, n),
         "on_time_rate": rng.uniform(0.5, 1, n),
         "days_late": rng.exponential(5, n),
@@ -54,8 +56,9 @@ def raw_indicators(n: int, seed: int = 0) -> pd.DataFrame:
         "suggestions_per_year": rng.poisson(0.3, n).astype(float),
     }, index=pd.Index([f"C{i:05d}" for i in range(n)], name="customer_id"))
     for col, share in [("usage_growth", 0.1), ("electricity_share", 0.7),
-                       ("pf_compliance", 0.6), ("plan_completion", 0.8), ("policy_rate", 0.5),
-                       ("work_cooperation", 0.4), ("revenue", 0.02)]:
+                       ("substitution_potential", 0.7), ("pf_compliance", 0.6),
+                       ("plan_completion", 0.8), ("policy_rate", 0.5),
+                       ("work_cooperation", 0.4), ("revenue_per_year", 0.02)]:
         frame.loc[rng.random(n) < share, col] = np.nan
     # some customers without any cooperation record (empty dimension: re-spread)
     frame.loc[rng.random(n) < 0.1, ["policy_rate", "work_cooperation",
@@ -258,7 +261,7 @@ def test_rescore_with_mappings_and_arrays() -> None:
     np.testing.assert_allclose(both[1], moved[0])
     with pytest.raises(SchemeError, match=r"dimensions\.nope"):
         rescore(g, {"nope": 1.0})
-    with pytest.raises(SchemeError, match="expected 14 weights"):
+    with pytest.raises(SchemeError, match="expected 16 weights"):
         rescore(g, indicator_weights=np.ones(3))
 
 
@@ -272,7 +275,7 @@ def test_report_text_html_json_and_files(tmp_path: Any) -> None:
     assert res._repr_html_().startswith("<div>")
     data = json.loads(json.dumps(res.to_dict()))
     assert data["n_customers"] == res.n_customers
-    assert len(data["sensitivity"]) == 17
+    assert len(data["sensitivity"]) == 19  # 3 dimensions + 16 indicators
     assert str(res) == res.to_text() and res._repr_html_() == res.to_html()
     assert "<table" in res._repr_html_() and "\n" not in repr(res)
     assert res.headline().startswith("Tier stability: 20 Dirichlet weight draws")
@@ -316,7 +319,7 @@ def test_errors() -> None:
     with pytest.raises(InputError, match="expected a Grading"):
         tier_stability(g.table)
     with pytest.raises(InputError):
-        tier_stability(FakeGrading(g.table.drop(columns="norm__revenue"), g.scheme))
+        tier_stability(FakeGrading(g.table.drop(columns="norm__revenue_per_year"), g.scheme))
     with pytest.raises(InputError, match="strata"):
         tier_stability(g, strata="nowhere")
 

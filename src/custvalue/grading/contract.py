@@ -49,6 +49,7 @@ __all__ = [
     "REASON_PREFIX",
     "REGISTER_COLUMNS",
     "SCHEME_FILE",
+    "SHORT_HISTORY",
     "STATE_LEVELS",
     "STATUSES",
     "STATUS_LABELS",
@@ -68,7 +69,7 @@ __all__ = [
 # -- columns -------------------------------------------------------------------------------
 #: Register columns carried into every grading table (for strata, profiles and reports).
 REGISTER_COLUMNS: Final = ("customer_class", "contract_kva", "voltage_kv", "industry",
-                           "region", "opened", "closed")
+                           "region", "opened", "closed", "importance")
 #: Prefix of the normalised indicator columns (0..1, 1 = best).
 NORM_PREFIX: Final = "norm__"
 #: Prefix of the dimension score columns (0..100).
@@ -104,6 +105,10 @@ UNGRADED: Final = "ungraded"
 NEW: Final = "new"
 DEPARTED: Final = "departed"
 STATUSES: Final = (GRADED, UNGRADED, NEW, DEPARTED)
+#: ``reason`` of a register customer open fewer months of the window than the scheme's
+#: ``eligibility.min_exposure_months``: it gets a provisional score and tier, outside the
+#: quotas.  (A closed account's reason is :data:`DEPARTED`.)
+SHORT_HISTORY: Final = "short_history"
 #: (Chinese, English) display label of each status that has no tier.
 UNGRADED_LABELS: Final = ("未评级", "ungraded")
 STATUS_LABELS: Final = {UNGRADED: UNGRADED_LABELS, NEW: ("新增", "new"),

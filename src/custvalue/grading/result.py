@@ -286,8 +286,11 @@ class Grading(Result):
                                  "tier": pinned["tier"].astype("int64").to_numpy(),
                                  "reason": pinned["pin_reason"].to_numpy()})
         timings: dict[str, float] = {}
+        end = (self.manifest.window or {}).get("end") if self.manifest is not None else None
+        last_day = pd.Period(str(end), freq="M").end_time.normalize() if end else None
         new, _ = score_and_tier(
             indicators, register, scheme, pins=pins, strata=strata, timings=timings,
+            window_last_day=last_day,
             pins_count_against_quota=bool(options.get("pins_count_against_quota", True)))
         manifest = self.manifest.model_copy(update={
             "scheme_hash": scheme.hash(), "timings": timings}) if self.manifest is not None \

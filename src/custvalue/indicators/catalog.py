@@ -61,12 +61,13 @@ class IndicatorSpec:
 REASONS: dict[str, str] = {
     "no_records": "no monthly record of the customer inside the window",
     "no_values": "monthly records exist but the column used is empty on every one",
-    "short_history": "fewer than two full years of observation inside the window",
+    "short_history": "fewer than two usable years (growth_min_months readings each) in the window",
     "zero_base": "annual kWh of the first full year is zero or negative",
     "negative_end": "annual kWh of the last full year is negative",
     "no_audit": "no energy audit of a year up to the window's end year",
     "zero_total_energy": "the latest audit's total energy is zero or negative",
     "no_energy_table": "no energy table was given",
+    "no_replaceable": "the latest audit has no replaceable_tce (or the column is absent)",
     "not_applicable": "power factor not assessed: the customer’s class and capacity match "
                       "no standard (residential, below 100 kVA)",
     "no_reactive_metering": "no reactive energy recorded in the window",
@@ -74,6 +75,7 @@ REASONS: dict[str, str] = {
     "no_bills_due": "no bill with a positive amount due by the as-of date",
     "no_plan": "no month with a declared plan",
     "zero_plan": "the declared plan sums to zero or less",
+    "zero_kwh": "the window's kWh sum to zero or less (no average price)",
     "no_exposure": "the account was not open in any month of the window",
     "no_events_table": "no events table was given",
     "no_cooperation_table": "no cooperation table was given",
@@ -89,12 +91,27 @@ INDICATORS: tuple[IndicatorSpec, ...] = (
                   "active energy over the window", ("no_records", "no_values")),
     IndicatorSpec("revenue", "contribution", "yuan", "benefit",
                   "amount billed over the window", ("no_records", "no_values")),
+    IndicatorSpec("kwh_per_year", "contribution", "kWh/year", "benefit",
+                  "active energy per year the account was open in the window",
+                  ("no_records", "no_values", "no_exposure")),
+    IndicatorSpec("revenue_per_year", "contribution", "yuan/year", "benefit",
+                  "amount billed per year the account was open in the window",
+                  ("no_records", "no_values", "no_exposure")),
+    IndicatorSpec("avg_price", "contribution", "yuan/kWh", "benefit",
+                  "average price: revenue over kWh in the window (平均电价)",
+                  ("no_records", "no_values", "zero_kwh")),
     IndicatorSpec("usage_growth", "contribution", "1/year", "benefit",
                   "compound annual growth of annual kWh",
                   ("no_records", "short_history", "zero_base", "negative_end")),
     IndicatorSpec("electricity_share", "contribution", "ratio", "benefit",
                   "electricity share of total energy use (latest audit)",
                   ("no_energy_table", "no_audit", "zero_total_energy")),
+    IndicatorSpec("total_energy_tce", "contribution", "tce/year", "benefit",
+                  "total energy use of the latest audit (客户能源总消耗量)",
+                  ("no_energy_table", "no_audit")),
+    IndicatorSpec("substitution_potential", "contribution", "ratio", "benefit",
+                  "share of total energy that electricity could replace (电能可替代比例)",
+                  ("no_energy_table", "no_audit", "no_replaceable", "zero_total_energy")),
     IndicatorSpec("pf_compliance", "compliance", "ratio", "benefit",
                   "share of assessed months meeting the power-factor standard",
                   ("not_applicable", "no_records", "no_reactive_metering",
@@ -138,7 +155,7 @@ def output_columns() -> list[str]:
     --------
     >>> cols = output_columns()
     >>> len(cols), cols[-1]
-    (35, 'reason__suggestions_per_year')
+    (45, 'reason__suggestions_per_year')
     """
     return ["customer_id", *BOOKKEEPING_COLUMNS, *INDICATOR_NAMES,
             *[f"reason__{n}" for n in INDICATOR_NAMES]]

@@ -47,6 +47,7 @@ from custvalue.indicators.context import (
     ratio,
     smaller,
 )
+from custvalue.indicators.contribution import per_year
 from custvalue.indicators.params import IndicatorParams
 from custvalue.indicators.prepare import SCALE_AMOUNT, SCALE_FINE, fixed, jan1_epoch_days
 
@@ -62,12 +63,17 @@ __all__ = [
 
 
 def standard_cents_expr(params: IndicatorParams) -> nw.Expr:
-    """Per customer, the power-factor standard in hundredths, or null if not assessed."""
+    """Per customer, the power-factor standard in hundredths, or null if not assessed.
+
+    The first rule whose class, capacity and supply voltage match gives the standard.
+    """
     kva = nw.col("contract_kva")
     expr = None
     for rule in params.power_factor_rules:
         size = kva >= rule.min_kva if rule.inclusive else kva > rule.min_kva
         cond = nw.col("customer_class").is_in(list(rule.classes)) & size
+        if rule.min_voltage_kv > 0:
+            cond = cond & (nw.col("voltage_kv") >= rule.min_voltage_kv)
         then = nw.lit(rule.standard_cents, dtype=nw.Int64)
         expr = nw.when(cond).then(then) if expr is None else expr.when(cond).then(then)
     if expr is None:
@@ -201,11 +207,6 @@ def event_aggregation(events: nw.LazyFrame, ctx: Context) -> nw.LazyFrame:
     )
 
 
-def per_year(count: str) -> nw.Expr:
-    """``count`` per year of exposure: ``count × 12 / exposure_months``."""
-    return nw.col(count).cast(nw.Float64) * 12.0 / nw.col("_exposure").cast(nw.Float64)
-
-
 def indicators(ctx: Context) -> list[Indicator]:
     """The compliance indicators on the per-customer frame."""
     p = ctx.params
@@ -235,7 +236,10 @@ def indicators(ctx: Context) -> list[Indicator]:
                 nw.col(f"_fee_{j}"))
     plan_sum = nw.col("_plan_sum")
     gap = (nw.col("_plan_actual") - plan_sum).abs().cast(nw.Float64)
-    completion = (1.0 - gap / plan_sum.cast(nw.Float64)).clip(0.0, 1.0)
+    if p.plan_completion == "ratio":
+        completion = nw.col("_plan_actual").cast(nw.Float64) / plan_sum.cast(nw.Float64)
+    else:
+        completion = (1.0 - gap / plan_sum.cast(nw.Float64)).clip(0.0, 1.0)
     out = [
         pf,
         Indicator("on_time_rate", ratio(nw.col("_on_time"), nw.col("_bill")), pay),

@@ -1,4 +1,4 @@
-"""Contribution indicators: ``total_kwh``, ``revenue``, ``usage_growth``, ``electricity_share``.
+"""Contribution indicators: window totals and annual rates of kWh and revenue, growth, energy.
 
 Each indicator is written once as narwhals expressions in four steps: per-row features of
 the prepared monthly rows (:func:`monthly_features`), per-customer aggregations
@@ -9,9 +9,9 @@ Formulas: ``docs/indicators.md``.
 Usage growth
     The window's months are cut into whole 12-month blocks counted back from the window's
     end (a 36-month window has three; leading months left over belong to no block).  A block
-    is a *full year of observation* for a customer when it has at least
-    ``params.growth_min_months`` months with a kWh reading; its annual kWh is the block's sum
-    (annualised ``× 12 / months`` when fewer than 12).  With first and last full years
+    is a *usable year* for a customer when it has at least ``params.growth_min_months`` (9)
+    months with a kWh reading; its annual kWh is annualised from the observed months
+    (``sum × 12 / months``; the plain sum when all 12 are observed).  With first and last full years
     ``a`` and ``b`` (block numbers ``i < j``)::
 
         usage_growth = (kWh_b / kWh_a) ** (1 / (j - i)) - 1
@@ -32,7 +32,7 @@ import narwhals as nw
 from narwhals.functions import Then
 
 from custvalue.indicators.context import Context, Indicator, flag, ratio
-from custvalue.indicators.prepare import SCALE_AMOUNT, SCALE_ENERGY
+from custvalue.indicators.prepare import SCALE_AMOUNT, SCALE_ENERGY, SCALE_FINE
 from custvalue.indicators.window import Window
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "indicators",
     "monthly_aggregations",
     "monthly_features",
+    "per_year",
     "year_bounds",
 ]
 
@@ -91,6 +92,8 @@ def energy_aggregation(energy: nw.LazyFrame) -> nw.LazyFrame:
         nw.col("_year").max().alias("_audit_year"),
         nw.col("_total_tce").sum(),
         nw.col("_elec_tce").sum(),
+        nw.col("_repl_tce").sum(),
+        nw.col("_repl_tce").count().alias("_repl_n"),
     )
 
 
@@ -148,6 +151,25 @@ def _growth(ctx: Context) -> Indicator:
     ])
 
 
+def per_year(total: str, scale: float = 1.0) -> nw.Expr:
+    """Annual rate of a window total: ``total / scale × 12 / exposure_months``.
+
+    ``scale`` undoes a fixed-point unit (:data:`SCALE_ENERGY`, :data:`SCALE_AMOUNT`).  The
+    exposure is the months the account was open inside the window (register ``opened`` and
+    ``closed`` clipped to the window), so a customer open 18 months competes on equal terms
+    with one open 36.
+
+    Examples
+    --------
+    >>> import polars as pl, narwhals as nw
+    >>> lf = nw.from_native(pl.LazyFrame({"n": [3, 6], "_exposure": [18, 36]}))
+    >>> lf.select(per_year("n")).collect()["n"].to_list()
+    [2.0, 2.0]
+    """
+    return (nw.col(total).cast(nw.Float64) * (12.0 / scale)
+            / nw.col("_exposure").cast(nw.Float64))
+
+
 def indicators(ctx: Context) -> list[Indicator]:
     """The contribution indicators on the per-customer frame."""
     no_records = nw.col("_months") == 0
@@ -156,13 +178,32 @@ def indicators(ctx: Context) -> list[Indicator]:
                   [(no_records, "no_records"), (nw.col("_kwh_n") == 0, "no_values")]),
         Indicator("revenue", nw.col("_billed_sum").cast(nw.Float64) / SCALE_AMOUNT,
                   [(no_records, "no_records"), (nw.col("_billed_n") == 0, "no_values")]),
+        Indicator("kwh_per_year", per_year("_kwh_sum", SCALE_ENERGY), [
+            (no_records, "no_records"), (nw.col("_kwh_n") == 0, "no_values"),
+            (nw.col("_exposure") <= 0, "no_exposure")]),
+        Indicator("revenue_per_year", per_year("_billed_sum", SCALE_AMOUNT), [
+            (no_records, "no_records"), (nw.col("_billed_n") == 0, "no_values"),
+            (nw.col("_exposure") <= 0, "no_exposure")]),
+        Indicator("avg_price", ratio(nw.col("_billed_sum") * (SCALE_ENERGY / SCALE_AMOUNT),
+                                     nw.col("_kwh_sum")), [
+            (no_records, "no_records"),
+            ((nw.col("_kwh_n") == 0) | (nw.col("_billed_n") == 0), "no_values"),
+            (~(nw.col("_kwh_sum") > 0), "zero_kwh")]),
         _growth(ctx),
     ]
     if "energy" in ctx.given:
+        no_audit = nw.col("_audit_year").is_null()
         out.append(Indicator(
             "electricity_share", ratio(nw.col("_elec_tce"), nw.col("_total_tce")),
-            [(nw.col("_audit_year").is_null(), "no_audit"),
+            [(no_audit, "no_audit"), (~(nw.col("_total_tce") > 0), "zero_total_energy")]))
+        out.append(Indicator(
+            "total_energy_tce", nw.col("_total_tce").cast(nw.Float64) / SCALE_FINE,
+            [(no_audit, "no_audit")]))
+        out.append(Indicator(
+            "substitution_potential", ratio(nw.col("_repl_tce"), nw.col("_total_tce")),
+            [(no_audit, "no_audit"), (~(nw.col("_repl_n") > 0), "no_replaceable"),
              (~(nw.col("_total_tce") > 0), "zero_total_energy")]))
     else:
-        out.append(Indicator("electricity_share", None, [(True, "no_energy_table")]))
+        out += [Indicator(n, None, [(True, "no_energy_table")])
+                for n in ("electricity_share", "total_energy_tce", "substitution_potential")]
     return out

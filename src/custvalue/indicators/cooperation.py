@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import narwhals as nw
 
-from custvalue.indicators.compliance import per_year
 from custvalue.indicators.context import Context, Indicator, flag, ratio
+from custvalue.indicators.contribution import per_year
 from custvalue.indicators.prepare import SCALE_FINE
 
 __all__ = ["COOPERATION_COLUMNS", "cooperation_aggregation", "indicators"]

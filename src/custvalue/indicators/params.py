@@ -49,9 +49,11 @@ __all__ = [
 class PowerFactorRule(BaseModel):
     """One power-factor standard: the customers it applies to and the standard.
 
-    A customer matches when its ``customer_class`` is one of ``classes`` and its
+    A customer matches when its ``customer_class`` is one of ``classes``, its
     ``contract_kva`` is at least ``min_kva`` (``inclusive=True``) or above it
-    (``inclusive=False``).  The first matching rule of
+    (``inclusive=False``), and its supply voltage ``voltage_kv`` is at least
+    ``min_voltage_kv`` (``0``: any voltage; a customer without ``voltage_kv`` then does not
+    match a rule that asks for one).  The first matching rule of
     :attr:`IndicatorParams.power_factor_rules` gives the customer's standard; a customer
     that matches none is not assessed.
 
@@ -66,6 +68,8 @@ class PowerFactorRule(BaseModel):
     standard : float
         The standard, in hundredths (0.90, 0.85, 0.80 ...): the monthly power factor,
         rounded to two decimals, must reach it.
+    min_voltage_kv : float, default 0.0
+        Supply voltage the rule asks for, kV (1.0: high-voltage supply, 高压供电).
 
     Examples
     --------
@@ -79,6 +83,7 @@ class PowerFactorRule(BaseModel):
     min_kva: float = Field(default=100.0, ge=0)
     inclusive: bool = True
     standard: float = Field(gt=0, le=1)
+    min_voltage_kv: float = Field(default=0.0, ge=0)
 
     @field_validator("standard")
     @classmethod
@@ -93,16 +98,20 @@ class PowerFactorRule(BaseModel):
         return round(self.standard * 100)
 
 
-#: Default standards: 0.90 for large industrial (high-voltage industrial) customers above
-#: 160 kVA; 0.85 for other industrial and non-industrial customers of 100 kVA and more;
-#: 0.80 for agricultural customers of 100 kVA and more.  Residential customers and anyone
-#: below 100 kVA match no rule and are not assessed.
+#: Default standards (《功率因数调整电费办法》): 0.90 for industrial customers with
+#: high-voltage supply (1 kV and above) above 160 kVA; 0.85 for other industrial and
+#: non-industrial customers of 100 kVA and more (a large industrial customer supplied at low
+#: voltage included); 0.80 for agricultural and wholesale (趸售) customers of 100 kVA and
+#: more.  Residential customers and anyone below 100 kVA match no rule and are not
+#: assessed.  Classes are the contract's words; local names (大工业 ...) reach the rules
+#: through the input mapping of the register.
 DEFAULT_POWER_FACTOR_RULES: tuple[PowerFactorRule, ...] = (
     PowerFactorRule(classes=("large_industrial",), min_kva=160.0, inclusive=False,
-                    standard=0.90),
+                    standard=0.90, min_voltage_kv=1.0),
     PowerFactorRule(classes=("large_industrial", "general_commercial_industrial"),
                     min_kva=100.0, inclusive=True, standard=0.85),
-    PowerFactorRule(classes=("agricultural",), min_kva=100.0, inclusive=True, standard=0.80),
+    PowerFactorRule(classes=("agricultural", "wholesale"), min_kva=100.0, inclusive=True,
+                    standard=0.80),
 )
 
 
@@ -215,11 +224,19 @@ class IndicatorParams(BaseModel):
         (``grade(..., duplicates="sum")``, ``compute_indicators(..., options=...)``).  Given
         here they still apply, with a ``DeprecationWarning``; they are kept in
         ``deprecated_treatments`` and read through :func:`input_treatments`.
-    growth_min_months : int, default 12
-        Months with a kWh reading a 12-month block needs to count as a full year of
-        observation for ``usage_growth``; below 12, the block's kWh is annualised.
+    growth_min_months : int, default 9
+        Months with a kWh reading a 12-month block needs to count as a usable year for
+        ``usage_growth``; a usable year with fewer than 12 readings has its kWh annualised
+        from the observed months (``× 12 / months``), so that a missing month does not void
+        a year.  12 asks for complete years.
     fault_default_affected : float, default 1.0
         Customers counted for a fault whose ``affected_customers`` is empty.
+    plan_completion : {"closeness", "ratio"}, default "closeness"
+        ``closeness``: ``1 − |actual − plan| / plan`` clipped to [0, 1], so missing the plan
+        either way is penalised (a declared plan is a commitment the grid is planned on:
+        using far more than declared is as much a planning problem as using less).
+        ``ratio``: ``actual / plan`` (用电计划完成率 read literally; above 1 when the
+        customer used more than declared).
 
     Examples
     --------
@@ -244,8 +261,9 @@ class IndicatorParams(BaseModel):
     late_fee_default: LateFeeRate = LateFeeRate()
     late_fee_minimum: float = Field(default=1.0, ge=0)
     paid_tolerance: float = Field(default=0.0, ge=0)
-    growth_min_months: int = Field(default=12, ge=1, le=12)
+    growth_min_months: int = Field(default=9, ge=1, le=12)
     fault_default_affected: float = Field(default=1.0, ge=0)
+    plan_completion: Literal["closeness", "ratio"] = "closeness"
     #: The deprecated ``duplicates=`` / ``negative_energy=`` spellings, as given (not part
     #: of the parameters' dump: the treatments are options).
     deprecated_treatments: DeprecatedTreatments = Field(

@@ -236,7 +236,8 @@ def _month_of(name: str, schema: nw.Schema) -> nw.Expr:
 def prepare_customers(frame: nw.LazyFrame, window: Window) -> nw.LazyFrame:
     """Register rows with the exposure in months inside the window.
 
-    Output columns: ``customer_id``, ``customer_class``, ``contract_kva``, ``_exposure``.
+    Output columns: ``customer_id``, ``customer_class``, ``contract_kva``, ``voltage_kv``,
+    ``_exposure``.
     ``_exposure`` counts the window months from the month of ``opened`` (window start if
     empty) to the month of ``closed`` (window end if empty or absent), both inclusive;
     0 when the account was not open in the window.
@@ -263,6 +264,7 @@ def prepare_customers(frame: nw.LazyFrame, window: Window) -> nw.LazyFrame:
         nw.col("customer_id").cast(nw.String),
         nw.col("customer_class").cast(nw.String),
         float_expr("contract_kva", schema),
+        float_expr("voltage_kv", schema),  # issue 13: the power-factor rules' voltage
         nw.max_horizontal(last - first + 1, nw.lit(0)).cast(nw.Int64).alias("_exposure"),
     )
 
@@ -352,7 +354,9 @@ def prepare_cooperation(frame: nw.LazyFrame, window: Window) -> nw.LazyFrame:
 
 
 def prepare_energy(frame: nw.LazyFrame, window: Window) -> nw.LazyFrame:
-    """Audits of a year up to the window's end year: ``customer_id``, ``_year``, tce.
+    """Audits of a year up to the window's end year: ``customer_id``, ``_year``, tce
+    (``_total_tce``, ``_elec_tce``, ``_repl_tce``; the optional ``replaceable_tce`` column
+    absent reads as nulls).
 
     The tce columns are in millionths (fixed point, see :func:`fixed`).
     """
@@ -362,4 +366,6 @@ def prepare_energy(frame: nw.LazyFrame, window: Window) -> nw.LazyFrame:
         nw.col("year").cast(nw.Int64).alias("_year"),
         fixed(float_expr("total_energy_tce", schema), SCALE_FINE).alias("_total_tce"),
         fixed(float_expr("electricity_tce", schema), SCALE_FINE).alias("_elec_tce"),
+        # issue 13: optional audit column (absent → nulls)
+        fixed(float_expr("replaceable_tce", schema), SCALE_FINE).alias("_repl_tce"),
     ).filter(nw.col("_year") <= window.end.year)

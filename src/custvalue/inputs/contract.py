@@ -136,6 +136,10 @@ CUSTOMERS = Table(
                "exposure time for per-year rates; customers joining inside the window"),
         Column("closed", "date", False, "",
                "Date the account closed; empty while open.", "exposure time; departed customers"),
+        Column("importance", "str", False, "",
+               "Important-power-user grade (重要电力用户: 特级, 一级, 二级, 临时性) or the "
+               "utility's own sensitivity words; empty for ordinary customers.",
+               "tier floors (scheme [importance])"),
     ),
     "The customer register: one row per customer account.",
 )
@@ -208,8 +212,12 @@ ENERGY = Table(
                "Total energy consumption, tonnes of coal equivalent.", "electricity_share"),
         Column("electricity_tce", "float", True, "tce",
                "Electricity part of it, tonnes of coal equivalent.", "electricity_share"),
+        Column("replaceable_tce", "float", False, "tce",
+               "Non-electric energy of it that electricity could replace (电能替代潜力), "
+               "tonnes of coal equivalent.", "substitution_potential"),
     ),
-    "Energy audits: total energy use and the electricity share (电能替代).",
+    "Energy audits: total energy use, the electricity share and the replaceable part "
+    "(电能替代).",
 )
 
 #: All tables of the contract by name.

@@ -326,12 +326,23 @@ def _simulate(
     year_kwh = csum[au_who, hi] - csum[au_who, lo]
     elec = year_kwh * _TCE_PER_KWH
     yr_share = np.clip(share[au_who] + rng.normal(0, 0.02, au_who.size), 0.05, 0.99)
+    total = np.round(elec / yr_share, 3)
+    # the non-electric part electricity could replace (optional column, issue 13); drawn
+    # last so that every other table is unchanged
+    replaceable = np.round((total - np.round(elec, 3)) * rng.uniform(0.1, 0.8, n)[au_who], 3)
     energy = pd.DataFrame({
         "customer_id": ids[au_who],
         "year": (year0 + au_yr).astype("int64"),
-        "total_energy_tce": np.round(elec / yr_share, 3),
+        "total_energy_tce": total,
         "electricity_tce": np.round(elec, 3),
+        "replaceable_tce": np.clip(replaceable, 0.0, None),
     })
+    # important power users (optional register column, issue 13): a few large customers;
+    # drawn last so that every other column is unchanged
+    draw = rng.random(n)
+    grade = np.select([(cls == 0) & (draw < 0.05), (kva >= 315) & (draw < 0.08),
+                       (kva >= 100) & (draw < 0.02)], ["一级", "二级", "临时性"], "")
+    customers["importance"] = pd.Series(grade, index=customers.index).replace("", None)
     return {
         "customers": customers,
         "monthly": monthly,

@@ -101,7 +101,7 @@ class ScoringArrays:
         >>> from custvalue.scoring import Scorer, example_frame
         >>> arr = Scorer().fit(example_frame()).arrays(example_frame())
         >>> arr.rows([0]).values.shape
-        (1, 14)
+        (1, 16)
         """
         return replace(
             self,

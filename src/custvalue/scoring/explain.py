@@ -111,7 +111,7 @@ class Explanation(Result):
         --------
         >>> from custvalue.scoring import score_result, example_frame
         >>> explain(score_result(example_frame()), "C1").by_dimension.round(2).to_dict()
-        {'contribution': 49.13, 'compliance': 30.81, 'cooperation': 10.62}
+        {'contribution': 43.5, 'compliance': 30.81, 'cooperation': 10.62}
         """
         return self.table.groupby("dimension", sort=False)["contribution"].sum()
 

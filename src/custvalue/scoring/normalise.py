@@ -521,7 +521,7 @@ class Normaliser(TransformerMixin, BaseEstimator):
         Examples
         --------
         >>> n = Normaliser().fit(example_frame())
-        >>> n.fits_["total_kwh"].high
+        >>> n.fits_["kwh_per_year"].high
         2000000.0
         """
         scheme = self.scheme if self.scheme is not None else Scheme.default()
@@ -574,7 +574,7 @@ class Normaliser(TransformerMixin, BaseEstimator):
         Examples
         --------
         >>> Normaliser().fit_transform(example_frame()).shape
-        (6, 14)
+        (6, 16)
         """
         return self.fit(frame).transform(frame)
 
@@ -625,10 +625,12 @@ def example_frame() -> pd.DataFrame:
     """A small hand-built indicator frame with the default scheme's columns (for examples)."""
     nan = np.nan
     data = {
-        "total_kwh": [2_000_000.0, 150_000.0, 3_000.0, 2_400.0, 60_000.0, 800_000.0],
-        "revenue": [1_300_000.0, 110_000.0, 1_700.0, 1_350.0, 40_000.0, 560_000.0],
+        "kwh_per_year": [2_000_000.0, 150_000.0, 3_000.0, 2_400.0, 60_000.0, 800_000.0],
+        "revenue_per_year": [1_300_000.0, 110_000.0, 1_700.0, 1_350.0, 40_000.0, 560_000.0],
+        "avg_price": [0.65, 0.73, 0.57, 0.56, 0.67, 0.70],
         "usage_growth": [0.05, 0.12, 0.0, -0.02, nan, 0.30],
         "electricity_share": [0.6, nan, nan, nan, nan, 0.8],
+        "substitution_potential": [0.25, nan, nan, nan, nan, 0.1],
         "pf_compliance": [1.0, 0.5, nan, nan, 0.9, 0.75],
         "on_time_rate": [1.0, 0.9, 1.0, 0.6, 0.95, 1.0],
         "days_late": [0.0, 3.0, 0.0, 20.0, 1.0, 0.0],

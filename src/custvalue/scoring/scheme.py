@@ -73,8 +73,10 @@ __all__ = [
     "WEIGHT_TOLERANCE",
     "Aggregation",
     "Dimension",
+    "Eligibility",
     "Gate",
     "Gates",
+    "Importance",
     "Indicator",
     "Normalisation",
     "Scheme",
@@ -370,6 +372,59 @@ class ABC(ConfigModel):
         return self
 
 
+class Eligibility(ConfigModel):
+    """Which customers are placed in the quota tiers.
+
+    Attributes
+    ----------
+    departed : {"ungraded", "graded"}, default "ungraded"
+        A customer whose account closed on or before the window's end (register ``closed``
+        up to the window's last day).  ``ungraded``: it stays in every output without a tier,
+        with the reason ``departed``, and the quota counts are taken over the others (the
+        rule of the trade: a closed account is reported, not graded).  ``graded``: the
+        earlier behaviour — closed accounts are graded like the others.
+    min_exposure_months : int, default 12
+        A customer open fewer months than this inside the window (``exposure_months``) is
+        not placed in the quotas: reason ``short_history``, with its indicators, a
+        provisional score and the tier that score would reach against the graded
+        customers' cut scores (``provisional_score``, ``provisional_tier``,
+        ``provisional``).  0 places everyone.
+
+    Examples
+    --------
+    >>> Eligibility().departed, Eligibility().min_exposure_months
+    ('ungraded', 12)
+    """
+
+    departed: Literal["ungraded", "graded"] = "ungraded"
+    min_exposure_months: int = Field(default=12, ge=0, le=1200)
+
+
+class Importance(ConfigModel):
+    """Important power users (重要电力用户, the seed's 政治经济敏感性) as a tier floor.
+
+    Attributes
+    ----------
+    column : str, default "importance"
+        Optional register column with the customer's grade (e.g. 特级 / 一级 / 二级 /
+        临时性 of GB/Z 29328, or the utility's own words: 医院, 政府 ...).
+    floors : dict of str to int, default {} (no floor)
+        Grade → the worst tier a graded customer of that grade may have (0 = 特级).  A
+        customer whose quota tier is worse is pinned at its floor, with the reason
+        ``"important power user <grade>: floor tier <t>"`` (see :mod:`custvalue.tiers.pins`);
+        floors take quota seats like pins.  Departed and short-history customers are not
+        floored (they have no tier).
+
+    Examples
+    --------
+    >>> Importance(floors={"特级": 0, "一级": 1}).floors["一级"]
+    1
+    """
+
+    column: Annotated[str, StringConstraints(min_length=1)] = "importance"
+    floors: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+
+
 class Aggregation(ConfigModel):
     """How normalised indicators are combined into the score.
 
@@ -528,6 +583,10 @@ class Scheme(ConfigModel):
         Tier quotas and labels.
     abc : ABC
         ABC classification settings.
+    eligibility : Eligibility
+        Which customers are placed in the tiers (departed accounts, short histories).
+    importance : Importance
+        Tier floors for important power users (none by default).
     dimensions : dict of str to Dimension
         The dimensions in display order; indicator names are unique across dimensions.
     gates : Gates
@@ -559,6 +618,8 @@ class Scheme(ConfigModel):
     aggregation: Aggregation = Field(default_factory=Aggregation)
     tiers: Tiers = Field(default_factory=Tiers)
     abc: ABC = Field(default_factory=ABC)
+    eligibility: Eligibility = Field(default_factory=Eligibility)
+    importance: Importance = Field(default_factory=Importance)
     dimensions: dict[Name, Dimension] = Field(min_length=1)
     gates: Gates = Field(default_factory=Gates)
     notes: tuple[str, ...] = ()
@@ -571,6 +632,10 @@ class Scheme(ConfigModel):
     @model_validator(mode="after")
     def _check(self) -> Scheme:
         _check_sum(("dimensions",), {k: d.weight for k, d in self.dimensions.items()})
+        for grade, floor in self.importance.floors.items():
+            if floor >= len(self.tiers.quotas):
+                raise PathError(("importance", "floors", grade),
+                                f"tier {floor} does not exist ({len(self.tiers.quotas)} tiers)")
         seen: dict[str, str] = {}
         for dname, dim in self.dimensions.items():
             _check_sum(
@@ -909,7 +974,7 @@ class Scheme(ConfigModel):
         Examples
         --------
         >>> next(Scheme.default().iter_indicators())[:2]
-        ('contribution', 'total_kwh')
+        ('contribution', 'kwh_per_year')
         """
         for dname, dim in self.dimensions.items():
             for iname, ind in dim.indicators.items():
@@ -948,7 +1013,7 @@ class Scheme(ConfigModel):
         --------
         >>> w, dim_of, dw = Scheme.default().weight_arrays()
         >>> w.shape, dim_of[:4].tolist(), round(float(dw.sum()), 12)
-        ((14,), [0, 0, 0, 0], 1.0)
+        ((16,), [0, 0, 0, 0], 1.0)
         """
         w, dim_of = [], []
         for d, dim in enumerate(self.dimensions.values()):

@@ -138,9 +138,9 @@ class Scorer(TransformerMixin, BaseEstimator):
     >>> frame = example_frame()
     >>> table = Scorer().fit(frame).transform(frame)
     >>> table["score"].round(2).to_dict()
-    {'C1': 90.56, 'C2': 64.15, 'C3': 36.61, 'C4': 18.64, 'C5': 65.34, 'C6': 83.41}
+    {'C1': 84.93, 'C2': 67.45, 'C3': 36.68, 'C4': 18.64, 'C5': 66.96, 'C6': 78.1}
     >>> table["rank"].tolist()
-    [1, 4, 5, 6, 3, 2]
+    [1, 3, 5, 6, 4, 2]
     """
 
     def __init__(self, scheme: Scheme | None = None) -> None:
@@ -184,7 +184,7 @@ class Scorer(TransformerMixin, BaseEstimator):
         >>> from custvalue.scoring import example_frame
         >>> arr = Scorer().fit(example_frame()).arrays(example_frame())
         >>> arr.values.shape, int(arr.available.sum())
-        ((6, 14), 70)
+        ((6, 16), 79)
         """
         self._check_fitted()
         raw = check_indicator_frame(indicators, self.scheme_)
@@ -338,7 +338,7 @@ def score(
     >>> from custvalue.scoring import example_frame
     >>> t = score(example_frame())
     >>> t["rank"].tolist()
-    [1, 4, 5, 6, 3, 2]
+    [1, 3, 5, 6, 4, 2]
     """
     return score_result(indicators, scheme, fitted=fitted).table
 
