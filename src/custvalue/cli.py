@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 
 import typer
 from rich.console import Console
@@ -28,7 +28,6 @@ if TYPE_CHECKING:  # imported lazily at run time: `custvalue --help` stays fast
 
     from custvalue.grading import Grading
     from custvalue.scoring import Scheme
-    from custvalue.validation.clustering import Features, Method
 
 __all__ = ["CSV_DECIMALS", "EXIT_BAD_INPUT", "EXIT_BAD_SCHEME", "EXIT_GATE_FAILED",
            "EXIT_INTERNAL", "app", "cli_hint", "write_spreadsheet_csv"]
@@ -166,7 +165,9 @@ def check(
         if "customers" not in tables:
             raise InputError("customers", None, f"no customers table in {data}",
                              fix="add customers.csv (or .parquet / .xlsx)")
-        report = check_tables(**tables, duplicates=duplicates, negative_energy=negative_energy,
+        report = check_tables(tables["customers"], tables.get("monthly"), tables.get("events"),
+                              tables.get("cooperation"), tables.get("energy"),
+                              duplicates=duplicates, negative_energy=negative_energy,
                               strict=strict, mapping=mapping, encoding=encoding, sheet=sheet)
         out.print(cli_hint(str(report)), highlight=False, markup=False, soft_wrap=True)
         if report.ok:
@@ -299,8 +300,9 @@ def grade(
                 bar.update(task, description=f"stage: {stage}")
 
             result = run_grade(
-                **tables, scheme=scheme, pins=pins, strata=strata,
-                pins_count_against_quota=not pins_outside_quota, options=options,
+                tables["customers"], tables["monthly"], tables.get("events"),
+                tables.get("cooperation"), tables.get("energy"), scheme=scheme, pins=pins,
+                strata=strata, pins_count_against_quota=not pins_outside_quota, options=options,
                 check=checks, progress=progress, mapping=mapping, encoding=encoding,
                 sheet=sheet,
             )
@@ -348,8 +350,10 @@ def spreadsheet_csv_bytes(frame: pd.DataFrame, *, safe: bool = True) -> bytes:
     >>> data[:3], data.decode("utf-8-sig").splitlines()[1]
     (b'\xef\xbb\xbf', '特级客户,64.15')
     """
+    import numpy as np
+
     table = spreadsheet_safe(frame) if safe else frame
-    floats = table.select_dtypes(include="floating").columns
+    floats = table.select_dtypes(include=np.floating).columns
     rounded = table.copy()
     rounded[floats] = table[floats].round(CSV_DECIMALS)
     text = rounded.to_csv(index=False, lineterminator="\n")
@@ -434,8 +438,8 @@ def validate(
             grading = grading.with_scheme(grading.scheme.model_copy(
                 update={"gates": _read_gates(gates)}))
         with _status("clustering", quiet):
-            validation = validate_tiers(grading, method=cast("Method", method),
-                                        features=cast("Features", features), seed=seed)
+            validation = validate_tiers(grading, method=method, features=features,
+                                        seed=seed)
         with _status(f"{draws} weight draws", quiet):
             stability = tier_stability(grading, draws=draws, concentration=concentration,
                                        seed=seed)
@@ -770,10 +774,11 @@ def history(
         for column in ("label", "window end", "created", "customers", "scheme", "hash",
                        "custvalue"):
             table.add_column(column, justify="right" if column == "customers" else "left")
-        for row in snaps.itertuples():  # a loop over snapshots
-            table.add_row(row.label, row.window_end or "–", str(row.created_at or "–")[:19],
-                          f"{row.customers:,}", row.scheme or "–",
-                          (row.scheme_hash or "–")[:12], row.package_version or "–")
+        for row in snaps.to_dict("records"):  # a loop over snapshots
+            table.add_row(row["label"], row["window_end"] or "–",
+                          str(row["created_at"] or "–")[:19], f"{row['customers']:,}",
+                          row["scheme"] or "–", (row["scheme_hash"] or "–")[:12],
+                          row["package_version"] or "–")
         out.print(table)
 
     _run(debug, action)

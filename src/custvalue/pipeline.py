@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -251,7 +252,7 @@ def score_and_tier(
     strata: str | None = None,
     timings: dict[str, float] | None = None,
     progress: ProgressCallback | None = None,
-    window_last_day: object = None,
+    window_last_day: dt.date | str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The scoring, tier and ABC stages of :func:`grade`: the grading table from indicators.
 
@@ -316,7 +317,8 @@ def score_and_tier(
             worse = (tiers["tier"].astype("Float64") > below["tier"]).fillna(False)
             below = below[worse.to_numpy(dtype=bool)]
             if pin_frame is not None and "customer_id" in pin_frame.columns:
-                below = below.drop(index=pin_frame["customer_id"].astype(str), errors="ignore")
+                below = below.drop(index=pd.Index(pin_frame["customer_id"].astype(str)),
+                                   errors="ignore")
             if below.empty:
                 break
             new = below.reset_index()[["customer_id", "tier", "reason"]]
@@ -421,7 +423,7 @@ def _not_assessable(indicators: pd.DataFrame, scheme: Scheme) -> list[dict[str, 
 
 
 def _eligibility(scored: pd.DataFrame, register: pd.DataFrame, indicators: pd.DataFrame,
-                 last_day: object, scheme: Scheme) -> pd.DataFrame:
+                 last_day: dt.date | str | None, scheme: Scheme) -> pd.DataFrame:
     """Take departed accounts and short histories out of the quotas (``scheme.eligibility``).
 
     A customer whose register ``closed`` is on or before the window's last day becomes

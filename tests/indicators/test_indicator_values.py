@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import math
+import shutil
 
 import duckdb
 import narwhals as nw
@@ -85,10 +86,33 @@ def frame(rows: list[dict]) -> pd.DataFrame:
 
 
 #: The backends every hand-computed fixture runs on (see ``pytest_generate_tests``): the
-#: tables go in as pandas frames, polars lazy frames or DuckDB relations, and the result
-#: comes back as a pandas frame indexed by ``customer_id`` either way.
-BACKENDS = ("pandas", "polars_lazy", "duckdb")
+#: tables go in as pandas frames, polars lazy frames, DuckDB relations or Spark DataFrames
+#: (local mode, marked ``spark``), and the result comes back as a pandas frame indexed by
+#: ``customer_id`` either way.
+BACKENDS = ("pandas", "polars_lazy", "duckdb",
+            pytest.param("spark", marks=pytest.mark.spark))
 _backend = {"name": "pandas"}
+_spark_session: list = []
+
+
+def _spark():
+    """One local Spark session per test process (skips where Java is missing)."""
+    if not _spark_session:
+        if shutil.which("java") is None:
+            pytest.skip("PySpark needs a Java runtime (java not found on PATH)")
+        from pyspark.sql import SparkSession
+
+        session = (SparkSession.builder.master("local[1]").appName("custvalue-fixtures")
+                   .config("spark.sql.shuffle.partitions", "1")
+                   .config("spark.default.parallelism", "1")
+                   .config("spark.ui.enabled", "false")
+                   .config("spark.ui.showConsoleProgress", "false")
+                   .config("spark.sql.session.timeZone", "UTC")
+                   .config("spark.python.sql.dataFrameDebugging.enabled", "false")
+                   .getOrCreate())
+        session.sparkContext.setLogLevel("ERROR")
+        _spark_session.append(session)
+    return _spark_session[0]
 
 
 def pytest_generate_tests(metafunc):
@@ -119,6 +143,8 @@ def _to_backend(table: pd.DataFrame | None, con):
     native = pl.from_pandas(table)
     if _backend["name"] == "polars_lazy":
         return native.lazy()
+    if _backend["name"] == "spark":
+        return _spark().createDataFrame(native.to_arrow(compat_level=pl.CompatLevel.oldest()))
     return con.from_arrow(native.to_arrow())
 
 
@@ -127,6 +153,8 @@ def _from_backend(out) -> pd.DataFrame:
         return out
     if isinstance(out, pl.LazyFrame):
         out = out.collect()
+    elif type(out).__module__.startswith("pyspark"):
+        out = pl.from_arrow(out.toArrow())
     elif not isinstance(out, pl.DataFrame):  # DuckDB
         out = out.pl()
     result = out.to_pandas().set_index("customer_id")

@@ -139,5 +139,5 @@ def default_frames(draw, min_rows: int = 2, max_rows: int = 10, missing: bool = 
     if ungraded:
         mask = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
         mask[draw(st.integers(0, n - 1))] = False  # at least one graded customer
-        data["total_kwh"] = np.where(mask, np.nan, data["total_kwh"])
+        data["kwh_per_year"] = np.where(mask, np.nan, data["kwh_per_year"])
     return pd.DataFrame(data, index=pd.Index(ids, name="customer_id"))

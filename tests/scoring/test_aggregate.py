@@ -347,7 +347,7 @@ def test_ungraded_customers_get_no_score_and_leave_the_others_scores(frame, meth
         {**SCHEME.to_dict(), "aggregation": method})
     fitted = Scorer(s).fit(frame)
     out = fitted.transform(frame)
-    gone = frame["total_kwh"].isna()
+    gone = frame["kwh_per_year"].isna()
     assert out.loc[gone, "score"].isna().all()
     assert out.loc[~gone, "score"].notna().all()
     assert out.loc[gone, "tier"].isna().all() if "tier" in out.columns else True

@@ -24,11 +24,14 @@ def raw_indicators(n: int, seed: int = 0) -> pd.DataFrame:
     """A raw indicator frame with the default scheme's columns and realistic gaps."""
     rng = np.random.default_rng(seed)
     kwh = np.exp(rng.normal(9, 2, n))
+    price = rng.uniform(0.5, 0.8, n)
     frame = pd.DataFrame({
-        "total_kwh": kwh,
-        "revenue": kwh * rng.uniform(0.5, 0.8, n),
+        "kwh_per_year": kwh,
+        "revenue_per_year": kwh * price,
+        "avg_price": price,
         "usage_growth": rng.normal(0.03, 0.1, n),
         "electricity_share": rng.uniform(0, 1, n),
+        "substitution_potential": rng.uniform(0, 0.5, n),
         "pf_compliance": rng.uniform(0, 1, n),
         "on_time_rate": rng.uniform(0.5, 1, n),
         "days_late": rng.exponential(5, n),
@@ -42,9 +45,12 @@ def raw_indicators(n: int, seed: int = 0) -> pd.DataFrame:
         "suggestions_per_year": rng.poisson(0.3, n).astype(float),
     }, index=pd.Index([f"C{i:05d}" for i in range(n)], name="customer_id"))
     for col, share in [("usage_growth", 0.1), ("electricity_share", 0.7),
-                       ("pf_compliance", 0.6), ("plan_completion", 0.8), ("policy_rate", 0.5),
-                       ("work_cooperation", 0.4), ("revenue", 0.02)]:
+                       ("substitution_potential", 0.7), ("pf_compliance", 0.6),
+                       ("plan_completion", 0.8), ("policy_rate", 0.5),
+                       ("work_cooperation", 0.4), ("revenue_per_year", 0.02)]:
         frame.loc[rng.random(n) < share, col] = np.nan
+    # no revenue, no average price (and the customer is ungraded: revenue is required)
+    frame.loc[frame["revenue_per_year"].isna(), "avg_price"] = np.nan
     # some customers without any cooperation record (an empty dimension)
     frame.loc[rng.random(n) < 0.1, ["policy_rate", "work_cooperation",
                                     "suggestions_per_year"]] = np.nan

@@ -184,7 +184,9 @@ def group_trends(
         ``active_kwh``, ``billed_amount``, ``due_date``, ``paid_date``, ``paid_amount``).
     grading : Grading, pandas.DataFrame or path
         Gives each customer's group (the ``by`` column); customers not in it are left out.
-        Customers without a tier form the group ``"ungraded"`` when ``by="tier"``.
+        Customers without a tier form the group ``"ungraded"`` when ``by="tier"``; they
+        have no ABC class either (departed accounts and short histories are ungraded by
+        default, scheme ``[eligibility]``), so with ``by="abc"`` they form ``"(missing)"``.
     by : str, default "tier"
         The grouping column of the grading table: ``tier``, ``abc``, ``customer_class``,
         ``region`` ...
@@ -214,7 +216,9 @@ def group_trends(
     >>> g = custvalue.grade(**t, duplicates="last", negative_energy="allow")
     >>> trends = group_trends(t["monthly"], g, by="abc")
     >>> trends.groups.index.tolist(), trends.series["label"].unique().tolist()
-    (['A', 'B', 'C'], ['Y1', 'Y2', 'Y3'])
+    (['(missing)', 'A', 'B', 'C'], ['Y1', 'Y2', 'Y3'])
+    >>> g.table.loc[g.table["abc"].isna(), "reason"].value_counts().to_dict()
+    {'departed': 24, 'short_history': 4}
     """
     from custvalue.inputs.io import to_polars
 

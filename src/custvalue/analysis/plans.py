@@ -520,6 +520,7 @@ def improvement_plans(
     norm_new = np.zeros((len(rows), n_ind))
     raw_cur = np.zeros((len(rows), n_ind))
     raw_new = np.zeros((len(rows), n_ind))
+    w = np.zeros((len(rows), n_ind))
     arrays = None
     if len(rows):
         pos = sel[todo]
@@ -532,6 +533,7 @@ def improvement_plans(
                                           scheme.aggregation.topsis_normalisation)
         arrays = build_arrays(norm.iloc[pos], scheme, None, topsis)
         agg = aggregate(arrays, return_weights=True)
+        assert agg.weights is not None  # return_weights=True
         w = agg.weights
         x = arrays.values
         actionable = np.array([ind.actionable for _, _, ind in scheme.iter_indicators()])
@@ -590,11 +592,11 @@ def improvement_plans(
         inds = [scheme.indicator(n) for n in names]
         parts, where = [], []
         for i in np.unique(i_idx):  # a loop over indicators
-            pick = np.flatnonzero(i_idx == i)
+            at = np.flatnonzero(i_idx == i)
             label = inds[i].label.en or names[i].replace("_", " ")
-            parts.append(_actions(names[i], fits[names[i]], label, raw_cur[r_idx[pick], i],
-                                  raw_new[r_idx[pick], i]))
-            where.append(pick)
+            parts.append(_actions(names[i], fits[names[i]], label, raw_cur[r_idx[at], i],
+                                  raw_new[r_idx[at], i]))
+            where.append(at)
         action = pa.concat_arrays(parts).take(pa.array(np.argsort(np.concatenate(where))))
 
         def category(values: list[str]) -> pd.Categorical:
@@ -665,7 +667,7 @@ def improvement_plan(grading: Any, customer_id: str, target: int | None = None, 
     if str(customer_id) not in g.table.index:
         raise UnknownCustomerError("grading", "customer_id", f"customer {customer_id!r} is "
                                    "not in the grading", [{"customer_id": customer_id}])
-    tier = g.table.at[str(customer_id), "tier"]
+    tier: Any = g.table.at[str(customer_id), "tier"]  # an int, or <NA> when ungraded
     if target is None:
         target = max(int(tier) - 1, 0) if not pd.isna(tier) else 0
     return improvement_plans(g, target, customers=[str(customer_id)], margin=margin)

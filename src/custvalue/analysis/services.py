@@ -79,7 +79,7 @@ __all__ = [
 
 ComplaintLevel = Literal["ordinary", "key", "emergency"]
 #: Complaint grades, lowest first (seed 004: 普通投诉, 关键投诉, 应急投诉).
-COMPLAINT_LEVELS: tuple[str, ...] = ("ordinary", "key", "emergency")
+COMPLAINT_LEVELS: tuple[ComplaintLevel, ...] = ("ordinary", "key", "emergency")
 #: Chinese name of each complaint grade.
 COMPLAINT_LABELS: dict[str, str] = {"ordinary": "普通投诉", "key": "关键投诉",
                                     "emergency": "应急投诉"}
@@ -255,7 +255,7 @@ class Handling(_Model):
     department_en: Annotated[str, StringConstraints(min_length=1)]
 
 
-def _default_handling() -> dict[str, Handling]:
+def _default_handling() -> dict[ComplaintLevel, Handling]:
     return {
         "ordinary": Handling(department_zh="客户服务中心（95598）",
                              department_en="customer service centre (95598)"),
@@ -342,8 +342,8 @@ class Catalogue(_Model):
                 if name not in self.services:
                     raise PathError(("tiers", str(tier), "services", str(i)),
                                      f"unknown service {name!r} (known: {known})")
-        for label, spec in self.abc.items():
-            for i, name in enumerate(spec.services):
+        for label, cls_spec in self.abc.items():
+            for i, name in enumerate(cls_spec.services):
                 if name not in self.services:
                     raise PathError(("abc", label, "services", str(i)),
                                      f"unknown service {name!r} (known: {known})")
@@ -509,11 +509,11 @@ class Catalogue(_Model):
             lines.append(f"  tier {tier}: {spec.response_hours:g} h, complaints at least "
                          f"{spec.complaint_level} ({COMPLAINT_LABELS[spec.complaint_level]}); "
                          f"{names}")
-        for label, spec in self.abc.items():
-            names = ", ".join(self.services[s].name_zh for s in spec.services) or "-"
-            extra = "; at cost" if spec.cost_recovery else ""
-            lines.append(f"  class {label}: {spec.management_zh} ({spec.management}){extra}; "
-                         f"{names}")
+        for label, cls_spec in self.abc.items():
+            names = ", ".join(self.services[s].name_zh for s in cls_spec.services) or "-"
+            extra = "; at cost" if cls_spec.cost_recovery else ""
+            lines.append(f"  class {label}: {cls_spec.management_zh} ({cls_spec.management})"
+                         f"{extra}; {names}")
         lines.append(f"  ungraded: as tier {self.ungraded.tier}")
         return "\n".join(lines)
 
@@ -625,8 +625,9 @@ def _with_abc(out: pd.DataFrame, abc: pd.Series, catalogue: Catalogue) -> pd.Dat
     out[names] = tier_has | by_class
     out["abc"] = labels
     for col in ("management", "management_zh"):
-        values = matrix[col].to_numpy(dtype=object)[codes]
-        out[col] = pd.array(np.where(has, values, None), dtype="string")
+        values = matrix[col].to_numpy(dtype=object)[codes]  # a copy
+        values[~has] = None  # no class
+        out[col] = pd.array(values, dtype="string")
     out["cost_recovery"] = np.where(has, matrix["cost_recovery"].to_numpy(dtype=bool)[codes],
                                     False)
     # the services the class adds to the tier's: one text per distinct pattern (few)
@@ -885,4 +886,5 @@ def grade_complaints(complaints: pd.DataFrame, grading: Any = None,
     reported = out["reported_level"] if "reported_level" in out.columns else "ordinary"
     present = {name: out[name] for name in COMPLAINT_TRIGGERS if name in out.columns}
     graded = grade_complaint(out["tier"], reported, catalogue, detail=True, **present)
+    assert isinstance(graded, pd.DataFrame)  # detail=True
     return out.join(graded)

@@ -179,9 +179,10 @@ def state_index(tiers: Sequence[int], statuses: Sequence[str] = ()) -> pd.MultiI
     words = list(dict.fromkeys([GRADED, *statuses]))
     status_codes = [0] * len(tiers) + [words.index(s) for s in statuses]
     tier_codes = list(range(len(tiers))) + [-1] * len(statuses)
-    return pd.MultiIndex(levels=[pd.Index(words, dtype="string"),
-                                 pd.Index(tiers, dtype="int64")],
-                         codes=[status_codes, tier_codes], names=list(STATE_LEVELS))
+    # list[Any]: pandas-stubs does not accept an Index as a level (not a SequenceNotStr)
+    levels: list[Any] = [pd.Index(words, dtype="string"), pd.Index(tiers, dtype="int64")]
+    return pd.MultiIndex(levels=levels, codes=[status_codes, tier_codes],
+                         names=list(STATE_LEVELS))
 
 
 def state_records(index: pd.Index) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ import html
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -430,7 +430,7 @@ class Grading(Result):
                  f"{'tier':<9}{'label':<18}{'customers':>10}{'share':>8}{'target':>8}"
                  f"{'score min':>11}{'score max':>11}"]
         for tier, row in s.iterrows():
-            key = row["status"] if pd.isna(tier) else str(tier)  # display only
+            key = row["status"] if pd.isna(cast(Any, tier)) else str(tier)  # display only
             target = "" if pd.isna(row["target_share"]) else f"{row['target_share']:.0%}"
             smin = "" if pd.isna(row["score_min"]) else f"{row['score_min']:.2f}"
             smax = "" if pd.isna(row["score_max"]) else f"{row['score_max']:.2f}"
@@ -446,7 +446,7 @@ class Grading(Result):
                        ("tier", "label", "customers", "share", "target", "score range"))
         body = []
         for tier, row in s.iterrows():
-            key = row["status"] if pd.isna(tier) else str(tier)  # display only
+            key = row["status"] if pd.isna(cast(Any, tier)) else str(tier)  # display only
             rng = ("" if pd.isna(row["score_min"])
                    else f"{row['score_min']:.1f} – {row['score_max']:.1f}")
             target = "" if pd.isna(row["target_share"]) else f"{row['target_share']:.0%}"

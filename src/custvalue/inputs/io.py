@@ -293,7 +293,9 @@ def scan_raw(source: TableSource, table: str, *, mapping: Mapping | None = None,
                 ) from exc
             impl = frame.implementation
             if impl.is_pyspark() or impl.is_pyspark_connect():
-                plan = pl.from_arrow(nw.to_native(frame).toArrow()).lazy()
+                arrow = pl.from_arrow(nw.to_native(frame).toArrow())
+                assert isinstance(arrow, pl.DataFrame)  # a Spark frame is a table
+                plan = arrow.lazy()
             else:
                 if isinstance(frame, nw.LazyFrame):
                     frame = frame.collect()

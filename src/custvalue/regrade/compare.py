@@ -23,7 +23,7 @@ import math
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -220,10 +220,10 @@ def attribute_moves(
     split = sm is not None
     prev_cuts, cur_cuts = _cuts_of(prev, k), _cuts_of(cur, k)
     stratum_p, stratum_c = _stratum_of(prev, ids), _stratum_of(cur, ids)
-    own = sm if split else sc  # the customer's own score with the old cuts' scale
+    own = sm if sm is not None else sc  # the customer's own score with the old cuts' scale
     t0 = tier_at(sp, prev_cuts, stratum_p)
     t1 = tier_at(own, prev_cuts, stratum_p)                          # own score change
-    t2 = tier_at(own, mid_cuts if split else cur_cuts, stratum_c)    # the cut shift
+    t2 = tier_at(own, mid_cuts if mid_cuts is not None else cur_cuts, stratum_c)  # cut shift
     t3 = tier_at(sc, cur_cuts, stratum_c)                            # the new scheme
     ok = (t0 >= 0) & (t1 >= 0) & (t2 >= 0) & (t3 >= 0)
     out = pd.DataFrame(index=ids)
@@ -449,8 +449,11 @@ class Comparison(Result):
     def _display_matrix(self) -> pd.DataFrame:
         """The transitions with flat labels (tier numbers, status words), for display."""
         shown = self.transitions.copy()
-        shown.index = pd.Index([_state_text(k) for k in shown.index], name="previous")
-        shown.columns = pd.Index([_state_text(k) for k in shown.columns], name="current")
+        # both axes are (status, tier) MultiIndexes; the stubs type columns as Index[str]
+        previous = [_state_text(k) for k in cast("pd.MultiIndex", shown.index)]
+        current = [_state_text(k) for k in cast("pd.MultiIndex", shown.columns)]
+        shown.index = pd.Index(previous, name="previous")
+        shown.columns = pd.Index(current, name="current")
         return shown
 
     def _headline(self) -> list[str]:

@@ -7,6 +7,7 @@ as a dated sub-folder (``2021-12/``, ``2024-12/`` ...).  See ``docs/regrade.md``
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -115,7 +116,7 @@ def save_snapshot(
     tmp = Path(tempfile.mkdtemp(prefix=f".{label}.", dir=history))
     staged = tmp / "snapshot"
     try:
-        if isinstance(grading, str | Path):
+        if isinstance(grading, str | os.PathLike):
             staged.mkdir()
             for name in GRADING_FILES:
                 if (Path(grading) / name).is_file():

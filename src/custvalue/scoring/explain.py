@@ -131,7 +131,7 @@ class Explanation(Result):
         >>> from custvalue.scoring import score_result, example_frame
         >>> data = json.loads(json.dumps(explain(score_result(example_frame()), "C1").to_dict()))
         >>> data["customer_id"], data["indicators"][0]["indicator"], len(data["weakest"]) <= 2
-        ('C1', 'total_kwh', True)
+        ('C1', 'kwh_per_year', True)
         """
         return jsonable({
             "customer_id": self.customer_id, "score": self.score, "rank": self.rank,

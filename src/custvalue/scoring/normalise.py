@@ -584,7 +584,7 @@ class Normaliser(TransformerMixin, BaseEstimator):
         Examples
         --------
         >>> Normaliser().fit(example_frame()).get_feature_names_out()[:2].tolist()
-        ['norm__total_kwh', 'norm__revenue']
+        ['norm__kwh_per_year', 'norm__revenue_per_year']
         """
         self._check_fitted()
         return np.array([NORM_PREFIX + name for name in self.fits_], dtype=object)

@@ -1040,7 +1040,7 @@ class Scheme(ConfigModel):
         Examples
         --------
         >>> html = Scheme.default()._repr_html_()
-        >>> html.count("<tr") == 1 + 3 + 14, "客户用电贡献" in html
+        >>> html.count("<tr") == 1 + 3 + 16, "客户用电贡献" in html
         (True, True)
         """
         from html import escape
@@ -1055,7 +1055,7 @@ class Scheme(ConfigModel):
                         f"<td></td><td></td><td>{dim.missing}</td><td>{dim.weight:.4f}</td>"
                         f"<td>{dim.weight:.4f}</td></tr>")
             for iname, ind in dim.indicators.items():
-                norm = ind.normalisation.method
+                norm: str = ind.normalisation.method
                 if ind.normalisation.winsorise is not None:
                     norm += f" (winsorise {ind.normalisation.winsorise[0]:g}–"
                     norm += f"{ind.normalisation.winsorise[1]:g})"

@@ -184,6 +184,7 @@ def _tiers_kernel(score: np.ndarray, sizes: np.ndarray) -> np.ndarray:
             continue
         if end >= n:
             continue
+        assert thr is not None  # 0 < end < n: a cut in ``inner``
         t = thr[:, int(np.searchsorted(inner, end))][:, None]
         below = key < t
         tied = key == t
@@ -489,8 +490,8 @@ def uncertainty(
         variant = _variant(scheme, chosen)
         arrays = Scorer(variant).fit(raw).arrays(raw).rows(graded_pos)
         runs = np.flatnonzero(inverse == c)
-        for s in range(0, runs.size, chunk):
-            r = runs[s:s + chunk]
+        for start in range(0, runs.size, chunk):
+            r = runs[start:start + chunk]
             score = aggregate(arrays, all_w[r], all_v[r]).score
             tiers[r] = _tiers_kernel(score, cut)
 
