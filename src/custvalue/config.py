@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+import tomllib
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -32,8 +33,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from custvalue.errors import PicklableMixin, SchemeError
 
-__all__ = ["NAME_PATTERN", "ConfigModel", "PathError", "config_error", "read_source",
-           "to_toml"]
+__all__ = ["NAME_PATTERN", "ConfigModel", "PathError", "config_error", "parse_source",
+           "read_source", "to_toml"]
 
 #: Names of dimensions, indicators and services: a letter or ``_``, then letters, digits, ``_``.
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -123,6 +124,29 @@ def read_source(source: str | Path,
                 raise error("", f"no such file: {source}")
         return source, "the text"
     raise error("", f"expected TOML/JSON text or a path (got {type(source).__name__})")
+
+
+def parse_source(source: str | Path, fmt: str, error: type[SchemeError] = SchemeError,
+                 what: str = "a configuration") -> Any:
+    """Read ``source`` (see :func:`read_source`) and parse it as ``fmt`` (``"toml"`` or
+    ``"json"``); unreadable text and nesting too deep to parse raise ``error``.
+
+    Examples
+    --------
+    >>> parse_source('a = 1', "toml")
+    {'a': 1}
+    >>> parse_source('[' * 100_000 + ']' * 100_000, "json", what="a scheme")
+    Traceback (most recent call last):
+    ...
+    custvalue.errors.SchemeError: the text is nested too deeply to be a scheme
+    """
+    text, where = read_source(source, error)
+    try:
+        return tomllib.loads(text) if fmt == "toml" else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise error("", f"{where} is not valid {fmt.upper()}: {exc}") from None
+    except RecursionError:
+        raise error("", f"{where} is nested too deeply to be {what}") from None
 
 
 # -- the one TOML writer ---------------------------------------------------------------------

@@ -31,7 +31,6 @@ grading of seed 004 share the catalogue's validation and labels.
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
@@ -53,7 +52,7 @@ from custvalue.config import (
     ConfigModel,
     PathError,
     config_error,
-    read_source,
+    parse_source,
     to_toml,
 )
 from custvalue.errors import InvalidValueError, SchemeError
@@ -371,20 +370,12 @@ class Catalogue(_Model):
     @classmethod
     def from_toml(cls, source: str | Path) -> Catalogue:
         """Read a catalogue from TOML text or a ``.toml`` file (a ``Path`` or a file name)."""
-        text, where = read_source(source, CatalogueError)
-        try:
-            return cls.from_dict(tomllib.loads(text))
-        except tomllib.TOMLDecodeError as exc:
-            raise CatalogueError("", f"{where} is not valid TOML: {exc}") from None
+        return cls.from_dict(parse_source(source, "toml", CatalogueError, "a catalogue"))
 
     @classmethod
     def from_json(cls, source: str | Path) -> Catalogue:
         """Read a catalogue from JSON text or a ``.json`` file (a ``Path`` or a file name)."""
-        text, where = read_source(source, CatalogueError)
-        try:
-            return cls.from_dict(json.loads(text))
-        except json.JSONDecodeError as exc:
-            raise CatalogueError("", f"{where} is not valid JSON: {exc}") from None
+        return cls.from_dict(parse_source(source, "json", CatalogueError, "a catalogue"))
 
     @classmethod
     def load(cls, path: str | Path) -> Catalogue:

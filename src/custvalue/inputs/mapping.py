@@ -34,14 +34,16 @@ Examples
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 from pydantic import Field, model_validator
 
-from custvalue.config import ConfigModel, read_source
+from custvalue.config import (
+    ConfigModel,
+    parse_source,
+)
 from custvalue.errors import SchemeError
 from custvalue.inputs.contract import TABLES
 
@@ -138,12 +140,7 @@ class Mapping(ConfigModel):
         MappingError
             Unreadable TOML, an unknown key or table, two columns mapped onto one.
         """
-        text, where = read_source(source, MappingError)
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise MappingError("", f"{where} is not valid TOML: {exc}") from None
-        return cls(**data)
+        return cls(**parse_source(source, "toml", MappingError, "a mapping"))
 
 
 def as_mapping(mapping: Mapping | dict[str, Any] | str | Path | None) -> Mapping | None:

@@ -39,7 +39,6 @@ import hashlib
 import itertools
 import json
 import math
-import tomllib
 import warnings
 from collections.abc import Collection, Iterator, Mapping
 from functools import lru_cache
@@ -62,7 +61,7 @@ from custvalue.config import (
     ConfigModel,
     PathError,
     config_error,
-    read_source,
+    parse_source,
     to_toml,
 )
 from custvalue.errors import SchemeError
@@ -734,13 +733,7 @@ class Scheme(ConfigModel):
         >>> Scheme.from_toml(text).dimensions["size"].indicators["total_kwh"].column
         'total_kwh'
         """
-        text, where = read_source(source)
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise SchemeError("", f"{where} is not valid TOML: {exc}") from None
-        except RecursionError:
-            raise SchemeError("", f"{where} is nested too deeply to be a scheme") from None
+        data = parse_source(source, "toml", what="a scheme")
         return cls.from_dict(data, normalise=normalise)
 
     @classmethod
@@ -764,13 +757,7 @@ class Scheme(ConfigModel):
         >>> Scheme.from_json(s.to_json()) == s
         True
         """
-        text, where = read_source(source)
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SchemeError("", f"{where} is not valid JSON: {exc}") from None
-        except RecursionError:
-            raise SchemeError("", f"{where} is nested too deeply to be a scheme") from None
+        data = parse_source(source, "json", what="a scheme")
         return cls.from_dict(data, normalise=normalise)
 
     def check_abc_basis(self, columns: Collection[str]) -> None:
