@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import sys
+import warnings
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -57,6 +58,7 @@ CSV_DECIMALS = 6
 
 # Library hints name keyword arguments (``duplicates='sum'``); the CLI shows them as flags.
 _HINT = re.compile(r"(?:IndicatorParams\()?\b(duplicates|negative_energy|unknown_customers|"
+                   r"not_assessable|"
                    r"overwrite|lang|strata|label|method|features)=(?:'([^']*)'|\"([^\"]*)\"|"
                    r"(True))\)?")
 
@@ -140,6 +142,7 @@ Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 Duplicates = Literal["error", "sum", "last"]
 NegativeEnergy = Literal["error", "allow"]
 UnknownCustomers = Literal["error", "exclude"]
+NotAssessable = Literal["error", "warn"]
 
 
 @app.command()
@@ -256,6 +259,9 @@ def grade(
         help="Negative energy readings.")] = "error",
     unknown_customers: Annotated[UnknownCustomers, typer.Option(
         help="Records of customers not in the register.")] = "error",
+    not_assessable: Annotated[NotAssessable, typer.Option(
+        help="A scheme indicator no customer can be assessed on: stop, or grade without "
+        "it and warn.")] = "error",
     history: Annotated[Path | None, typer.Option(
         help="Also keep the grading as a dated snapshot in this folder.")] = None,
     label: Annotated[str | None, typer.Option(
@@ -291,7 +297,8 @@ def grade(
                                        "events": events, "cooperation": cooperation,
                                        "energy": energy}, mapping)
         options = CheckOptions.resolve(duplicates=duplicates, negative_energy=negative_energy,
-                                       unknown_customers=unknown_customers)
+                                       unknown_customers=unknown_customers,
+                                       not_assessable=not_assessable)
         columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
         with Progress(*columns, console=err, transient=True, disable=quiet) as bar:
             task = bar.add_task("reading", total=None)
@@ -299,13 +306,15 @@ def grade(
             def progress(stage: str) -> None:
                 bar.update(task, description=f"stage: {stage}")
 
-            result = run_grade(
-                tables["customers"], tables["monthly"], tables.get("events"),
-                tables.get("cooperation"), tables.get("energy"), scheme=scheme, pins=pins,
-                strata=strata, pins_count_against_quota=not pins_outside_quota, options=options,
-                check=checks, progress=progress, mapping=mapping, encoding=encoding,
-                sheet=sheet,
-            )
+            with warnings.catch_warnings():  # shown below in the warning panel instead
+                warnings.filterwarnings("ignore", message=".*missing for every customer")
+                result = run_grade(
+                    tables["customers"], tables["monthly"], tables.get("events"),
+                    tables.get("cooperation"), tables.get("energy"), scheme=scheme, pins=pins,
+                    strata=strata, pins_count_against_quota=not pins_outside_quota,
+                    options=options, check=checks, progress=progress, mapping=mapping,
+                    encoding=encoding, sheet=sheet,
+                )
             bar.update(task, description="stage: writing")
             written = write_grading(result, out_dir, force=force, safe_csv=not raw_csv)
         if history is not None:
@@ -313,6 +322,7 @@ def grade(
 
             snapshot = save_snapshot(out_dir, history, label, overwrite=overwrite)
             written.append(snapshot)
+        _print_warnings(result.findings)
         if not quiet:
             out.print(result.summary_text(), highlight=False, markup=False, soft_wrap=True)
             stages = ", ".join(f"{k} {v:.2f}s" for k, v in result.manifest.timings.items())
@@ -320,6 +330,28 @@ def grade(
             out.print(f"wrote {out_dir}", highlight=False, markup=False)
 
     _run(debug, action)
+
+
+#: Finding codes the CLI shows in a warning panel even with ``--quiet``: the grading went on,
+#: but without something the scheme asked for.
+LOUD_WARNINGS = frozenset({"indicator_not_assessable"})
+
+
+def _print_warnings(findings: list[dict[str, object]]) -> None:
+    """Print the findings that changed what was graded in a yellow panel on stderr."""
+    loud = [f for f in findings if f.get("code") in LOUD_WARNINGS]
+    if not loud:
+        return
+    from rich.panel import Panel
+    from rich.text import Text
+
+    body = Text()
+    for f in loud:
+        body.append(f"{f.get('column')}: {f.get('message')}\n", style="bold")
+        if f.get("fix"):
+            body.append(f"  fix: {cli_hint(str(f['fix']))}\n")
+    err.print(Panel(body, title="warning: graded without an indicator", border_style="yellow",
+                    expand=False))
 
 
 def write_grading(result: Grading, out_dir: Path, *, force: bool = False,

@@ -218,7 +218,7 @@ def grade(
         indicators = compute_indicators(**typed, window=window_used, params=ind_params,
                                         options=opts)
         indicators = _to_indexed_pandas(indicators)
-        findings += _not_assessable(indicators, scheme)
+        findings += _not_assessable(indicators, scheme, opts.not_assessable)
 
     table, tiers = score_and_tier(indicators, register, scheme, pins=pins,
                                   pins_count_against_quota=pins_count_against_quota,
@@ -381,15 +381,19 @@ _ABSENT_BY_CHOICE = frozenset({"no_energy_table", "no_events_table", "no_coopera
                                "no_replaceable"})
 
 
-def _not_assessable(indicators: pd.DataFrame, scheme: Scheme) -> list[dict[str, Any]]:
-    """A warning finding (and a Python warning) for each scheme indicator with no value.
+def _not_assessable(indicators: pd.DataFrame, scheme: Scheme,
+                    treatment: str = "error") -> list[dict[str, Any]]:
+    """Stop (or warn) for each scheme indicator that no customer could be assessed on.
 
     An indicator that is missing for every customer usually means that the inputs do not
     reach a rule (e.g. class names the power-factor rules do not know: every customer
-    ``not_applicable``).  Its weight would be re-spread silently; instead the grading
-    records a ``warning`` finding (``code = "indicator_not_assessable"``) and
-    :mod:`warnings` shows it (the CLI prints it).  Indicators missing only because a table
-    or the optional ``replaceable_tce`` column was not given are left out.
+    ``not_applicable``); grading without it would re-spread its weight silently.  With
+    ``treatment="error"`` (the default, ``CheckOptions.not_assessable``) that is an
+    :class:`~custvalue.errors.InputError` naming the indicator and the reasons; with
+    ``"warn"`` the grading records a ``warning`` finding
+    (``code = "indicator_not_assessable"``), :mod:`warnings` shows it and the CLI prints it
+    in a warning panel.  Indicators missing only because a table or the optional
+    ``replaceable_tce`` column was not given are left out.
     """
     import warnings
 
@@ -408,6 +412,18 @@ def _not_assessable(indicators: pd.DataFrame, scheme: Scheme) -> list[dict[str, 
                                                                       "no_audit"}:
             continue  # the optional column is absent: the customers without audits add nothing
         listed = ", ".join(f"{k} × {v}" for k, v in counts.head(3).items()) or "no reason"
+        fix = ("check the register values its rules key on (customer_class, contract_kva, "
+               "voltage_kv) and map local class names through the input mapping")
+        if treatment == "error":
+            head = indicators.head(3)
+            examples = [{"customer_id": cid, "reason": head[f"reason__{col}"].iloc[i]
+                         if reasons is not None else None}
+                        for i, cid in enumerate(head.index)]
+            raise InputError(
+                "indicators", col,
+                f"is missing for every customer ({listed}): no customer can be assessed on "
+                "this scheme indicator", examples=examples, count=len(indicators),
+                fix=f"{fix}, or grade without it: not_assessable='warn'")
         finding = Finding(
             table="indicators", column=col, code="indicator_not_assessable",
             severity="warning",
@@ -415,8 +431,7 @@ def _not_assessable(indicators: pd.DataFrame, scheme: Scheme) -> list[dict[str, 
                     "re-spread to the other indicators",
             count=len(indicators),
             treatment="graded without it",
-            fix="check the register values its rules key on (customer_class, contract_kva, "
-                "voltage_kv) and the input mapping of local class names")
+            fix=fix)
         warnings.warn(str(finding), UserWarning, stacklevel=3)
         out.append(finding.model_dump(mode="json"))
     return out

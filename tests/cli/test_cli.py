@@ -456,3 +456,58 @@ def test_snapshot_label_overwrite_and_an_existing_snapshot_exits_2(windows, tmp_
     orphan = runner.invoke(app, ["grade", "--data", str(windows[0]), *TREAT, "--out",
                                  str(tmp_path / "g2"), "--label", "x"])
     assert orphan.exit_code == EXIT_BAD_INPUT and "--history" in orphan.output
+
+
+# -- local class names -------------------------------------------------------------------------
+_ZH = {"large_industrial": "大工业", "general_commercial_industrial": "一般工商业",
+       "agricultural": "农业生产", "residential": "居民生活"}
+
+
+def _chinese_folder(windows, tmp_path) -> Path:
+    """The first window with its register written by a Chinese export: GBK, 用电类别 = 大工业 …"""
+    folder = tmp_path / "zh"
+    folder.mkdir()
+    for src in windows[0].iterdir():
+        (folder / src.name).write_bytes(src.read_bytes())
+    reg = pd.read_csv(windows[0] / "customers.csv", dtype=str, keep_default_na=False)
+    reg["customer_class"] = reg["customer_class"].map(_ZH)
+    reg.rename(columns={"customer_class": "用电类别"}).to_csv(
+        folder / "customers.csv", index=False, encoding="gbk")
+    return folder
+
+
+def test_chinese_class_names_through_a_mapping_grade_as_the_english_register(
+        windows, graded, tmp_path):
+    folder = _chinese_folder(windows, tmp_path)
+    mapping = tmp_path / "mapping.toml"
+    values = "\n".join(f'"{zh}" = "{en}"' for en, zh in _ZH.items())
+    mapping.write_text('[tables.customers.columns]\n"用电类别" = "customer_class"\n\n'
+                       f"[tables.customers.values.customer_class]\n{values}\n",
+                       encoding="utf-8")
+    target = tmp_path / "g"
+    result = runner.invoke(app, ["grade", "--data", str(folder), "--mapping", str(mapping),
+                                 *TREAT, "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    got, want = Grading.load(target).table, Grading.load(graded[0]).table
+    pd.testing.assert_frame_equal(got, want)
+
+
+def test_an_indicator_no_customer_can_be_assessed_on_exits_2_or_warns_loudly(
+        windows, tmp_path):
+    folder = _chinese_folder(windows, tmp_path)
+    reg = pd.read_csv(folder / "customers.csv", dtype=str, encoding="gbk",
+                      keep_default_na=False).rename(columns={"用电类别": "customer_class"})
+    reg.to_csv(folder / "customers.csv", index=False)  # contract column, local values
+    proc = cli("grade", "--data", str(folder), *TREAT, "--no-checks",
+               "--out", str(tmp_path / "stop"))
+    assert proc.returncode == EXIT_BAD_INPUT, proc.stderr
+    assert "pf_compliance" in proc.stderr and "--not-assessable warn" in proc.stderr
+    assert not (tmp_path / "stop").exists()
+    proc = cli("grade", "--data", str(folder), *TREAT, "--no-checks", "--not-assessable",
+               "warn", "--quiet", "--out", str(tmp_path / "warn"))
+    assert proc.returncode == 0, proc.stderr
+    assert "graded without an indicator" in proc.stderr and "pf_compliance" in proc.stderr
+    assert proc.stderr.count("missing for every customer") == 1  # the panel, not twice
+    g = Grading.load(tmp_path / "warn")
+    assert [f["code"] for f in g.findings if f["severity"] == "warning"
+            and f["column"] == "pf_compliance"] == ["indicator_not_assessable"]

@@ -220,13 +220,52 @@ def test_importance_floor_must_name_a_tier():
         Scheme.from_dict(data)
 
 
-def test_an_indicator_missing_for_everyone_is_a_loud_warning(tables):
+CHINESE_CLASSES = {"large_industrial": "大工业", "general_commercial_industrial": "一般工商业",
+                   "agricultural": "农业生产", "residential": "居民生活"}
+
+
+def _chinese_register(tables) -> pd.DataFrame:
     reg = tables["customers"].copy()
-    reg["customer_class"] = reg["customer_class"].map(
-        {"large_industrial": "大工业", "general_commercial_industrial": "一般工商业",
-         "agricultural": "农业", "residential": "居民"})
+    assert set(reg["customer_class"].unique()) <= set(CHINESE_CLASSES)
+    reg["customer_class"] = reg["customer_class"].map(CHINESE_CLASSES)
+    return reg
+
+
+def test_an_indicator_missing_for_everyone_stops_the_grade(tables):
+    reg = _chinese_register(tables)
+    with pytest.raises(custvalue.errors.InputError, match="pf_compliance") as info:
+        grade(**{**tables, "customers": reg}, check=False, **TREAT)
+    assert info.value.table == "indicators" and info.value.column == "pf_compliance"
+    assert "not_applicable" in str(info.value) and "not_assessable='warn'" in info.value.fix
+    assert info.value.examples and "customer_id" in info.value.examples[0]
+
+
+def test_an_indicator_missing_for_everyone_is_a_loud_warning_when_chosen(tables):
+    reg = _chinese_register(tables)
     with pytest.warns(UserWarning, match="pf_compliance is missing for every customer"):
-        g = grade(**{**tables, "customers": reg}, check=False, **TREAT)
+        g = grade(**{**tables, "customers": reg}, check=False, not_assessable="warn", **TREAT)
     found = [f for f in g.findings if f["code"] == "indicator_not_assessable"]
     assert [f["column"] for f in found] == ["pf_compliance"]
     assert "not_applicable" in found[0]["message"] and found[0]["severity"] == "warning"
+    assert g.table["pf_compliance"].isna().all()
+
+
+def test_chinese_class_names_are_graded_identically_after_mapping(tables, grading):
+    """A register in the export's own words (户号, 用电类别 = 大工业 …) read through a mapping
+    gives the grading of the English register: same tiers, scores, reasons, and the
+    power-factor rules (class × capacity × voltage) reach every customer they reached."""
+    reg = _chinese_register(tables).rename(columns={"customer_id": "户号",
+                                                    "customer_class": "用电类别",
+                                                    "voltage_kv": "电压等级"})
+    mapping = {"columns": {"户号": "customer_id"},
+               "tables": {"customers": {
+                   "columns": {"用电类别": "customer_class", "电压等级": "voltage_kv"},
+                   "values": {"customer_class": {v: k for k, v in CHINESE_CLASSES.items()}}}}}
+    monthly = tables["monthly"].rename(columns={"customer_id": "户号"})
+    g = grade(**{**tables, "customers": reg, "monthly": monthly}, mapping=mapping, **TREAT)
+    english = grading.table
+    assert english["pf_compliance"].notna().sum() > 20  # the rules reach many customers
+    pd.testing.assert_frame_equal(g.table, english)
+    assert g.manifest.scheme_hash == grading.manifest.scheme_hash
+
+

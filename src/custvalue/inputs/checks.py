@@ -114,6 +114,8 @@ DuplicatesTreatment = Literal["error", "sum", "last"]
 NegativeEnergyTreatment = Literal["error", "allow"]
 #: Treatment of rows of other tables for customers not in the register.
 UnknownCustomersTreatment = Literal["error", "exclude"]
+#: Treatment of a scheme indicator that no customer can be assessed on.
+NotAssessableTreatment = Literal["error", "warn"]
 
 
 class OptionOverrides(TypedDict, total=False):
@@ -126,6 +128,7 @@ class OptionOverrides(TypedDict, total=False):
     duplicates: DuplicatesTreatment
     negative_energy: NegativeEnergyTreatment
     unknown_customers: UnknownCustomersTreatment
+    not_assessable: NotAssessableTreatment
     customer_classes: Sequence[str]
 
 
@@ -142,6 +145,12 @@ class CheckOptions(BaseModel):
     unknown_customers : {"error", "exclude"}
         Rows of other tables for customers not in the register: an error (default) or
         excluded from grading and listed in :attr:`CheckReport.excluded`.
+    not_assessable : {"error", "warn"}
+        A scheme indicator that ends up missing for *every* customer (the inputs reach none
+        of its rules, e.g. local class names without a mapping): an
+        :class:`~custvalue.errors.InputError` (default), or graded without it, with a
+        ``warning`` finding ``indicator_not_assessable`` in the grading and a
+        :class:`UserWarning` (the CLI prints it in a warning panel).
     customer_classes : tuple of str
         Allowed values of ``customers.customer_class``.
     as_of : date, optional
@@ -156,6 +165,7 @@ class CheckOptions(BaseModel):
     duplicates: DuplicatesTreatment = "error"
     negative_energy: NegativeEnergyTreatment = "error"
     unknown_customers: UnknownCustomersTreatment = "error"
+    not_assessable: NotAssessableTreatment = "error"
     customer_classes: tuple[str, ...] = CUSTOMER_CLASSES
     as_of: dt.date | None = None
 
