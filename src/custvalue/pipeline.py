@@ -49,7 +49,7 @@ from custvalue.inputs.io import (
     scan_typed,
     type_plan,
 )
-from custvalue.scoring.scheme import Scheme
+from custvalue.scoring.scheme import IMPORTANCE_LEVEL, Scheme
 
 if TYPE_CHECKING:  # the indicator stage is imported when grade() runs (fast start-up)
     from custvalue.indicators import IndicatorParams, WindowLike
@@ -287,6 +287,7 @@ def score_and_tier(
 
     timings = {} if timings is None else timings
     with _timed(timings, "scoring", progress):
+        indicators = _with_importance_level(indicators, register, scheme)
         scored = score_indicators(indicators, scheme)
         scored = _eligibility(scored, register, indicators, window_last_day, scheme)
 
@@ -477,6 +478,44 @@ def _eligibility(scored: pd.DataFrame, register: pd.DataFrame, indicators: pd.Da
         out["rank"] = pd.Series(rank_scores(remaining.to_numpy()), index=out.index).astype(
             "Int64").mask(~out["graded"])
     return out
+
+
+def _with_importance_level(indicators: pd.DataFrame, register: pd.DataFrame,
+                           scheme: Scheme) -> pd.DataFrame:
+    """``indicators`` with the ``importance_level`` column when the scheme gives levels.
+
+    The level of a customer is ``scheme.importance.levels`` of its register grade (spaces
+    stripped); no grade or a grade not listed is 0.  Without levels the frame is returned
+    as it is.
+
+    Raises
+    ------
+    custvalue.errors.InputError
+        The scheme scores the level but the register has no importance column.
+
+    Examples
+    --------
+    >>> s = Scheme.default().to_dict()
+    >>> s["importance"] = {"levels": {"特级": 1.0, "一级": 0.5}}
+    >>> reg = pd.DataFrame({"importance": ["一级", None, "医院"]},
+    ...                    index=pd.Index(["a", "b", "c"], name="customer_id"))
+    >>> ind = pd.DataFrame(index=reg.index)
+    >>> _with_importance_level(ind, reg, Scheme.from_dict(s))["importance_level"].tolist()
+    [0.5, 0.0, 0.0]
+    """
+    rules = scheme.importance
+    if not rules.levels:
+        return indicators
+    if rules.column not in register.columns:
+        if IMPORTANCE_LEVEL not in scheme.columns:
+            return indicators
+        raise InputError("customers", rules.column, "the scheme scores importance_level "
+                         "from this register column, which the register lacks",
+                         fix=f"add the column {rules.column!r} (the customer's importance "
+                         "grade, empty for none) or remove the indicator from the scheme")
+    grade = register[rules.column].reindex(indicators.index).astype("string").str.strip()
+    level = grade.map(rules.levels).astype("Float64").fillna(0.0).astype(float)
+    return indicators.assign(**{IMPORTANCE_LEVEL: level.to_numpy()})
 
 
 def _importance_floors(register: pd.DataFrame, scores: pd.Series,

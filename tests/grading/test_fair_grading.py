@@ -220,6 +220,50 @@ def test_importance_floor_must_name_a_tier():
         Scheme.from_dict(data)
 
 
+def _importance_scheme(levels: dict[str, float] | None) -> dict:
+    """The default scheme with ``importance_level`` as a fifth of the cooperation dimension."""
+    data = Scheme.default().to_dict()
+    coop = data["dimensions"]["cooperation"]["indicators"]
+    for ind in coop.values():
+        ind["weight"] *= 0.8
+    coop["importance"] = {"column": "importance_level", "direction": "benefit", "weight": 0.2,
+                          "missing": "respread", "normalisation": {"method": "minmax"}}
+    data["importance"] = {"levels": levels} if levels is not None else {}
+    return data
+
+
+def test_importance_as_a_scored_indicator(tables, grading):
+    reg = tables["customers"].copy()
+    graded = grading.table.index[grading.table["graded"]]
+    ids = list(graded[[3, 10, 40]])
+    reg["importance"] = None
+    reg.loc[reg["customer_id"] == ids[0], "importance"] = "特级"
+    reg.loc[reg["customer_id"] == ids[1], "importance"] = " 一级 "  # spaces are stripped
+    reg.loc[reg["customer_id"] == ids[2], "importance"] = "医院"  # not listed: 0
+    scheme = Scheme.from_dict(_importance_scheme({"特级": 1.0, "一级": 0.5}))
+    g = grade(**{**tables, "customers": reg}, scheme=scheme, **TREAT)
+    level = g.table["importance_level"]
+    assert level.loc[ids].tolist() == [1.0, 0.5, 0.0]
+    assert (level.drop(index=ids[:2]) == 0).all()
+    # raising one customer's grade raises its score and nobody else's
+    up = reg.copy()
+    up.loc[up["customer_id"] == ids[2], "importance"] = "特级"
+    g2 = grade(**{**tables, "customers": up}, scheme=scheme, **TREAT)
+    diff = g2.table["score"] - g.table["score"]
+    assert diff.loc[ids[2]] > 0
+    assert np.allclose(diff.drop(index=ids[2]).dropna(), 0)
+
+
+def test_importance_indicator_needs_levels_and_the_register_column(tables):
+    with pytest.raises(custvalue.errors.SchemeError, match=r"importance\.levels"):
+        Scheme.from_dict(_importance_scheme(None))
+    scheme = Scheme.from_dict(_importance_scheme({"特级": 1.0}))
+    reg = tables["customers"].drop(columns=["importance"], errors="ignore")
+    with pytest.raises(custvalue.errors.InputError, match="importance") as info:
+        grade(**{**tables, "customers": reg}, scheme=scheme, **TREAT)
+    assert info.value.table == "customers" and info.value.column == "importance"
+
+
 CHINESE_CLASSES = {"large_industrial": "大工业", "general_commercial_industrial": "一般工商业",
                    "agricultural": "农业生产", "residential": "居民生活"}
 

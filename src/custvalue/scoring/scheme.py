@@ -399,8 +399,13 @@ class Eligibility(ConfigModel):
     min_exposure_months: int = Field(default=12, ge=0, le=1200)
 
 
+#: The indicator column :attr:`Importance.levels` fills from the register's importance grade.
+IMPORTANCE_LEVEL = "importance_level"
+
+
 class Importance(ConfigModel):
-    """Important power users (重要电力用户, the seed's 政治经济敏感性) as a tier floor.
+    """Important power users (重要电力用户, the seed's 政治经济敏感性): a tier floor, an
+    indicator, or both.
 
     Attributes
     ----------
@@ -413,15 +418,23 @@ class Importance(ConfigModel):
         ``"important power user <grade>: floor tier <t>"`` (see :mod:`custvalue.tiers.pins`);
         floors take quota seats like pins.  Departed and short-history customers are not
         floored (they have no tier).
+    levels : dict of str to float, default {} (no indicator)
+        Grade → a value in [0, 1] for the indicator column ``importance_level``
+        (:data:`IMPORTANCE_LEVEL`); a customer whose grade is not listed, or who has none,
+        gets 0.  A scheme indicator with ``column = "importance_level"`` scores it like any
+        other indicator; such an indicator without ``levels`` is a :class:`SchemeError`.
 
     Examples
     --------
     >>> Importance(floors={"特级": 0, "一级": 1}).floors["一级"]
     1
+    >>> Importance(levels={"特级": 1.0, "一级": 0.6}).levels["一级"]
+    0.6
     """
 
     column: Annotated[str, StringConstraints(min_length=1)] = "importance"
     floors: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    levels: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
 
 
 class Aggregation(ConfigModel):
@@ -635,6 +648,10 @@ class Scheme(ConfigModel):
             if floor >= len(self.tiers.quotas):
                 raise PathError(("importance", "floors", grade),
                                 f"tier {floor} does not exist ({len(self.tiers.quotas)} tiers)")
+        if IMPORTANCE_LEVEL in self.columns and not self.importance.levels:
+            raise PathError(("importance", "levels"), "an indicator scores the column "
+                            f"{IMPORTANCE_LEVEL!r} but no importance grade has a level; "
+                            "give levels, e.g. {\"特级\" = 1.0, \"一级\" = 0.6}")
         seen: dict[str, str] = {}
         for dname, dim in self.dimensions.items():
             _check_sum(
