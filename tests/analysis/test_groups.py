@@ -74,7 +74,9 @@ def test_any_column_and_partial_last_year() -> None:
     # ... and left out of the trend (two whole years)
     assert tr.groups.at["north", "kwh_last"] == pytest.approx(12 * (110.0 + 50.0))
     by_abc = group_trends(_monthly(), GRADING, by="abc")
-    assert by_abc.groups.index.tolist() == ["(missing)", "A", "B"]
+    # the customer without a tier is "ungraded" under ABC too, as under tiers
+    assert by_abc.groups.index.tolist() == ["A", "B", "ungraded"]
+    assert by_abc.groups.at["ungraded", "customers"] == 1
     assert by_abc.window == ("2022-01", "2024-12")  # from the monthly table
 
 

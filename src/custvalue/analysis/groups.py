@@ -184,9 +184,9 @@ def group_trends(
         ``active_kwh``, ``billed_amount``, ``due_date``, ``paid_date``, ``paid_amount``).
     grading : Grading, pandas.DataFrame or path
         Gives each customer's group (the ``by`` column); customers not in it are left out.
-        Customers without a tier form the group ``"ungraded"`` when ``by="tier"``; they
-        have no ABC class either (departed accounts and short histories are ungraded by
-        default, scheme ``[eligibility]``), so with ``by="abc"`` they form ``"(missing)"``.
+        Customers without a tier (departed accounts and short histories are ungraded by
+        default, scheme ``[eligibility]``) form the group ``"ungraded"`` when ``by`` is
+        ``"tier"`` or ``"abc"``; other missing values form ``"(missing)"``.
     by : str, default "tier"
         The grouping column of the grading table: ``tier``, ``abc``, ``customer_class``,
         ``region`` ...
@@ -216,7 +216,7 @@ def group_trends(
     >>> g = custvalue.grade(**t, duplicates="last", negative_energy="allow")
     >>> trends = group_trends(t["monthly"], g, by="abc")
     >>> trends.groups.index.tolist(), trends.series["label"].unique().tolist()
-    (['(missing)', 'A', 'B', 'C'], ['Y1', 'Y2', 'Y3'])
+    (['A', 'B', 'C', 'ungraded'], ['Y1', 'Y2', 'Y3'])
     >>> g.table.loc[g.table["abc"].isna(), "reason"].value_counts().to_dict()
     {'departed': 24, 'short_history': 4}
     """
@@ -229,11 +229,11 @@ def group_trends(
     if by not in table.columns:
         raise MissingColumnError("grading", by, f"no column {by!r} to group by",
                                  fix="use tier, abc or a register column such as region")
-    group = table[by]
-    if by == "tier":
-        group = group.astype("string").fillna(_UNGRADED)
-    else:
-        group = group.astype("string").fillna("(missing)")
+    group = table[by].astype("string")
+    if by in ("tier", "abc"):  # no tier, no ABC class: the same group under both
+        ungraded = table["tier"].isna() if "tier" in table.columns else group.isna()
+        group = group.mask(ungraded, _UNGRADED)
+    group = group.fillna("(missing)")
     groups_frame = pl.DataFrame({"customer_id": table.index.to_numpy().astype(str),
                                  "group": group.to_numpy(dtype=object).astype(str)})
     frame = to_polars(monthly, "monthly")
