@@ -194,10 +194,9 @@ def grade(
 
     # Read once: every table becomes one lazy plan of the one reader; the checks type it
     # and flag what cannot be read, the indicators consume the same plan typed.
-    from custvalue.inputs.mapping import as_mapping
-
-    # a database table is fetched once here: the reader and the manifest share the rows
+    # A database table is fetched once here: the reader and the manifest share the rows.
     from custvalue.inputs.database import DatabaseSource
+    from custvalue.inputs.mapping import as_mapping
 
     fetched = {k: v.read(k) for k, v in given.items() if isinstance(v, DatabaseSource)}
     raw = _read_once({**given, **fetched}, as_mapping(mapping), encoding, sheet)

@@ -625,7 +625,9 @@ def read_grades(uri: str, run_id: str | None = None, *,
                 table: str = DEFAULT_GRADES_TABLE) -> Any:
     """The grades of one run (or of all runs) from a database, as a pandas frame.
 
-    Rows are sorted by ``run_id`` and ``customer_id``.
+    Rows are sorted by ``run_id`` and ``customer_id``; integer columns are ``Int64`` (the
+    tier), and each database returns its own types otherwise (SQLite has no boolean or date
+    type: ``graded`` comes back as 0/1 there, dates as text).
 
     Raises
     ------
@@ -642,4 +644,8 @@ def read_grades(uri: str, run_id: str | None = None, *,
     if run_id is not None and frame.height == 0:
         raise DatabaseError(table, "run_id", f"no run {run_id!r} in {table} of "
                             f"{redact_uri(uri)}", fix="list the runs in the runs table")
-    return frame.sort(["run_id", "customer_id"]).to_pandas()
+    out = frame.sort(["run_id", "customer_id"]).to_pandas()
+    for name, dtype in frame.schema.items():  # integers with nulls stay integers
+        if dtype.is_integer():
+            out[name] = out[name].astype("Int64")
+    return out
