@@ -15,12 +15,17 @@
 # PostgreSQL refuses to run as root: as root the cluster belongs to the `postgres` user that
 # the Debian package creates.  The server listens on 127.0.0.1 only, with scram-sha-256
 # passwords for TCP and its unix socket inside the folder.  `make test` uses `run`.
+# CUSTVALUE_PG_BINDIR names another folder of PostgreSQL programs (default: pg_config's, or
+# the newest /usr/lib/postgresql/*/bin).
 set -euo pipefail
 
 die() { echo "postgres.sh: $*" >&2; exit 1; }
 
 pg_bindir() {
     local dir
+    if [ -n "${CUSTVALUE_PG_BINDIR:-}" ]; then  # another installation (tests use stubs)
+        echo "$CUSTVALUE_PG_BINDIR"; return 0
+    fi
     if command -v pg_config >/dev/null 2>&1; then
         dir="$(pg_config --bindir 2>/dev/null || true)"
         [ -x "$dir/initdb" ] && { echo "$dir"; return 0; }
@@ -81,7 +86,7 @@ cmd_start() {
     port="$(free_port)"
     (umask 077; printf "%s\n" "$password" > "$dir/pwfile")
     [ "$(id -u)" = 0 ] && chown -R postgres "$dir"
-    as_owner "$bin/initdb" -D "$dir/data" -U custvalue --pwfile="$dir/pwfile" \
+    as_owner "$bin/initdb" -D "$dir/data" -U custvalue --pwfile="$dir/pwfile" --no-sync \
         --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 \
         >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
@@ -100,7 +105,7 @@ cmd_stop() {
     [ -d "$dir" ] || return 0
     case "$(basename "$dir")" in custvalue-pg.*) ;; *) die "not a folder made by start: $dir";; esac
     if [ -f "$dir/data/postmaster.pid" ] && bin="$(pg_bindir)"; then
-        as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
+        as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w -t 60 stop >/dev/null 2>&1 || true
     fi
     rm -rf "$dir"
 }

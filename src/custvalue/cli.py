@@ -137,6 +137,11 @@ def _escape(exc: BaseException) -> str:
 
 
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+DbOption = Annotated[str | None, typer.Option(
+    "--db", help="Read the tables not given as files from this database "
+    "(postgresql://user@host:port/db, sqlite:///file.db; ${NAME} from the environment); "
+    "the mapping may name each table or query.")]
+
 Duplicates = Literal["error", "sum", "last"]
 NegativeEnergy = Literal["error", "allow"]
 UnknownCustomers = Literal["error", "exclude"]
@@ -144,7 +149,8 @@ UnknownCustomers = Literal["error", "exclude"]
 
 @app.command()
 def check(
-    data: Annotated[Path, typer.Argument(help="Folder holding customers.csv, monthly.csv, ...")],
+    data: Annotated[Path | None, typer.Argument(
+        help="Folder holding customers.csv, monthly.csv, ... (or --db / --mapping)")] = None,
     duplicates: Annotated[Duplicates, typer.Option(help="Duplicated monthly rows.")] = "error",
     negative_energy: Annotated[NegativeEnergy, typer.Option(
         help="Negative energy readings.")] = "error",
@@ -152,6 +158,7 @@ def check(
     mapping: MappingOption = None,
     encoding: EncodingOption = None,
     sheet: SheetOption = None,
+    db: DbOption = None,
     debug: Debug = False,
 ) -> None:
     """Check the input tables in DATA against the data contract and print a summary."""
@@ -159,9 +166,13 @@ def check(
     from custvalue.inputs.io import find_tables
 
     def action() -> None:
-        tables = find_tables(data)
-        if mapping is not None:
-            tables = _gather_tables(data, {}, mapping)
+        if mapping is not None or db is not None:
+            tables = _gather_tables(data, {}, mapping, db)
+        elif data is not None:
+            tables = dict(find_tables(data))
+        else:
+            raise InputError("customers", None, "no tables given",
+                             fix="pass a folder, --db URI or --mapping FILE")
         if "customers" not in tables:
             raise InputError("customers", None, f"no customers table in {data}",
                              fix="add customers.csv (or .parquet / .xlsx)")
@@ -178,7 +189,7 @@ def check(
     _run(debug, action)
 
 
-def _print_table_summary(tables: dict[str, Path], mapping: Path | None = None,
+def _print_table_summary(tables: dict[str, Any], mapping: Path | None = None,
                          encoding: str | None = None, sheet: str | None = None) -> None:
     import polars as pl
     from rich.markup import escape
@@ -211,12 +222,6 @@ EncodingOption = Annotated[str | None, typer.Option(
     help="Encoding of the CSV files: utf-8, gbk, gb18030 (default: detected).")]
 SheetOption = Annotated[str | None, typer.Option(
     help="Excel: the one sheet to read (default: every sheet).")]
-
-
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="Read the tables not given as files from this database "
-    "(postgresql://user@host:port/db, sqlite:///file.db; ${NAME} from the environment); "
-    "the mapping may name each table or query.")]
 
 
 def _gather_tables(data: Path | None, given: dict[str, Path | None],

@@ -289,3 +289,17 @@ def test_check_and_grade_exit_codes_keep_their_meaning(tmp_path):
     result = runner.invoke(app, ["grade", "--mapping", str(mapping), "--out",
                                  str(tmp_path / "o")])
     assert result.exit_code == EXIT_BAD_SCHEME  # a bad mapping is exit 3, as before
+
+
+def test_check_reads_a_database_too(sample_db, tmp_path):
+    result = runner.invoke(app, ["check", "--db", sample_db, *TREAT_CLI])
+    assert result.exit_code == 0, result.output
+    assert "customers by class" in result.output
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[tables.events]\ntable = "incidents"\n', encoding="utf-8")
+    result = runner.invoke(app, ["check", "--db", sample_db, "--mapping", str(mapping)])
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "events: cannot read table 'incidents'" in " ".join(result.output.split())
+    result = runner.invoke(app, ["check"])
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "--db URI" in result.output
