@@ -30,6 +30,10 @@ already there replaces that run's rows in both tables in one transaction (delete
 insert, then commit), so a reader sees the old run or the new one, never a mix, and other
 runs are untouched.
 
+This module is long because it is the one place that talks to databases, both ways: the URI
+and credential rules, the connection, the reader and the write-back share them, and each
+public function carries a runnable example.
+
 Examples
 --------
 >>> import tempfile, pathlib, polars as pl
