@@ -29,7 +29,13 @@ import custvalue
 from custvalue.cli import EXIT_BAD_INPUT, app
 from custvalue.errors import DatabaseError
 from custvalue.grading import Grading
-from custvalue.inputs.database import DatabaseSource, database_tables, read_grades
+from custvalue.inputs.database import (
+    DatabaseSource,
+    connect,
+    database_tables,
+    read_grades,
+    write_grades,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "postgres.sh"
@@ -99,6 +105,14 @@ def test_the_sample_from_postgres_grades_as_from_csv(sample_pg, password, csv_gr
     runs = DatabaseSource(sample_pg, table="custvalue_runs").read("runs")
     assert runs["run_id"].to_list() == [run]
     assert json.loads(runs["manifest"][0]) == json.loads(g.manifest.model_dump_json())
+    # tables in a schema of their own
+    with connect(sample_pg) as conn:
+        cursor = conn.cursor()
+        cursor.execute("CREATE SCHEMA IF NOT EXISTS grading")
+        cursor.close()
+        conn.commit()
+    write_grades(g, sample_pg, table="grading.grades", runs_table="grading.runs")
+    assert len(read_grades(sample_pg, run, table="grading.grades")) == len(g.table)
 
 
 def test_the_cli_from_postgres_to_postgres_never_shows_the_password(

@@ -553,7 +553,9 @@ def _replace_run(conn: Any, name: str, frame: pl.DataFrame, run_id: str, exists:
                     cursor.execute(f"ALTER TABLE {_quote(name)} ADD COLUMN "
                                    f"{_quote(column)} {_SQL_TYPES[_kind(dtype)]}")
             cursor.execute(f"DELETE FROM {_quote(name)} WHERE run_id = '{run_id}'")
-        cursor.adbc_ingest(name, _arrow(frame), mode="create_append")
+        schema, _, bare = name.rpartition(".")
+        cursor.adbc_ingest(bare, _arrow(frame), mode="create_append",
+                           db_schema_name=schema or None)
     finally:
         cursor.close()
 
