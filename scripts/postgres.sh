@@ -8,7 +8,8 @@
 #                                      FOLDER/uri, the password only there and in FOLDER/pwfile)
 #   scripts/postgres.sh stop FOLDER    stop that server and remove its folder
 #   scripts/postgres.sh run CMD...     ensure + start, run CMD with CUSTVALUE_TEST_POSTGRES_URI
-#                                      set, stop the server whatever CMD does (also on ^C), exit
+#                                      (and _DIR, its folder) set, stop the server whatever CMD
+#                                      does (also on ^C), exit
 #                                      with CMD's status; where PostgreSQL cannot be installed,
 #                                      CMD runs with CUSTVALUE_TEST_POSTGRES_SKIP naming why
 #
@@ -75,12 +76,14 @@ as_owner() {
 }
 
 cmd_start() {
-    local bin dir port password
+    local bin base dir port password
     bin="$(pg_bindir)" || die "PostgreSQL is not installed (scripts/postgres.sh ensure)"
     if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
         die "running as root but there is no 'postgres' user to own the cluster"
     fi
-    dir="$(mktemp -d "${TMPDIR:-/tmp}/custvalue-pg.XXXXXX")"
+    # as root the folder must be reachable by `postgres`: /tmp, not a private TMPDIR
+    if [ "$(id -u)" = 0 ]; then base=/tmp; else base="${TMPDIR:-/tmp}"; fi
+    dir="$(mktemp -d "$base/custvalue-pg.XXXXXX")"
     chmod 700 "$dir"
     password="$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
     port="$(free_port)"
@@ -118,7 +121,8 @@ cmd_run() {
         # shellcheck disable=SC2064  # stop this server, whatever happens to CMD
         trap "cmd_stop '$dir'" EXIT
         trap "exit 130" INT TERM
-        CUSTVALUE_TEST_POSTGRES_URI="$(cat "$dir/uri")" "$@" || status=$?
+        CUSTVALUE_TEST_POSTGRES_URI="$(cat "$dir/uri")" CUSTVALUE_TEST_POSTGRES_DIR="$dir" \
+            "$@" || status=$?
     else
         CUSTVALUE_TEST_POSTGRES_SKIP="PostgreSQL is not installed and cannot be here (scripts/postgres.sh ensure needs root and apt-get)" \
             "$@" || status=$?

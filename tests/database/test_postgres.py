@@ -11,7 +11,6 @@ that under ``-n 2 --dist loadfile`` one worker uses the server.
 
 from __future__ import annotations
 
-import glob
 import json
 import logging
 import os
@@ -175,7 +174,7 @@ def test_the_script_stops_the_server_when_the_command_fails():
     makefile = (ROOT / "Makefile").read_text()
     assert "scripts/postgres.sh run $(BIN)/python -m pytest" in makefile
     # a folder every user can write to: as root the programs run as `postgres`
-    stubs = Path(tempfile.mkdtemp(prefix="custvalue-stubs."))
+    stubs = Path(tempfile.mkdtemp(prefix="custvalue-stubs.", dir="/tmp"))
     try:
         stubs.chmod(0o777)
         log = stubs / "calls.log"
@@ -188,16 +187,15 @@ def test_the_script_stops_the_server_when_the_command_fails():
                "CUSTVALUE_STUB_LOG": str(log)}
         env.pop("CUSTVALUE_TEST_POSTGRES_URI", None)
         probe = ('echo "$CUSTVALUE_TEST_POSTGRES_URI" > "$CUSTVALUE_STUB_LOG.uri"; '
-                 'ls -d "${TMPDIR:-/tmp}"/custvalue-pg.* > "$CUSTVALUE_STUB_LOG.dirs"; exit 3')
-        before = {Path(p) for p in glob.glob(
-            os.path.join(os.environ.get("TMPDIR", "/tmp"), "custvalue-pg.*"))}
+                 'test -d "$CUSTVALUE_TEST_POSTGRES_DIR" && '
+                 'echo "$CUSTVALUE_TEST_POSTGRES_DIR" > "$CUSTVALUE_STUB_LOG.dir"; exit 3')
         done = subprocess.run(["bash", str(SCRIPT), "run", "sh", "-c", probe], env=env,
                               capture_output=True, text=True, check=False)
         assert done.returncode == 3, done.stderr  # the command's own status
         assert (stubs / "calls.log.uri").read_text().startswith("postgresql://custvalue:")
-        started = {Path(p) for p in (stubs / "calls.log.dirs").read_text().split()} - before
-        assert len(started) == 1
-        assert not next(iter(started)).exists()  # its folder is gone
+        folder = Path((stubs / "calls.log.dir").read_text().strip())
+        assert folder.name.startswith("custvalue-pg.")
+        assert not folder.exists()  # its folder is gone
         calls = [(line.split()[0], line.split()[-1]) for line in log.read_text().splitlines()]
         assert calls == [("initdb", "--locale=C.UTF-8"), ("pg_ctl", "start"),
                          ("createdb", "custvalue"), ("pg_ctl", "stop")]
