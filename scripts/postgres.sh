@@ -48,6 +48,12 @@ cmd_ensure() {
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >&2 || return 3
     apt-get install -y -qq --no-install-recommends postgresql >&2 || return 3
+    # the package may start its default cluster (port 5432): the tests do not use it
+    if command -v pg_lsclusters >/dev/null 2>&1; then
+        pg_lsclusters -h 2>/dev/null | while read -r version name _; do
+            pg_ctlcluster "$version" "$name" stop >/dev/null 2>&1 || true
+        done
+    fi
     pg_bindir >/dev/null || return 3
 }
 
