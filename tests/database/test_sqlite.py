@@ -20,7 +20,6 @@ from typer.testing import CliRunner
 import custvalue
 from custvalue.cli import EXIT_BAD_INPUT, EXIT_BAD_SCHEME, app
 from custvalue.errors import DatabaseError, MissingColumnError
-from custvalue.grading import Grading
 from custvalue.inputs import database as db
 from custvalue.inputs.database import (
     DatabaseSource,
@@ -61,7 +60,7 @@ def test_the_sample_from_sqlite_grades_as_from_csv(sample_db, csv_grading, same_
 def test_the_cli_reads_an_export_through_the_mapping_and_writes_back(
         tmp_path, sample_loader, csv_grading, same_grades):
     """Tables under the export's own names and columns, found through ``[source]``; the
-    grades written to a folder and to the database in one command."""
+    grades written to the database alone (``--to-db`` without ``--out``)."""
     uri = f"sqlite:///{tmp_path / 'export.db'}"
     sample_loader(uri, names={"customers": "kh_da", "monthly": "yx_dfmx"},
                   renames={"customers": {"customer_id": "户号"},
@@ -79,18 +78,18 @@ query = "SELECT * FROM yx_dfmx"
 "有功电量" = "active_kwh"
 ''', encoding="utf-8")
     result = runner.invoke(app, ["grade", "--mapping", str(tmp_path / "mapping.toml"),
-                                 *TREAT_CLI, "--out", str(tmp_path / "out"),
-                                 "--to-db", uri, "--db-table", "grades", "--run-id", "r1",
-                                 "--quiet"])
+                                 *TREAT_CLI, "--to-db", uri, "--db-table", "grades",
+                                 "--run-id", "r1"])  # no --out: the database only
     assert result.exit_code == 0, result.output
-    saved = Grading.load(tmp_path / "out")
-    same_grades(saved.table, csv_grading.table)
+    assert "wrote run r1: 1890 rows to grades" in " ".join(result.output.split())
     back = read_grades(uri, "r1", table="grades").set_index("customer_id")
     assert (back["run_id"] == "r1").all()
-    same_grades(back, csv_grading.table)  # the database holds what the folder holds
-    inputs = json.loads((tmp_path / "out" / "manifest.json").read_text())["inputs"]
+    same_grades(back, csv_grading.table)
+    runs = DatabaseSource(uri, table="custvalue_runs").read("runs")
+    inputs = json.loads(runs["manifest"][0])["inputs"]
     assert inputs["monthly"]["source"] == f"{uri} query SELECT * FROM yx_dfmx"
     assert inputs["events"]["source"] == f"{uri} table events"
+    assert not list(tmp_path.glob("*/grades.parquet"))
 
 
 def test_the_write_back_round_trip_and_a_rerun_replaces_its_run(tmp_path, csv_grading):
