@@ -36,10 +36,13 @@ demo: $(RUNTIME_STAMP)
 	    --out $(OUT)/report.html
 	@echo "demo written to $(OUT): grades, comparison of the two windows, report.html"
 
+# pytest runs under scripts/postgres.sh run: it installs Debian's postgresql when missing,
+# starts a throw-away server for tests/database/test_postgres.py (CUSTVALUE_TEST_POSTGRES_URI)
+# and stops it after pytest, also when tests fail or the run is interrupted.
 test: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
+	scripts/postgres.sh run $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 docs: $(DEV_STAMP)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from custvalue.indicators import IndicatorParams, compute_indicators
     from custvalue.inputs import samples
     from custvalue.inputs.checks import CheckOptions, CheckReport, check_tables
+    from custvalue.inputs.database import DatabaseSource, database_tables
     from custvalue.pipeline import grade
     from custvalue.present import plots
     from custvalue.present.report import render_report, write_report
@@ -66,6 +67,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 _EXPORTS = {
     **dict.fromkeys(("CheckOptions", "CheckReport", "check_tables"), "custvalue.inputs.checks"),
     "Grading": "custvalue.grading",
+    **dict.fromkeys(("DatabaseSource", "database_tables"), "custvalue.inputs.database"),
     "grade": "custvalue.pipeline",
     **dict.fromkeys(("IndicatorParams", "compute_indicators"), "custvalue.indicators"),
     "Manifest": "custvalue.grading",
@@ -118,6 +120,7 @@ __all__ = [
     "CheckReport",
     "Comparison",
     "CustvalueError",
+    "DatabaseSource",
     "Grading",
     "IndicatorParams",
     "InputError",
@@ -137,6 +140,7 @@ __all__ = [
     "compare",
     "compute_indicators",
     "critic_weights",
+    "database_tables",
     "entitlements",
     "entropy_weights",
     "errors",

@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import typer
 from rich.console import Console
@@ -139,6 +139,11 @@ def _escape(exc: BaseException) -> str:
 
 
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+DbOption = Annotated[str | None, typer.Option(
+    "--db", help="Read the tables not given as files from this database "
+    "(postgresql://user@host:port/db, sqlite:///file.db; ${NAME} from the environment); "
+    "the mapping may name each table or query.")]
+
 Duplicates = Literal["error", "sum", "last"]
 NegativeEnergy = Literal["error", "allow"]
 UnknownCustomers = Literal["error", "exclude"]
@@ -147,7 +152,8 @@ NotAssessable = Literal["error", "warn"]
 
 @app.command()
 def check(
-    data: Annotated[Path, typer.Argument(help="Folder holding customers.csv, monthly.csv, ...")],
+    data: Annotated[Path | None, typer.Argument(
+        help="Folder holding customers.csv, monthly.csv, ... (or --db / --mapping)")] = None,
     duplicates: Annotated[Duplicates, typer.Option(help="Duplicated monthly rows.")] = "error",
     negative_energy: Annotated[NegativeEnergy, typer.Option(
         help="Negative energy readings.")] = "error",
@@ -155,6 +161,7 @@ def check(
     mapping: MappingOption = None,
     encoding: EncodingOption = None,
     sheet: SheetOption = None,
+    db: DbOption = None,
     debug: Debug = False,
 ) -> None:
     """Check the input tables in DATA against the data contract and print a summary."""
@@ -162,9 +169,13 @@ def check(
     from custvalue.inputs.io import find_tables
 
     def action() -> None:
-        tables = find_tables(data)
-        if mapping is not None:
-            tables = _gather_tables(data, {}, mapping)
+        if mapping is not None or db is not None:
+            tables = _gather_tables(data, {}, mapping, db)
+        elif data is not None:
+            tables = dict(find_tables(data))
+        else:
+            raise InputError("customers", None, "no tables given",
+                             fix="pass a folder, --db URI or --mapping FILE")
         if "customers" not in tables:
             raise InputError("customers", None, f"no customers table in {data}",
                              fix="add customers.csv (or .parquet / .xlsx)")
@@ -181,7 +192,7 @@ def check(
     _run(debug, action)
 
 
-def _print_table_summary(tables: dict[str, Path], mapping: Path | None = None,
+def _print_table_summary(tables: dict[str, Any], mapping: Path | None = None,
                          encoding: str | None = None, sheet: str | None = None) -> None:
     import polars as pl
     from rich.markup import escape
@@ -217,29 +228,36 @@ SheetOption = Annotated[str | None, typer.Option(
 
 
 def _gather_tables(data: Path | None, given: dict[str, Path | None],
-                   mapping: Path | None = None) -> dict[str, Path]:
+                   mapping: Path | None = None, db: str | None = None) -> dict[str, Any]:
     """Tables from --data DIR, then the mapping file's ``file`` entries (relative to --data,
-    else to the mapping file), overridden by the per-table options."""
+    else to the mapping file), overridden by the per-table options; then the tables the
+    mapping reads from a database (its ``[source]`` / ``uri`` / ``table`` / ``query``, or
+    ``--db``) for those not given as files."""
     from custvalue.inputs.io import find_tables
     from custvalue.inputs.mapping import Mapping
 
-    tables: dict[str, Path] = dict(find_tables(data)) if data is not None else {}
+    tables: dict[str, Any] = dict(find_tables(data)) if data is not None else {}
+    spec = Mapping.load(mapping) if mapping is not None else Mapping()
     if mapping is not None:
-        spec = Mapping.load(mapping)
         base = data if data is not None else mapping.parent
         tables.update({name: base / entry.file for name, entry in spec.tables.items()
                        if entry.file and name != "pins"})
     tables.update({k: v for k, v in given.items() if v is not None})
+    named_in_db = {n for n, e in spec.tables.items() if e.in_database}
+    files = {n for n in tables if n not in named_in_db or given.get(n)}
+    tables.update(spec.database_sources(db, skip=files))
     for name in ("customers", "monthly"):
         if name not in tables:
             raise InputError(name, None, f"no {name} table given",
-                             fix=f"pass --{name} FILE or --data DIR holding {name}.csv")
+                             fix=f"pass --{name} FILE, --data DIR holding {name}.csv, "
+                             "or --db URI")
     return tables
 
 
 @app.command()
 def grade(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the grading to.")],
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Folder to write the grading to (and/or --to-db).")] = None,
     data: Annotated[Path | None, typer.Option(help="Folder holding the tables as "
                                               "<table>.csv/.parquet/.xlsx.")] = None,
     customers: TableOption = None,
@@ -275,6 +293,18 @@ def grade(
     mapping: MappingOption = None,
     encoding: EncodingOption = None,
     sheet: SheetOption = None,
+    db: DbOption = None,
+    to_db: Annotated[str | None, typer.Option(
+        "--to-db", help="Also write the grades to this database (URI as for --db).")] = None,
+    db_table: Annotated[str, typer.Option(
+        "--db-table", help="Table receiving the grades (one row per customer and run).")]
+    = "custvalue_grades",
+    runs_table: Annotated[str, typer.Option(
+        "--runs-table", help="Table receiving one row per run (its manifest).")]
+    = "custvalue_runs",
+    run_id: Annotated[str | None, typer.Option(
+        "--run-id", help="Run id in the database (default: window end and scheme hash); "
+        "writing a run id again replaces that run's rows.")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Write into a non-empty folder that is not a grading.")] = False,
     raw_csv: Annotated[bool, typer.Option(
@@ -293,9 +323,13 @@ def grade(
         if (label is not None or overwrite) and history is None:
             raise InputError("history", None, "--label and --overwrite name a snapshot",
                              fix="add --history DIR")
+        if out_dir is None and (to_db is None or history is not None):
+            raise InputError("grading", None, "no --out folder to write the grading to"
+                             + (" (--history copies it from there)" if history else ""),
+                             fix="add --out DIR" + ("" if history else " or --to-db URI"))
         tables = _gather_tables(data, {"customers": customers, "monthly": monthly,
                                        "events": events, "cooperation": cooperation,
-                                       "energy": energy}, mapping)
+                                       "energy": energy}, mapping, db)
         options = CheckOptions.resolve(duplicates=duplicates, negative_energy=negative_energy,
                                        unknown_customers=unknown_customers,
                                        not_assessable=not_assessable)
@@ -316,18 +350,28 @@ def grade(
                     encoding=encoding, sheet=sheet,
                 )
             bar.update(task, description="stage: writing")
-            written = write_grading(result, out_dir, force=force, safe_csv=not raw_csv)
-        if history is not None:
+            if out_dir is not None:
+                write_grading(result, out_dir, force=force, safe_csv=not raw_csv)
+            if to_db is not None:
+                from custvalue.inputs.database import redact_uri, write_grades
+
+                written_run = write_grades(result, to_db, table=db_table,
+                                           runs_table=runs_table, run_id=run_id)
+        if history is not None and out_dir is not None:
             from custvalue.regrade import save_snapshot
 
-            snapshot = save_snapshot(out_dir, history, label, overwrite=overwrite)
-            written.append(snapshot)
+            save_snapshot(out_dir, history, label, overwrite=overwrite)
         _print_warnings(result.findings)
         if not quiet:
             out.print(result.summary_text(), highlight=False, markup=False, soft_wrap=True)
             stages = ", ".join(f"{k} {v:.2f}s" for k, v in result.manifest.timings.items())
             out.print(f"\nstages: {stages}", highlight=False, markup=False)
-            out.print(f"wrote {out_dir}", highlight=False, markup=False)
+            if out_dir is not None:
+                out.print(f"wrote {out_dir}", highlight=False, markup=False)
+            if to_db is not None:
+                out.print(f"wrote run {written_run}: {len(result.table)} rows to {db_table}, "
+                          f"its manifest to {runs_table} of {redact_uri(to_db)}",
+                          highlight=False, markup=False)
 
     _run(debug, action)
 

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 __all__ = [
     "ColumnTypeError",
     "CustvalueError",
+    "DatabaseError",
     "DuplicateRowsError",
     "EmptyTableError",
     "InconsistentJudgmentsError",
@@ -203,6 +204,13 @@ class UnsupportedInputError(InputError):
     """The object or file given for a table cannot be read."""
 
     code: ClassVar[str] = "unsupported_input"
+
+
+class DatabaseError(InputError):
+    """A database table cannot be read or written: a bad URI, an unreachable server, a
+    missing table, a failing query (credentials are never part of the message)."""
+
+    code: ClassVar[str] = "database_error"
 
 
 class SchemeError(CustvalueError):

@@ -111,10 +111,13 @@ def grade(
 
     Parameters
     ----------
-    customers, monthly : frame or path
+    customers, monthly : frame, path or DatabaseSource
         The register and the monthly billing/metering records (required).
-    events, cooperation, energy : frame or path, optional
-        The other tables of the data contract.
+    events, cooperation, energy : frame, path or DatabaseSource, optional
+        The other tables of the data contract.  A
+        :class:`~custvalue.inputs.database.DatabaseSource` (URI plus table or query) is
+        fetched once and then read like a file (mapping, parser, checks); its manifest
+        entry names the URI without the password.
     scheme : Scheme or path, optional
         Grading scheme (default :meth:`Scheme.default`); a path is loaded as TOML/JSON.
     pins : DataFrame or path, optional
@@ -191,9 +194,12 @@ def grade(
 
     # Read once: every table becomes one lazy plan of the one reader; the checks type it
     # and flag what cannot be read, the indicators consume the same plan typed.
+    # A database table is fetched once here: the reader and the manifest share the rows.
+    from custvalue.inputs.database import DatabaseSource
     from custvalue.inputs.mapping import as_mapping
 
-    raw = _read_once(given, as_mapping(mapping), encoding, sheet)
+    fetched = {k: v.read(k) for k, v in given.items() if isinstance(v, DatabaseSource)}
+    raw = _read_once({**given, **fetched}, as_mapping(mapping), encoding, sheet)
     findings: list[dict[str, Any]] = []
     row_counts: dict[str, int] = {}
     if check:
@@ -230,7 +236,8 @@ def grade(
     manifest = Manifest(
         package_version=_version(),
         scheme_hash=scheme.hash(),
-        inputs={k: fingerprint(v) for k, v in given.items()},
+        inputs={k: v.fingerprint(fetched[k], k) if k in fetched else fingerprint(v)
+                for k, v in given.items()},
         row_counts=row_counts,
         window=window_used.to_dict(),
         options={**opts.model_dump(mode="json"), "strata": strata,

@@ -33,6 +33,7 @@ CODES = {
     "UnknownCustomerError": "unknown_customer",
     "PaymentBeforePeriodError": "paid_before_period",
     "UnsupportedInputError": "unsupported_input",
+    "DatabaseError": "database_error",
     "SchemeError": "scheme_error",
     "InconsistentJudgmentsError": "inconsistent_judgments",
     "CatalogueError": "catalogue_error",

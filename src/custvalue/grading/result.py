@@ -368,6 +368,33 @@ class Grading(Result):
         }
         return write_folder(folder, files, force=force)
 
+    def to_database(self, uri: str, *, table: str = "custvalue_grades",
+                    runs_table: str = "custvalue_runs", run_id: str | None = None) -> str:
+        """Write the grades to a database table and the manifest to a runs table.
+
+        One row per customer (with a leading ``run_id``) in ``table``, one row per run in
+        ``runs_table``; writing a run id again replaces that run in one transaction.  The
+        default run id is the window's last month and the scheme hash's first 12 digits.
+        See :func:`custvalue.inputs.database.write_grades` (this method imports it).
+
+        Returns
+        -------
+        str
+            The run id.
+
+        Examples
+        --------
+        >>> import custvalue, tempfile, pathlib
+        >>> t = custvalue.samples.generate(40, months=24, seed=1)
+        >>> g = custvalue.grade(**t, duplicates="last", negative_energy="allow")
+        >>> uri = f"sqlite:///{pathlib.Path(tempfile.mkdtemp()) / 'grades.db'}"
+        >>> g.to_database(uri, run_id="2024-demo")
+        '2024-demo'
+        """
+        from custvalue.inputs.database import write_grades
+
+        return write_grades(self, uri, table=table, runs_table=runs_table, run_id=run_id)
+
     def parquet_bytes(self) -> bytes:
         """The table as Parquet (zstd), with the schema version in the file metadata."""
         import pyarrow as pa

@@ -84,6 +84,7 @@ _ERROR_TYPES: dict[str, type[errors.InputError]] = {
     "missing_value": errors.InvalidValueError,
     "negative_value": errors.InvalidValueError,
     "unreadable": errors.UnsupportedInputError,
+    "database_error": errors.DatabaseError,
     "period_in_future": errors.InvalidValueError,
     "period_detached": errors.InvalidValueError,
     "due_before_period": errors.InvalidValueError,
@@ -743,6 +744,10 @@ def check_tables(
         try:
             raw = scan_raw(source, name, mapping=mapping, encoding=encoding, sheet=sheet)
             raw.collect_schema()
+        except errors.DatabaseError as exc:  # keeps its code, column and example rows
+            checker.add(table, exc.column, exc.code, "error", exc.problem, exc.count or 0,
+                        exc.examples, fix=exc.fix)
+            continue
         except errors.InputError as exc:
             checker.add(table, None, "unreadable", "error", exc.problem, 0, [], fix=exc.fix)
             continue

@@ -1,9 +1,10 @@
 """Reading input tables from frames and files.
 
-A table may be given as a pandas, polars (eager or lazy), DuckDB or PySpark frame, or as a
-path to a CSV, Parquet or Excel file.  Paths are read with polars: Parquet and CSV are
-*scanned* lazily (nothing is loaded until the indicators are collected), Excel is read
-eagerly through pandas/openpyxl.
+A table may be given as a pandas, polars (eager or lazy), DuckDB or PySpark frame, as a
+path to a CSV, Parquet or Excel file, or as a database table or query
+(:class:`~custvalue.inputs.database.DatabaseSource`, fetched whole as Arrow).  Paths are
+read with polars: Parquet and CSV are *scanned* lazily (nothing is loaded until the
+indicators are collected), Excel is read eagerly through pandas/openpyxl.
 
 :func:`scan_typed` is *the* reader: it reads a table once, as a lazy polars plan, and types
 every contract column with the one parser of :mod:`custvalue.inputs.parse`.  The checks and
@@ -37,6 +38,7 @@ import polars as pl
 
 from custvalue.errors import UnsupportedInputError
 from custvalue.inputs.contract import TABLES
+from custvalue.inputs.database import DatabaseSource
 from custvalue.inputs.parse import parse_expr
 
 if TYPE_CHECKING:
@@ -58,9 +60,9 @@ def read_table(source: TableSource, table: str, *, lazy: bool = True) -> Any:
 
     Parameters
     ----------
-    source : frame or path
-        pandas / polars / DuckDB / PySpark frame, or a ``.csv``, ``.parquet`` /
-        ``.pq``, ``.xlsx`` / ``.xls`` path.
+    source : frame, path or DatabaseSource
+        pandas / polars / DuckDB / PySpark frame, a ``.csv``, ``.parquet`` /
+        ``.pq``, ``.xlsx`` / ``.xls`` path, or a database table or query.
     table : str
         Name of the table in the data contract (used for messages and text columns).
     lazy : bool, default True
@@ -77,6 +79,9 @@ def read_table(source: TableSource, table: str, *, lazy: bool = True) -> Any:
     UnsupportedInputError
         The path does not exist, has an unknown suffix, or the object is not a frame.
     """
+    if isinstance(source, DatabaseSource):
+        plan = type_plan(source.read(table).lazy(), table)
+        return plan if lazy else plan.collect()
     if not is_path(source):
         try:
             nw.from_native(source)
@@ -260,7 +265,8 @@ def scan_raw(source: TableSource, table: str, *, mapping: Mapping | None = None,
              encoding: str | None = None, sheet: str | int | None = None) -> pl.LazyFrame:
     """The table as an untyped lazy polars plan, with the mapping's names and values applied.
 
-    CSV and Excel cells are text; Parquet and frames keep their own types.  A pandas frame
+    CSV and Excel cells are text; Parquet, frames and database tables keep their own types
+    (a database table is fetched whole, as Arrow).  A pandas frame
     indexed by ``customer_id`` has the index as a column.
 
     Raises
@@ -278,6 +284,8 @@ def scan_raw(source: TableSource, table: str, *, mapping: Mapping | None = None,
         plan = source.lazy()
     elif is_path(source):
         plan = _path_plan(Path(source), table, encoding, sheet)
+    elif isinstance(source, DatabaseSource):
+        plan = source.read(table).lazy()
     else:
         if _is_pandas(source):
             if "customer_id" not in source.columns and source.index.name == "customer_id":

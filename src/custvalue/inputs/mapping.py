@@ -22,6 +22,20 @@ The file::
     [tables.customers.values.customer_class]
     "大工业" = "large_industrial"
 
+Tables in a database instead of files (:mod:`custvalue.inputs.database`)::
+
+    [source]
+    uri = "postgresql://grader@db.example:5432/billing"   # password: ${NAME} or PGPASSWORD
+    [tables.monthly]
+    table = "yx_dfmx"                  # the table's name in the database, or
+    query = "SELECT * FROM yx_dfmx WHERE dfny >= '202201'"
+    [tables.energy]
+    uri = "sqlite:///audits.db"        # one table from another database
+
+With a ``[source]`` (or ``custvalue grade --db URI``) every table not given as a file is read
+from the database: ``customers`` and ``monthly`` always, the others where the mapping names
+them or a table of the contract's name exists.
+
 Examples
 --------
 >>> import polars as pl
@@ -34,8 +48,9 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from pydantic import Field, model_validator
@@ -47,7 +62,10 @@ from custvalue.config import (
 from custvalue.errors import SchemeError
 from custvalue.inputs.contract import TABLES
 
-__all__ = ["Mapping", "MappingError", "TableMapping", "as_mapping"]
+if TYPE_CHECKING:
+    from custvalue.inputs.database import DatabaseSource
+
+__all__ = ["Mapping", "MappingError", "SourceMapping", "TableMapping", "as_mapping"]
 
 _SIDE_TABLES = ("pins",)
 
@@ -69,6 +87,12 @@ class TableMapping(ConfigModel):
         Text encoding of a CSV file (``utf-8``, ``gbk``, ``gb18030``); default detected.
     sheet : str or int, optional
         Excel: the one sheet to read; default every sheet (with the same columns).
+    uri : str, optional
+        Database of this table (default: ``[source] uri``).
+    table : str, optional
+        The table's name in the database (default: the contract's name).
+    query : str, optional
+        SQL whose result is the table (instead of ``table``).
     columns : dict
         Export column name -> contract column name (on top of the file-wide ``columns``).
     values : dict
@@ -81,8 +105,39 @@ class TableMapping(ConfigModel):
     file: str | None = None
     encoding: str | None = None
     sheet: str | int | None = None
+    uri: str | None = None
+    table: str | None = None
+    query: str | None = None
     columns: dict[str, str] = Field(default_factory=dict)
     values: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_place(self) -> TableMapping:
+        if self.table is not None and self.query is not None:
+            raise ValueError("give a table or a query, not both")
+        if self.file is not None and (self.table, self.query, self.uri) != (None, None, None):
+            raise ValueError("give a file or a database table (uri, table, query), not both")
+        return self
+
+    @property
+    def in_database(self) -> bool:
+        """Whether the entry names a database table or query."""
+        return (self.uri, self.table, self.query) != (None, None, None)
+
+
+class SourceMapping(ConfigModel):
+    """The ``[source]`` section: the database the tables are read from.
+
+    Attributes
+    ----------
+    uri : str
+        ``postgresql://user@host:port/database``, ``sqlite:///file.db`` ...; ``${NAME}`` is
+        taken from the environment.  Write no password here: use ``${NAME}`` or PGPASSWORD.
+    """
+
+    error_class = MappingError
+
+    uri: str
 
 
 class Mapping(ConfigModel):
@@ -90,6 +145,7 @@ class Mapping(ConfigModel):
 
     error_class = MappingError
 
+    source: SourceMapping | None = None
     columns: dict[str, str] = Field(default_factory=dict)
     tables: dict[str, TableMapping] = Field(default_factory=dict)
 
@@ -130,6 +186,41 @@ class Mapping(ConfigModel):
     def table(self, name: str) -> TableMapping:
         """The entry of table ``name`` (empty if the file has none)."""
         return self.tables.get(name, TableMapping())
+
+    def database_sources(self, uri: str | None = None,
+                         skip: Collection[str] = ()) -> dict[str, DatabaseSource]:
+        """The contract tables this mapping reads from databases.
+
+        A table entry with ``uri``/``table``/``query`` is read from its database (``uri``,
+        else ``uri`` given here, else ``[source] uri``); with a database URI (given here or
+        in ``[source]``) the tables not in ``skip`` (those given as files) are read from it
+        too, as :func:`~custvalue.inputs.database.database_tables` finds them.
+
+        Examples
+        --------
+        >>> m = Mapping.model_validate({"tables": {"monthly": {
+        ...     "uri": "sqlite:///b.db", "query": "SELECT * FROM bills"}}})
+        >>> m.database_sources()
+        {'monthly': DatabaseSource('sqlite:///b.db', query='SELECT * FROM bills')}
+        """
+        from custvalue.inputs.database import DatabaseSource, database_tables
+
+        default = uri or (self.source.uri if self.source else None)
+        out: dict[str, DatabaseSource] = {}
+        for name, entry in self.tables.items():
+            if name in TABLES and name not in skip and entry.in_database:
+                where = entry.uri or default
+                if where is None:
+                    raise MappingError(f"tables.{name}",
+                                       "a table or query needs a uri (here or in [source])")
+                out[name] = DatabaseSource(where, table=entry.table, query=entry.query)
+        if default is not None:
+            rest = [n for n in TABLES if n not in skip and n not in out]
+            if rest:
+                found = database_tables(default, {n: self.table(n).table or n for n in rest
+                                                  if self.table(n).in_database})
+                out.update({n: found[n] for n in rest if n in found})
+        return out
 
     @classmethod
     def load(cls, source: str | Path) -> Mapping:
