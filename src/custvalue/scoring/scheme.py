@@ -4,20 +4,34 @@ This module is long because a scheme is one typed tree (text, normalisation, ind
 dimension, tiers, ABC, aggregation, scheme) whose validators must see each other to name the
 dotted path of a bad entry; most of the lines are field documentation.
 
-A :class:`Scheme` is a two-level tree.  Each **dimension** (客户用电贡献, 客户用电规范性,
-客户合作 in the default) has a weight and holds **indicators**; each indicator names its
-source ``column`` in the indicator frame, its ``direction`` (benefit, cost, or target with
-an ``ideal`` value), how it is normalised to [0, 1], its weight inside the dimension and
-what to do when a customer's value is missing.  The scheme also carries the tier quotas,
-the ABC settings and the aggregation method, so that one file fixes a grading completely.
+A :class:`Scheme` is a tree of up to three levels, as the seed's article describes it
+(每个维度之下有若干二级指标和三级指标).  Each **dimension** (客户用电贡献, 客户用电规范性,
+客户合作 in the default) has a weight and holds either **indicators** directly (a two-level
+dimension) or **secondary indicators** (:class:`Secondary`, 二级指标 such as 电费缴纳情况)
+that hold the indicators (a three-level dimension).  Each indicator names its source
+``column`` in the indicator frame, its ``direction`` (benefit, cost, or target with an
+``ideal`` value), how it is normalised to [0, 1], its weight inside its parent and what to do
+when a customer's value is missing.  The effective weight of an indicator is the product of
+the weights down the tree (dimension × secondary × indicator); :meth:`Scheme.weight_tree`
+has them as arrays.  The scheme also carries the tier quotas, the ABC settings and the
+aggregation method, so that one file fixes a grading completely.
+
+**How a secondary indicator takes part in the score.**  It is a level of weights and of
+reporting: the aggregation sees each indicator with its effective weight inside the
+dimension, so a missing indicator's weight is re-spread over the customer's available
+indicators of the whole dimension in proportion to their effective weights (a secondary
+indicator none of whose indicators is available thus passes its weight to the other
+secondary indicators in proportion to theirs).  A two-level scheme scores bit for bit as
+before, and a tree whose secondary indicators each hold one indicator scores as the
+two-level scheme with the secondary weights as indicator weights.
 
 Schemes are frozen pydantic models.  They load from and save to TOML and JSON with an exact
 round trip, and every validation problem is raised as :class:`custvalue.errors.SchemeError`
 naming the dotted path of the offending entry, for example
 ``dimensions.compliance.indicators.pf_compliance.weight``.
 
-The weights under one parent (the dimensions, or the indicators of one dimension) must sum
-to 1 within :data:`WEIGHT_TOLERANCE`.  Loading with ``normalise=True`` rescales them instead,
+The weights under one parent (the dimensions, the secondary indicators or the indicators
+of one dimension, the indicators of one secondary indicator) must sum to 1 within :data:`WEIGHT_TOLERANCE`.  Loading with ``normalise=True`` rescales them instead,
 records a note in :attr:`Scheme.notes` and warns with :class:`SchemeWarning`.
 
 Examples
@@ -26,8 +40,10 @@ Examples
 >>> scheme = Scheme.default()
 >>> scheme.dimension_names
 ('contribution', 'compliance', 'cooperation')
->>> scheme.dimensions["compliance"].indicators["pf_compliance"].missing
+>>> scheme.indicator("pf_compliance").missing
 'respread'
+>>> scheme.dimensions["compliance"].secondary["bill_payment"].label.zh
+'电费缴纳情况'
 >>> Scheme.from_toml(scheme.to_toml()) == scheme
 True
 """
@@ -1336,7 +1352,7 @@ class Scheme(ConfigModel):
         Examples
         --------
         >>> rows = Scheme.default().tree_rows()
-        >>> [(r["depth"], r["name"]) for r in rows[8:12]]
+        >>> [(r["depth"], r["name"]) for r in rows[9:13]]
         [(0, 'compliance'), (1, 'power_factor'), (2, 'pf_compliance'), (1, 'bill_payment')]
         >>> round(sum(r["global"] for r in rows if r["level"] == "indicator"), 12)
         1.0
