@@ -1015,6 +1015,7 @@ class Scheme(ConfigModel):
         indicators: Mapping[str, float] | None = None,
         *,
         secondary: Mapping[str, float] | None = None,
+        within: Literal["parent", "dimension"] = "parent",
         normalise: bool = False,
         name: str | None = None,
     ) -> Scheme:
@@ -1029,6 +1030,12 @@ class Scheme(ConfigModel):
             parent — the dimension, or the secondary indicator in a three-level dimension.
         secondary : mapping of str to float, optional
             New weights of secondary indicators inside their dimension, by name.
+        within : {"parent", "dimension"}, default "parent"
+            ``"dimension"``: ``indicators`` are weights inside the dimension (as
+            :meth:`weight_arrays` has them, e.g. weight draws); in a three-level dimension
+            each secondary indicator's weight becomes the sum of its indicators' (new)
+            weights and each indicator's weight inside it its share of that sum (equal
+            shares when the sum is 0).  ``secondary`` must then be None.
         normalise : bool, default False
             Rescale each parent's weights to sum to 1 (see :meth:`from_dict`).
         name : str, optional
@@ -1048,7 +1055,38 @@ class Scheme(ConfigModel):
         ...     indicators={"on_time_rate": 0.5, "days_late": 0.2, "arrears_ratio": 0.3})
         >>> t.dimensions["compliance"].secondary["bill_payment"].indicators["days_late"].weight
         0.2
+        >>> w, _, _ = Scheme.default().weight_arrays()
+        >>> u = Scheme.default().with_weights(
+        ...     indicators=dict(zip(Scheme.default().indicator_names, w)), within="dimension")
+        >>> bool((u.weight_arrays()[0] == w).all())
+        True
         """
+        if within not in ("parent", "dimension"):
+            raise SchemeError("within", f"must be 'parent' or 'dimension' (got {within!r})")
+        if within == "dimension" and indicators is not None:
+            if secondary is not None:
+                raise SchemeError("secondary", "give secondary weights or indicator weights "
+                                  "inside the dimension (within='dimension'), not both")
+            inside = {**{n: float(x) for n, x in zip(self.indicator_names,
+                                                      self.weight_arrays()[0], strict=True)},
+                      **{n: float(x) for n, x in dict(indicators).items()}}
+            for n in dict(indicators):
+                self.dimension_of(n)  # names it when unknown
+            secondary, local = {}, {}
+            for _, gname, group in self.iter_secondary():
+                names = list(group.indicators)
+                total = math.fsum(inside[n] for n in names)
+                secondary[gname] = total
+                for n in names:
+                    local[n] = inside[n] / total if total > 0 else 1.0 / len(names)
+                    if total > 0 and total * local[n] != inside[n]:
+                        # the nearest weight whose product with the total is exact
+                        up = float(np.nextafter(local[n], 2.0))
+                        down = float(np.nextafter(local[n], -1.0))
+                        local[n] = next((c for c in (up, down) if total * c == inside[n]),
+                                        local[n])
+            indicators = {**{n: inside[n] for _, n, _ in self.iter_indicators()
+                             if self.secondary_of(n) is None}, **local}
         data = self.model_dump()
         if name is not None:
             data["name"] = name
