@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -395,7 +395,7 @@ def test_weight_draws_at_every_level() -> None:
     np.testing.assert_array_equal(v_new, v_old)
     # the three-level default: per-level draws, products summing to 1 in each dimension
     tree = Scheme.default().weight_tree()
-    w, v, u = draw_weights(tree, np.random.default_rng(0), 100.0, 500)
+    w, _, u = draw_weights(tree, np.random.default_rng(0), 100.0, 500)
     for d in range(3):
         np.testing.assert_allclose(w[:, tree.dim_of == d].sum(axis=1), 1.0, atol=1e-12)
         np.testing.assert_allclose(u[:, tree.group_dim == d].sum(axis=1), 1.0, atol=1e-12)

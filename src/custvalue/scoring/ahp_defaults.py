@@ -215,13 +215,13 @@ def tree_weights(derived: Mapping[str, Any], scheme: Scheme) -> dict[str, dict[s
     """
     dims = _series(derived, "dimensions")
     out: dict[str, dict[str, float]] = {
-        "dimensions": {} if dims is None else {k: float(v) for k, v in dims.items()},
+        "dimensions": {} if dims is None else {str(k): float(v) for k, v in dims.items()},
         "secondary": {}, "indicators": {}}
     for dname, dim in scheme.dimensions.items():
         inside = _series(derived, dname)
         if not dim.secondary:
             if inside is not None:
-                out["indicators"].update({k: float(v) for k, v in inside.items()})
+                out["indicators"].update({str(k): float(v) for k, v in inside.items()})
             continue
         if inside is not None and set(inside.index) <= set(dim.leaves):
             for gname, group in dim.secondary.items():
@@ -233,9 +233,9 @@ def tree_weights(derived: Mapping[str, Any], scheme: Scheme) -> dict[str, dict[s
                         1.0 / len(group.indicators))
             continue
         if inside is not None:
-            out["secondary"].update({k: float(v) for k, v in inside.items()})
+            out["secondary"].update({str(k): float(v) for k, v in inside.items()})
         for gname in dim.secondary:
             matrix = _series(derived, f"{dname}.{gname}")
             if matrix is not None:
-                out["indicators"].update({k: float(v) for k, v in matrix.items()})
+                out["indicators"].update({str(k): float(v) for k, v in matrix.items()})
     return out

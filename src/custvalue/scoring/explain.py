@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -170,7 +170,8 @@ class Explanation(Result):
             "by_dimension": self.by_dimension.to_dict(),
         }
         if "secondary" in self.table.columns:
-            data["by_secondary"] = {f"{d}.{g}": v for (d, g), v in self.by_secondary.items()}
+            data["by_secondary"] = {".".join(map(str, cast(tuple[str, str], key))): v
+                                    for key, v in self.by_secondary.items()}
         data.update({"indicators": self.table, "weakest": self.weakest})
         return jsonable(data)
 

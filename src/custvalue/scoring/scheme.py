@@ -28,11 +28,12 @@ two-level scheme with the secondary weights as indicator weights.
 Schemes are frozen pydantic models.  They load from and save to TOML and JSON with an exact
 round trip, and every validation problem is raised as :class:`custvalue.errors.SchemeError`
 naming the dotted path of the offending entry, for example
-``dimensions.compliance.indicators.pf_compliance.weight``.
+``dimensions.compliance.secondary.bill_payment.indicators.days_late.weight``.
 
 The weights under one parent (the dimensions, the secondary indicators or the indicators
-of one dimension, the indicators of one secondary indicator) must sum to 1 within :data:`WEIGHT_TOLERANCE`.  Loading with ``normalise=True`` rescales them instead,
-records a note in :attr:`Scheme.notes` and warns with :class:`SchemeWarning`.
+of one dimension, the indicators of one secondary indicator) must sum to 1 within
+:data:`WEIGHT_TOLERANCE`.  Loading with ``normalise=True`` rescales them instead, records a
+note in :attr:`Scheme.notes` and warns with :class:`SchemeWarning`.
 
 Examples
 --------
@@ -1073,8 +1074,8 @@ class Scheme(ConfigModel):
             for n in dict(indicators):
                 self.dimension_of(n)  # names it when unknown
             secondary, local = {}, {}
-            for _, gname, group in self.iter_secondary():
-                names = list(group.indicators)
+            for _, gname, node in self.iter_secondary():
+                names = list(node.indicators)
                 total = math.fsum(inside[n] for n in names)
                 secondary[gname] = total
                 for n in names:

@@ -134,9 +134,9 @@ class TierStability(Result):
         over the draws; observed ranks, inverted-CDF rule).
     sensitivity : pandas.DataFrame
         One row per weight (``level`` dimension/secondary/indicator, ``dimension``,
-        ``name``, ``weight`` inside its parent) with the share of customers whose tier changes when that weight alone
-        moves by each of :data:`SENSITIVITY_STEPS` (columns ``-25%`` ... ``+25%``; NaN when
-        the weight cannot move), and ``max``.
+        ``name``, ``weight`` inside its parent) with the share of customers whose tier
+        changes when that weight alone moves by each of :data:`SENSITIVITY_STEPS`
+        (columns ``-25%`` ... ``+25%``; NaN when the weight cannot move), and ``max``.
     borderline : float
         The threshold on ``p_modal``.
     max_score_error : float
@@ -639,28 +639,28 @@ def tier_stability(
             sets_v.append(v0 if moved is None else moved)
             sets_w.append(w0)
 
-    def move_group(g: int, step: float) -> tuple[np.ndarray, bool]:
-        idx = np.flatnonzero(tree.group_dim == tree.group_dim[g])
-        moved = _move_kernel(u0[idx], int(np.flatnonzero(idx == g)[0]), step)
+    def move_group(k: int, step: float) -> tuple[np.ndarray, bool]:
+        idx = np.flatnonzero(tree.group_dim == tree.group_dim[k])
+        moved = _move_kernel(u0[idx], int(np.flatnonzero(idx == k)[0]), step)
         u = u0.copy()
         if moved is not None:
             u[idx] = moved
         return tree.effective(u, l0), moved is not None
 
-    for g in np.flatnonzero(tree.explicit):
+    for gi in np.flatnonzero(tree.explicit).tolist():
         for step in steps:
-            w, ok = move_group(int(g), step)
-            labels.append(("secondary", tree.dimensions[tree.group_dim[g]], tree.groups[g],
+            w, ok = move_group(gi, step)
+            labels.append(("secondary", tree.dimensions[tree.group_dim[gi]], tree.groups[gi],
                            step, ok))
             sets_w.append(w)
             sets_v.append(v0)
     for i, (dname, iname, _) in enumerate(scheme.iter_indicators()):
-        g = int(tree.group_of[i])
+        k = int(tree.group_of[i])
         for step in steps:
-            if not tree.explicit[g]:
-                w, ok = move_group(g, step)
+            if not tree.explicit[k]:
+                w, ok = move_group(k, step)
             else:
-                idx = np.flatnonzero(tree.group_of == g)
+                idx = np.flatnonzero(tree.group_of == k)
                 moved = _move_kernel(l0[idx], int(np.flatnonzero(idx == i)[0]), step)
                 local = l0.copy()
                 if moved is not None:
