@@ -328,3 +328,67 @@ def test_with_weights_at_every_level():
     inside = s.with_weights(indicators={"x": 0.3, "y": 0.3, "z": 0.4}, within="dimension")
     assert inside.dimensions["a"].secondary["g"].weight == pytest.approx(0.6)
     assert inside.dimensions["a"].secondary["g"].indicators["x"].weight == pytest.approx(0.5)
+
+
+# ---------------------------------------------------------------------- every level
+def test_objective_weights_at_every_level():
+    from custvalue.scoring.objective import objective_weights
+    from custvalue.scoring.weights import std_weights
+
+    s = Scheme.from_dict(_tree())
+    rng = np.random.default_rng(2)
+    frame = _frame({n: rng.uniform(0, 1, 40) for n in ("x", "y", "z", "u")})
+    frame.iloc[:5, 1] = np.nan  # y missing for five customers: filled with its median
+    table = score(frame, s)
+    w = objective_weights(table, s, method="std")
+    norm = table[[f"norm__{n}" for n in "xyzu"]].set_axis(list("xyzu"), axis=1)
+    filled = norm.fillna(norm.median())
+    # indicators inside their parent: x, y inside g; z alone in h; u alone in dimension b
+    np.testing.assert_allclose(w.indicators[["x", "y"]], std_weights(filled[["x", "y"]]),
+                               rtol=1e-12)
+    assert w.indicators["z"] == 1.0 and w.indicators["u"] == 1.0
+    assert w.parent_of.to_dict() == {"x": "g", "y": "g", "z": "h", "u": "b"}
+    # secondary indicators inside a: on their sub-scores with the scheme's own weights
+    sub = pd.DataFrame({"g": filled["x"] * (2 / 3) + filled["y"] * (1 / 3), "h": filled["z"]})
+    np.testing.assert_allclose(w.secondary[["g", "h"]], std_weights(sub), rtol=1e-12)
+    assert w.secondary_dimension.to_dict() == {"g": "a", "h": "a"}
+    # mixed level by level and applied: effective = dimension x secondary x indicator
+    mixed = s.with_weights(w.dimensions, w.mix(s, 0.5), secondary=w.mix_secondary(s, 0.5))
+    g_w = 0.5 * 0.8 + 0.5 * w.secondary["g"]
+    x_w = 0.5 * (2 / 3) + 0.5 * w.indicators["x"]
+    assert mixed.weight_tree().leaf_weights()[0] == pytest.approx(
+        w.dimensions["a"] * g_w * x_w, abs=1e-12)
+    # a two-level scheme: no secondary level, indicators inside the dimension as before
+    flat = Scheme.from_dict(_two_level_of_tree())
+    w2 = objective_weights(score(frame, flat), flat, method="std")
+    assert w2.secondary.empty
+    np.testing.assert_allclose(w2.indicators[["x", "y", "z"]],
+                               std_weights(filled[["x", "y", "z"]]), rtol=1e-12)
+
+
+def test_explanation_by_secondary_adds_up():
+    from custvalue.scoring import score_result
+
+    s = Scheme.from_dict(_tree())
+    frame = _frame({"x": [1.0, np.nan], "y": [0.5, 1.0], "z": [0.0, 0.5], "u": [1.0, 0.0]})
+    ex = score_result(frame, s).explain("c0")
+    assert list(ex.table.columns[:2]) == ["dimension", "secondary"]
+    assert ex.table["secondary"].tolist()[:3] == ["g", "g", "h"]
+    assert pd.isna(ex.table.loc["u", "secondary"])  # a two-level dimension: no secondary
+    by = ex.by_secondary
+    # c0: g = 0.75 * 0.8 * (2/3 * 1 + 1/3 * 0.5) = 0.5; h = 0; u (its own group) = 0.25
+    assert by.to_dict() == pytest.approx({("a", "g"): 50.0, ("a", "h"): 0.0, ("b", "u"): 25.0})
+    assert by.sum() == pytest.approx(ex.score)
+    assert ex.to_dict()["by_secondary"] == pytest.approx({"a.g": 50.0, "a.h": 0.0, "b.u": 25.0})
+    # a two-level scheme's explanation has no secondary column (unchanged)
+    flat = score_result(frame, Scheme.from_dict(_two_level_of_tree()))
+    assert "secondary" not in flat.explain("c0").table.columns
+
+
+def _two_level_of_tree() -> dict:
+    data = _tree()
+    a = data["dimensions"]["a"]
+    groups = a.pop("secondary")
+    a["indicators"] = {n: {**ind, "weight": g["weight"] * ind["weight"]}
+                       for g in groups.values() for n, ind in g["indicators"].items()}
+    return data
