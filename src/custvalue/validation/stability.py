@@ -246,8 +246,10 @@ class TierStability(Result):
         lines += ["", "Share of customers changing tier when one weight moves alone "
                   "(siblings rescaled)",
                   f"  {'weight':<34}{'value':>7}" + "".join(f"{s:>8}" for s in steps)]
+        tree = bool((self.sensitivity["level"] == "secondary").any())
+        indent = {"dimension": "", "secondary": "  ", "indicator": "    " if tree else "  "}
         for _, r in self.sensitivity.iterrows():
-            name = r["name"] if r["level"] == "dimension" else f"  {r['name']}"
+            name = indent.get(r["level"], "  ") + str(r["name"])
             lines.append(f"  {name:<34}{r['weight']:>7.3f}" + "".join(
                 f"{'—' if pd.isna(r[s]) else format(r[s], '.1%'):>8}" for s in steps))
         if self.notes:
