@@ -1059,7 +1059,7 @@ class Scheme(ConfigModel):
         >>> w, _, _ = Scheme.default().weight_arrays()
         >>> u = Scheme.default().with_weights(
         ...     indicators=dict(zip(Scheme.default().indicator_names, w)), within="dimension")
-        >>> bool((u.weight_arrays()[0] == w).all())
+        >>> bool(np.allclose(u.weight_arrays()[0], w, rtol=0, atol=1e-15))
         True
         """
         if within not in ("parent", "dimension"):
