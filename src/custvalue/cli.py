@@ -672,18 +672,18 @@ def _weights_table(scheme: Scheme, title: str) -> Table:
     from rich.table import Table
 
     table = Table(title=escape(title))
-    for column, justify in (("dimension / indicator", "left"), ("名称", "left"),
+    for column, justify in (("dimension / secondary / indicator", "left"), ("名称", "left"),
                             ("direction", "left"), ("normalisation", "left"),
                             ("missing", "left"), ("weight", "right"), ("global", "right")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for dim_name, dim in scheme.dimensions.items():
+    style = {"dimension": "[bold]{}[/]", "secondary": "[italic]{}[/]", "indicator": "{}"}
+    for row in scheme.tree_rows():
         # names and labels are the user's text: printed as text, never as rich markup
-        table.add_row(f"[bold]{escape(dim_name)}[/]", escape(dim.label.zh), "", "",
-                      dim.missing, f"{dim.weight:.4f}", f"{dim.weight:.4f}")
-        for name, ind in dim.indicators.items():
-            table.add_row(f"  {escape(name)}", escape(ind.label.zh), ind.direction,
-                          ind.normalisation.method, ind.missing, f"{ind.weight:.4f}",
-                          f"{dim.weight * ind.weight:.4f}")
+        name = "  " * row["depth"] + style[row["level"]].format(escape(row["name"]))
+        method = row["normalisation"].split(" ")[0]
+        direction = row["direction"].split(" ")[0]
+        table.add_row(name, escape(row["label_zh"]), direction, method, row["missing"],
+                      f"{row['weight']:.4f}", f"{row['global']:.4f}")
     return table
 
 
@@ -810,21 +810,17 @@ def scheme_check(
 
 
 def _weight_mismatch(scheme: Scheme, derived: dict[str, pd.Series]) -> list[str]:
-    """Names whose scheme weight is not the AHP weight (relative tolerance 1e-6)."""
+    """Names whose scheme weight is not the AHP weight (relative tolerance 1e-6).
+
+    See :func:`custvalue.scoring.ahp_defaults.judged_weights` for which matrix judges
+    which weight at each level of the tree.
+    """
     import math
 
-    found: list[str] = []
-    dims = derived.get("dimensions")
-    for dim_name, dim in scheme.dimensions.items():
-        pairs = [(dim_name, dim.weight, dims)]
-        pairs += [(f"{dim_name}.{n}", ind.weight, derived.get(dim_name))
-                  for n, ind in dim.indicators.items()]
-        for label, weight, series in pairs:
-            key = label.rsplit(".", 1)[-1]
-            target = None if series is None else series.get(key)
-            if target is None or not math.isclose(weight, float(target), rel_tol=1e-6):
-                found.append(label)
-    return found
+    from custvalue.scoring.ahp_defaults import judged_weights
+
+    return [label for label, (weight, target) in judged_weights(scheme, derived).items()
+            if target is None or not math.isclose(weight, target, rel_tol=1e-6)]
 
 
 @app.command()

@@ -192,6 +192,52 @@ def test_scheme_show_lists_every_indicator_with_weights():
     for name in scheme.indicator_names:
         assert name in result.output
     assert f"{scheme.dimensions['contribution'].weight:.4f}" in result.output
+    # the three-level tree: secondary indicators with their labels, in tree order
+    for name in scheme.secondary_names:
+        assert name in result.output
+    assert "电费缴纳情况" in result.output
+    out = result.output
+    assert out.index("compliance") < out.index("bill_payment") < out.index("on_time_rate")
+    bill = scheme.dimensions["compliance"].secondary["bill_payment"]
+    assert f"{bill.weight:.4f}" in out  # weight inside the dimension
+    assert f"{scheme.dimensions['compliance'].weight * bill.weight:.4f}" in out  # global
+
+
+def test_scheme_show_of_a_two_level_file(tmp_path):
+    two = custvalue.Scheme.load(Path(__file__).resolve().parents[1] / "data" / "schemes" /
+                                "two_level.toml")
+    file = two.save(tmp_path / "two.toml")
+    result = runner.invoke(app, ["scheme", "show", str(file)])
+    assert result.exit_code == 0, result.output
+    assert "bill_payment" not in result.output and "days_late" in result.output
+    check = runner.invoke(app, ["scheme", "check", str(file)])  # its weights: the judgments'
+    assert check.exit_code == 0 and "scheme OK" in check.output, check.output
+
+
+def test_scheme_check_with_judgments_at_every_level(tmp_path):
+    scheme = custvalue.Scheme.from_dict({"dimensions": {
+        "a": {"weight": 0.75, "secondary": {
+            "g": {"weight": 0.8, "indicators": {"x": {"weight": 2 / 3}, "y": {"weight": 1 / 3}}},
+            "h": {"weight": 0.2, "indicators": {"z": {"weight": 1.0}}}}},
+        "b": {"weight": 0.25, "indicators": {"u": {"weight": 1.0}}}}})
+    file = scheme.save(tmp_path / "tree.toml")
+    import tomli_w
+
+    def matrix(items, a, b, value):
+        return {"items": items, "judgments": [{"a": a, "b": b, "value": value, "why": "-"}]}
+
+    judgments = {"dimensions": matrix(["a", "b"], "a", "b", 3), "a": matrix(["g", "h"], "g", "h",
+                 4), "a.g": matrix(["x", "y"], "x", "y", 2), "b": {"items": ["u"]}}
+    jfile = tmp_path / "j.toml"
+    jfile.write_bytes(tomli_w.dumps(judgments).encode())
+    ok = runner.invoke(app, ["scheme", "check", str(file), "--judgments", str(jfile)])
+    assert ok.exit_code == 0 and "scheme OK" in ok.output, ok.output
+    assert "a.g" in ok.output  # the matrix inside the secondary indicator is listed
+    judgments["a.g"] = matrix(["x", "y"], "x", "y", 3)  # now x should be 0.75 inside g
+    jfile.write_bytes(tomli_w.dumps(judgments).encode())
+    bad = cli("scheme", "check", str(file), "--judgments", str(jfile))
+    assert bad.returncode == EXIT_BAD_SCHEME
+    assert "a.g.x" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_scheme_init_writes_a_loadable_default_and_refuses_to_overwrite(tmp_path):

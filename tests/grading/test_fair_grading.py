@@ -221,13 +221,15 @@ def test_importance_floor_must_name_a_tier():
 
 
 def _importance_scheme(levels: dict[str, float] | None) -> dict:
-    """The default scheme with ``importance_level`` as a fifth of the cooperation dimension."""
+    """The default scheme with ``importance_level`` as a fifth of the cooperation dimension
+    (a secondary indicator of its own)."""
     data = Scheme.default().to_dict()
-    coop = data["dimensions"]["cooperation"]["indicators"]
-    for ind in coop.values():
-        ind["weight"] *= 0.8
-    coop["importance"] = {"column": "importance_level", "direction": "benefit", "weight": 0.2,
-                          "missing": "respread", "normalisation": {"method": "minmax"}}
+    coop = data["dimensions"]["cooperation"]["secondary"]
+    for sec in coop.values():
+        sec["weight"] *= 0.8
+    coop["sensitivity"] = {"weight": 0.2, "indicators": {"importance": {
+        "column": "importance_level", "direction": "benefit", "weight": 1.0,
+        "missing": "respread", "normalisation": {"method": "minmax"}}}}
     data["importance"] = {"levels": levels} if levels is not None else {}
     return data
 

@@ -101,7 +101,8 @@ def test_batched_scores_equal_score_for_each_draw(method: str, fill_dimension: b
     got = aggregate_draws(arrays, w, v) * 100.0
     for k in range(4):
         drawn = scheme.with_weights(dict(zip(dims, v[k], strict=True)),
-                                    dict(zip(names, w[k], strict=True)), normalise=True)
+                                    dict(zip(names, w[k], strict=True)), within="dimension",
+                                    normalise=True)
         want = score(raw, drawn)["score"].reindex(arrays.customer_id).to_numpy(dtype=float)
         np.testing.assert_array_equal(np.isnan(got[k]), np.isnan(want))
         np.testing.assert_allclose(got[k], want, rtol=0, atol=1e-9, err_msg=f"draw {k}")

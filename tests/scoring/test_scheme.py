@@ -27,6 +27,12 @@ from custvalue.scoring.scheme import (
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "data" / "samples" / "scheme.example.toml"
+#: The two-level default as it was shipped before the three-level tree (an existing file).
+TWO_LEVEL = ROOT / "tests" / "data" / "schemes" / "two_level.toml"
+
+
+def _two_level() -> dict:
+    return Scheme.load(TWO_LEVEL).to_dict()
 
 
 def _minimal(**dim_patch) -> dict:
@@ -91,9 +97,16 @@ class TestDefault:
         for name, w in res["dimensions"].weights.items():
             assert s.dimensions[name].weight == pytest.approx(float(w), abs=1e-12)
         for dname, dim in s.dimensions.items():
-            assert list(res[dname].weights.index) == list(dim.indicators)
+            # the judgments compare a dimension's indicators; the tree's product is exact
+            assert list(res[dname].weights.index) == list(dim.leaves)
             for name, w in res[dname].weights.items():
-                assert dim.indicators[name].weight == pytest.approx(float(w), abs=1e-12)
+                assert dim.leaf_weights[name] == pytest.approx(float(w), abs=1e-12)
+            for group in dim.secondary.values():  # a secondary's weight: its indicators' sum
+                total = sum(float(res[dname].weights[n]) for n in group.indicators)
+                assert group.weight == pytest.approx(total, abs=1e-12)
+        two = Scheme.load(TWO_LEVEL)  # the effective weights are the two-level ones, bit for bit
+        assert (s.weight_arrays()[0] == two.weight_arrays()[0]).all()
+        assert s.indicator_names == two.indicator_names
 
     def test_judgments_consistent(self):
         for name, r in ahp_default_weights().items():
@@ -114,7 +127,7 @@ class TestDefault:
         j = default_judgments()
         assert j["dimensions"]["items"] == list(s.dimension_names)
         for d in s.dimension_names:
-            assert j[d]["items"] == list(s.dimensions[d].indicators)
+            assert j[d]["items"] == list(s.dimensions[d].leaves)
 
     def test_example_file_is_the_default(self):
         assert Scheme.load(EXAMPLE) == Scheme.default()
@@ -149,7 +162,9 @@ class TestFiles:
 
     def test_toml_is_valid_toml(self):
         data = tomllib.loads(Scheme.default().to_toml())
-        assert data["dimensions"]["compliance"]["indicators"]["days_late"]["direction"] == "cost"
+        bill = data["dimensions"]["compliance"]["secondary"]["bill_payment"]
+        assert bill["indicators"]["days_late"]["direction"] == "cost"
+        assert "indicators" not in data["dimensions"]["compliance"]
 
     @pytest.mark.parametrize("suffix", [".toml", ".json", ".TOML"])
     def test_save_load(self, tmp_path, suffix):
@@ -209,14 +224,14 @@ def _error(data, **kw) -> SchemeError:
 
 class TestValidation:
     def test_negative_weight_path(self):
-        data = Scheme.default().to_dict()
+        data = _two_level()
         data["dimensions"]["compliance"]["indicators"]["pf_compliance"]["weight"] = -0.1
         err = _error(data)
         assert err.path == "dimensions.compliance.indicators.pf_compliance.weight"
         assert "dimensions.compliance.indicators.pf_compliance.weight" in str(err)
 
     def test_indicator_sum_path(self):
-        data = Scheme.default().to_dict()
+        data = _two_level()
         data["dimensions"]["compliance"]["indicators"]["pf_compliance"]["weight"] += 0.1
         err = _error(data)
         assert err.path == "dimensions.compliance.indicators"
@@ -323,7 +338,7 @@ class TestValidation:
 
 class TestNormalise:
     def test_rescales_with_warning_and_note(self):
-        data = Scheme.default().to_dict()
+        data = _two_level()
         for ind in data["dimensions"]["compliance"]["indicators"].values():
             ind["weight"] = 1.0
         with pytest.warns(SchemeWarning, match="dimensions.compliance.indicators"):
@@ -435,6 +450,20 @@ def schemes(draw):
             inds[str(iname)] = ind
         dims[dname] = {"weight": dw, "missing": draw(st.sampled_from(["respread", "neutral"])),
                        "label": draw(labels), "indicators": inds}
+        if draw(st.booleans()):  # a three-level dimension: its indicators in secondaries
+            keys = list(inds)
+            cut = draw(st.integers(1, len(keys)))
+            parts = [keys[:cut], keys[cut:]] if cut < len(keys) else [keys]
+            gws = draw(weights(len(parts)))
+            secondary = {}
+            for k, (part, gw) in enumerate(zip(parts, gws, strict=True)):
+                lws = draw(weights(len(part)))
+                secondary[f"Sec{k}_{dname}"] = {
+                    "weight": gw, "label": draw(labels),
+                    "indicators": {n: {**inds[n], "weight": w} for n, w in
+                                   zip(part, lws, strict=True)}}
+            del dims[dname]["indicators"]
+            dims[dname]["secondary"] = secondary
     return Scheme.from_dict({
         "name": draw(texts),
         "description": draw(labels),
@@ -466,7 +495,7 @@ def test_round_trips_exact_for_random_schemes(s):
 @settings(max_examples=60, deadline=None)
 @given(st.data())
 def test_invalid_weights_name_their_path(data):
-    base = Scheme.default().to_dict()
+    base = _two_level()
     d = copy.deepcopy(base)
     dname = data.draw(st.sampled_from(list(d["dimensions"])))
     kind = data.draw(st.sampled_from(["negative", "nan", "inf", "text", "sum_ind", "sum_dim"]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -208,11 +209,15 @@ def test_sensitivity_table() -> None:
     res = tier_stability(g, draws=10)
     s = res.sensitivity
     scheme = g.scheme
-    assert list(s["name"]) == [*scheme.dimension_names, *scheme.indicator_names]
+    assert list(s["name"]) == [*scheme.dimension_names, *scheme.secondary_names,
+                               *scheme.indicator_names]
+    assert list(s["level"].unique()) == ["dimension", "secondary", "indicator"]
     assert list(s.columns) == ["level", "dimension", "name", "weight", "-25%", "-10%", "+10%",
                                "+25%", "max"]
     shares = s[["-25%", "-10%", "+10%", "+25%"]].to_numpy()
-    assert ((shares >= 0) & (shares <= 1)).all()
+    moved = shares[~np.isnan(shares)]  # NaN: the only indicator of a secondary indicator
+    assert ((moved >= 0) & (moved <= 1)).all()
+    assert np.isnan(shares).all(axis=1).sum() == 7  # the 7 secondaries of one indicator
     # a bigger move changes at least as many tiers, for the dominant dimension
     row = s.set_index("name").loc["contribution"]
     assert row["-25%"] >= row["-10%"] > 0
@@ -221,6 +226,14 @@ def test_sensitivity_table() -> None:
     s2 = tier_stability(g2, draws=10).sensitivity.set_index("name")
     assert s2.loc["x", ["-25%", "+25%"]].isna().all()
     assert s2.loc["a", ["-25%", "+25%"]].notna().all()
+    # the default tree: a secondary indicator moves; the one indicator inside it cannot
+    by_name = s.set_index("name")
+    assert by_name.loc["power_factor", ["-25%", "+25%"]].notna().all()
+    assert by_name.loc["pf_compliance", ["-25%", "+25%"]].isna().all()
+    assert by_name.loc["days_late", ["-25%", "+25%"]].notna().all()
+    # moving a singleton secondary indicator is moving its indicator in the two-level scheme
+    assert by_name.loc["power_factor", "weight"] == scheme.weight_arrays()[0][
+        scheme.indicator_names.index("pf_compliance")]
 
 
 def test_move_kernel_renormalises_siblings() -> None:
@@ -275,7 +288,7 @@ def test_report_text_html_json_and_files(tmp_path: Any) -> None:
     assert res._repr_html_().startswith("<div>")
     data = json.loads(json.dumps(res.to_dict()))
     assert data["n_customers"] == res.n_customers
-    assert len(data["sensitivity"]) == 19  # 3 dimensions + 16 indicators
+    assert len(data["sensitivity"]) == 29  # 3 dimensions + 10 secondary + 16 indicators
     assert str(res) == res.to_text() and res._repr_html_() == res.to_html()
     assert "<table" in res._repr_html_() and "\n" not in repr(res)
     assert res.headline().startswith("Tier stability: 20 Dirichlet weight draws")
@@ -363,3 +376,34 @@ def test_draws_are_tiered_with_the_gradings_ties_pins_and_strata(
     assert res.customers.loc["c003", "p_tier3"] == 1.0
     assert res.customers.loc["c040", "p_tier0"] == 1.0
     assert "c005" not in res.customers.index
+
+
+def test_weight_draws_at_every_level() -> None:
+    from custvalue.scoring import Scheme
+    from custvalue.validation._common import dirichlet_kernel, draw_weights
+
+    # a two-level scheme draws what it drew before the tree: v, then each dimension's w
+    two = Scheme.load(Path(__file__).resolve().parents[1] / "data" / "schemes" /
+                      "two_level.toml")
+    w0, dim_of, v0 = two.weight_arrays()
+    rng = np.random.default_rng(3)
+    v_old = dirichlet_kernel(rng, v0, 50.0, 7)
+    w_old = np.zeros((7, w0.size))
+    for d in range(v0.size):
+        idx = np.flatnonzero(dim_of == d)
+        w_old[:, idx] = dirichlet_kernel(rng, w0[idx], 50.0, 7)
+    w_new, v_new, _ = draw_weights(two.weight_tree(), np.random.default_rng(3), 50.0, 7)
+    np.testing.assert_array_equal(w_new, w_old)
+    np.testing.assert_array_equal(v_new, v_old)
+    # the three-level default: per-level draws, products summing to 1 in each dimension
+    tree = Scheme.default().weight_tree()
+    w, _, u = draw_weights(tree, np.random.default_rng(0), 100.0, 500)
+    for d in range(3):
+        np.testing.assert_allclose(w[:, tree.dim_of == d].sum(axis=1), 1.0, atol=1e-12)
+        np.testing.assert_allclose(u[:, tree.group_dim == d].sum(axis=1), 1.0, atol=1e-12)
+    bill = tree.groups.index("bill_payment")
+    inside = w[:, tree.group_of == bill] / u[:, [bill]]
+    np.testing.assert_allclose(inside.sum(axis=1), 1.0, atol=1e-12)
+    # the draws are centred on the scheme's weights at every level
+    np.testing.assert_allclose(u.mean(axis=0), tree.group_weights, atol=0.01)
+    np.testing.assert_allclose(w.mean(axis=0), tree.effective(), atol=0.01)

@@ -155,6 +155,51 @@ def test_leave_one_out_equals_scoring_without_the_indicator():
     assert dims.at["conduct", "share"] == loo.at["late", "share"]
     with pytest.raises(SchemeError):
         leave_one_out(g, level="branch")
+    with pytest.raises(SchemeError, match="no secondary indicators"):
+        leave_one_out(g, level="secondary")
+
+
+TREE = Scheme.from_dict({
+    "tiers": SCHEME.tiers.model_dump(),
+    "dimensions": {
+        "size": {"weight": 0.6, "secondary": {
+            "volume": {"weight": 0.7, "indicators": {
+                "kwh": {"weight": 1.0, "normalisation": {"method": "log_minmax"}}}},
+            "trend": {"weight": 0.3, "indicators": {"growth": {"weight": 1.0}}}}},
+        "conduct": {"weight": 0.4, "indicators": {
+            "late": {"weight": 1.0, "direction": "cost", "missing": "neutral"}}}}})
+
+
+@pytest.mark.filterwarnings("ignore::custvalue.scoring.SchemeWarning")
+def test_leave_one_out_of_a_secondary_indicator():
+    # the tree with one indicator per secondary scores as SCHEME: the same tiers
+    g = grading_of(RAW, TREE)
+    np.testing.assert_array_equal(g.table["tier"], grading_of(RAW, SCHEME).table["tier"])
+    sec = leave_one_out(g, level="secondary")
+    assert sorted(sec.index) == ["trend", "volume"] and sec.index.name == "secondary"
+    ind = leave_one_out(g)
+    # dropping a secondary indicator of one indicator is dropping that indicator
+    assert sec.at["volume", "share"] == ind.at["kwh", "share"]
+    assert sec.at["trend", "share"] == ind.at["growth", "share"]
+    assert sec.at["volume", "weight"] == pytest.approx(0.6 * 0.7)
+    assert ind.at["growth", "weight"] == pytest.approx(0.6 * 0.3)
+    # by hand: without 'trend', size is kwh alone
+    no_trend = Scheme.from_dict({"tiers": SCHEME.tiers.model_dump(), "dimensions": {
+        "size": {"weight": 0.6, "indicators": {"kwh": SCHEME.dimensions["size"].indicators[
+            "kwh"].model_dump() | {"weight": 1.0}}},
+        "conduct": SCHEME.dimensions["conduct"].model_dump()}})
+    t = tiers_of(score(RAW, no_trend)["score"].to_numpy(), SCHEME.tiers.quotas)
+    assert sec.at["trend", "changed"] == int((t != g.table["tier"].to_numpy()).sum())
+
+
+def test_uncertainty_runs_on_a_tree():
+    u = uncertainty(grading_of(RAW, TREE), draws=40, choices={"aggregation": [
+        "arithmetic", "geometric"]})
+    # weights drawn per level: the indicators inside their singleton secondary stay at 1, so
+    # the within-dimension weights of kwh and growth are the drawn secondary weights
+    w = u.runs[["w:kwh", "w:growth"]].to_numpy()
+    np.testing.assert_allclose(w.sum(axis=1), 1.0, atol=1e-12)
+    assert u.runs["w:late"].eq(1.0).all()
 
 
 @settings(max_examples=60, deadline=None)

@@ -958,7 +958,8 @@ def _no_data_notes(rows: pd.DataFrame, columns: Sequence[str], labels: Sequence[
     notes = []
     for column, label in zip(columns, labels, strict=True):  # a loop over dimensions
         dim = dims.get(column.removeprefix("dim__"))
-        norm = [f"norm__{i}" for i in (dim.indicators if dim is not None else ())]
+        leaves = getattr(dim, "leaves", None) or getattr(dim, "indicators", None) or ()
+        norm = [f"norm__{i}" for i in leaves]
         if not norm or any(c not in rows.columns for c in norm):
             continue
         nodata = rows[norm].isna().all(axis=1).to_numpy()

@@ -526,34 +526,49 @@ def _scheme_section(scheme: Any, lang: Lang) -> str:
     dims = getattr(scheme, "dimensions", None)
     if isinstance(dims, Mapping) and dims:
         drows, irows = [], []
+        tree = getattr(scheme, "levels", 2) == 3
         for dname, dim in dims.items():
             dweight = float(getattr(dim, "weight", np.nan))
-            indicators = getattr(dim, "indicators", None) or {}
+            indicators = getattr(dim, "leaves", None) or getattr(dim, "indicators", None) or {}
+            inside = getattr(dim, "leaf_weights", None) or {}
+            secondary = getattr(dim, "secondary", None) or {}
+            parent = {i: g for g, group in secondary.items() for i in group.indicators}
             drows.append({"dimension": dname, "名称 label": _label(getattr(dim, "label", None)),
                           "weight": dweight, "missing": getattr(dim, "missing", ""),
                           "indicators": len(indicators)})
             for iname, ind in indicators.items():
-                iweight = float(getattr(ind, "weight", np.nan))
+                iweight = float(inside.get(iname, getattr(ind, "weight", np.nan)))
                 norm = getattr(ind, "normalisation", None)
                 direction = str(getattr(ind, "direction", ""))
                 if direction == "target":
                     direction = f"target {getattr(ind, 'ideal', '')}"
                 column = str(getattr(ind, "column", iname))
-                irows.append({
-                    "dimension": dname,
+                row: dict[str, Any] = {"dimension": dname}
+                group = parent.get(iname)
+                if tree:
+                    row["secondary"] = (f"{group} · {_label(secondary[group].label)}"
+                                        if group is not None else "")
+                row.update({
                     "indicator": iname if column == iname else f"{iname} ({column})",
                     "名称 label": _label(getattr(ind, "label", None)),
                     "direction": direction,
                     "normalisation": getattr(norm, "method", "") if norm is not None else "",
                     "missing": getattr(ind, "missing", ""),
-                    "weight in dimension": iweight,
-                    "overall weight": dweight * iweight,
                 })
+                if tree:
+                    row["weight in secondary"] = (float(getattr(ind, "weight", np.nan))
+                                                  if group is not None else np.nan)
+                row["weight in dimension"] = iweight
+                row["overall weight"] = dweight * iweight
+                irows.append(row)
         parts.append(_sub("维度", "Dimensions"))
         parts.append(_table(pd.DataFrame(drows), index=False))
         parts.append(_sub("指标与权重", "Indicators and weights"))
-        parts.append(_table(pd.DataFrame(irows), index=False,
-                            caption="overall weight = dimension weight × weight in dimension"))
+        caption = "overall weight = dimension weight × weight in dimension"
+        if tree:
+            caption += ("; weight in dimension = secondary weight × weight in secondary "
+                        "(三级指标树: dimension → secondary indicator → indicator)")
+        parts.append(_table(pd.DataFrame(irows), index=False, caption=caption))
     tiers = getattr(scheme, "tiers", None)
     if tiers is not None and getattr(tiers, "quotas", None):
         frame = pd.DataFrame({

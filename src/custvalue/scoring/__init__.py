@@ -46,8 +46,10 @@ from custvalue.scoring.scheme import (
     Normalisation,
     Scheme,
     SchemeWarning,
+    Secondary,
     Text,
     Tiers,
+    WeightTree,
 )
 from custvalue.scoring.scorer import Scorer, ScoreResult, rank_scores, score, score_result
 from custvalue.scoring.weights import (
@@ -85,9 +87,11 @@ __all__ = [
     "ScoreResult",
     "Scorer",
     "ScoringArrays",
+    "Secondary",
     "Text",
     "Tiers",
     "TopsisReference",
+    "WeightTree",
     "aggregate",
     "aggregate_arithmetic",
     "aggregate_draws",

@@ -7,6 +7,10 @@ contribution to the score and the customer's percentile among all customers on t
 indicator; ``weakest`` lists the two weakest indicators and the score gain each would give
 if raised to the median.
 
+In a three-level scheme the table also has a ``secondary`` column (the indicator's
+secondary indicator) and :attr:`Explanation.by_secondary` sums the contributions per
+secondary indicator: the explanation of a score at every level of the tree.
+
 **Contributions add up to the score exactly** (to floating-point rounding, < 1e-9).  Each
 aggregator has its own additive decomposition (:math:`W_i` effective weight, :math:`x_i`
 value used, :math:`s` score, all on 0–1 before scaling to 0–100):
@@ -52,7 +56,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -87,7 +91,8 @@ class Explanation(Result):
         Why the customer is not graded.
     aggregation : str
     table : pandas.DataFrame
-        Indexed by indicator: ``dimension``, ``raw``, ``normalised``, ``used``, ``status``
+        Indexed by indicator: ``dimension``, ``secondary`` (three-level schemes only),
+        ``raw``, ``normalised``, ``used``, ``status``
         (``ok``, ``respread``, ``neutral``, ``worst``, ``missing``), ``weight`` (effective,
         sums to 1), ``contribution`` (0–100 points, sums to ``score``), ``percentile``.
     weakest : pandas.DataFrame
@@ -102,6 +107,33 @@ class Explanation(Result):
     aggregation: str
     table: pd.DataFrame
     weakest: pd.DataFrame
+
+    @property
+    def by_secondary(self) -> pd.Series:
+        """Contributions summed per ``(dimension, secondary)`` (points; sums to the score).
+
+        In a two-level dimension (or a filled one) the secondary level is the indicator
+        itself; a two-level scheme gives one row per indicator.
+
+        Examples
+        --------
+        >>> from custvalue.scoring import score_result, example_frame
+        >>> ex = explain(score_result(example_frame()), "C1")
+        >>> c = ex.by_secondary.loc["compliance"].round(2)
+        >>> list(c.index)
+        ['power_factor', 'bill_payment', 'usage_plan', 'violations', 'faults']
+        >>> [float(v) for v in c]
+        [3.47, 11.72, 1.72, 6.95, 6.95]
+        >>> bool(abs(ex.by_secondary.sum() - ex.score) < 1e-9)
+        True
+        """
+        table = self.table
+        groups = (table["secondary"].where(table["secondary"].notna(), table.index.to_series())
+                  if "secondary" in table.columns else table.index.to_series())
+        frame = pd.DataFrame({"dimension": table["dimension"].to_numpy(),
+                              "secondary": groups.to_numpy(),
+                              "contribution": table["contribution"].to_numpy()})
+        return frame.groupby(["dimension", "secondary"], sort=False)["contribution"].sum()
 
     @property
     def by_dimension(self) -> pd.Series:
@@ -123,7 +155,8 @@ class Explanation(Result):
         """The explanation as JSON-serialisable plain data.
 
         ``indicators`` and ``weakest`` are lists of records (with ``indicator``),
-        ``by_dimension`` maps each dimension to its points; NaN becomes ``None``.
+        ``by_dimension`` maps each dimension to its points, ``by_secondary`` (three-level
+        schemes) each ``dimension.secondary`` to its points; NaN becomes ``None``.
 
         Examples
         --------
@@ -133,12 +166,16 @@ class Explanation(Result):
         >>> data["customer_id"], data["indicators"][0]["indicator"], len(data["weakest"]) <= 2
         ('C1', 'kwh_per_year', True)
         """
-        return jsonable({
+        data: dict[str, Any] = {
             "customer_id": self.customer_id, "score": self.score, "rank": self.rank,
             "graded": self.graded, "reason": self.reason, "aggregation": self.aggregation,
             "by_dimension": self.by_dimension.to_dict(),
-            "indicators": self.table, "weakest": self.weakest,
-        })
+        }
+        if "secondary" in self.table.columns:
+            data["by_secondary"] = {".".join(map(str, cast(tuple[str, str], key))): v
+                                    for key, v in self.by_secondary.items()}
+        data.update({"indicators": self.table, "weakest": self.weakest})
+        return jsonable(data)
 
     def headline(self) -> str:
         """One line: the customer and its score, rank and aggregation (or why ungraded)."""
@@ -335,6 +372,9 @@ def explain(
         index=pd.Index(list(names), name="indicator"),
     )
     filled = np.flatnonzero(fill_weights > 0)
+    tree = scheme.levels == 3
+    if tree:
+        out.insert(1, "secondary", [scheme.secondary_of(n) for n in names])
     if filled.size:
         extra = pd.DataFrame(
             {
@@ -349,6 +389,8 @@ def explain(
             },
             index=pd.Index([f"({arrays.dimensions[d]})" for d in filled], name="indicator"),
         )
+        if tree:
+            extra.insert(1, "secondary", None)
         out = pd.concat([out, extra])
 
     candidates = [
@@ -382,7 +424,7 @@ def explain(
         graded=not np.isnan(score_unit),
         reason=None if pd.isna(reason) else str(reason),
         aggregation=arrays.method,
-        table=out[_COLUMNS],
+        table=out[_COLUMNS[:1] + (["secondary"] if tree else []) + _COLUMNS[1:]],
         weakest=weakest,
     )
 

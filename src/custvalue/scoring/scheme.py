@@ -4,21 +4,36 @@ This module is long because a scheme is one typed tree (text, normalisation, ind
 dimension, tiers, ABC, aggregation, scheme) whose validators must see each other to name the
 dotted path of a bad entry; most of the lines are field documentation.
 
-A :class:`Scheme` is a two-level tree.  Each **dimension** (客户用电贡献, 客户用电规范性,
-客户合作 in the default) has a weight and holds **indicators**; each indicator names its
-source ``column`` in the indicator frame, its ``direction`` (benefit, cost, or target with
-an ``ideal`` value), how it is normalised to [0, 1], its weight inside the dimension and
-what to do when a customer's value is missing.  The scheme also carries the tier quotas,
-the ABC settings and the aggregation method, so that one file fixes a grading completely.
+A :class:`Scheme` is a tree of up to three levels, as the seed's article describes it
+(每个维度之下有若干二级指标和三级指标).  Each **dimension** (客户用电贡献, 客户用电规范性,
+客户合作 in the default) has a weight and holds either **indicators** directly (a two-level
+dimension) or **secondary indicators** (:class:`Secondary`, 二级指标 such as 电费缴纳情况)
+that hold the indicators (a three-level dimension).  Each indicator names its source
+``column`` in the indicator frame, its ``direction`` (benefit, cost, or target with an
+``ideal`` value), how it is normalised to [0, 1], its weight inside its parent and what to do
+when a customer's value is missing.  The effective weight of an indicator is the product of
+the weights down the tree (dimension × secondary × indicator); :meth:`Scheme.weight_tree`
+has them as arrays.  The scheme also carries the tier quotas, the ABC settings and the
+aggregation method, so that one file fixes a grading completely.
+
+**How a secondary indicator takes part in the score.**  It is a level of weights and of
+reporting: the aggregation sees each indicator with its effective weight inside the
+dimension, so a missing indicator's weight is re-spread over the customer's available
+indicators of the whole dimension in proportion to their effective weights (a secondary
+indicator none of whose indicators is available thus passes its weight to the other
+secondary indicators in proportion to theirs).  A two-level scheme scores bit for bit as
+before, and a tree whose secondary indicators each hold one indicator scores as the
+two-level scheme with the secondary weights as indicator weights.
 
 Schemes are frozen pydantic models.  They load from and save to TOML and JSON with an exact
 round trip, and every validation problem is raised as :class:`custvalue.errors.SchemeError`
 naming the dotted path of the offending entry, for example
-``dimensions.compliance.indicators.pf_compliance.weight``.
+``dimensions.compliance.secondary.bill_payment.indicators.days_late.weight``.
 
-The weights under one parent (the dimensions, or the indicators of one dimension) must sum
-to 1 within :data:`WEIGHT_TOLERANCE`.  Loading with ``normalise=True`` rescales them instead,
-records a note in :attr:`Scheme.notes` and warns with :class:`SchemeWarning`.
+The weights under one parent (the dimensions, the secondary indicators or the indicators
+of one dimension, the indicators of one secondary indicator) must sum to 1 within
+:data:`WEIGHT_TOLERANCE`.  Loading with ``normalise=True`` rescales them instead, records a
+note in :attr:`Scheme.notes` and warns with :class:`SchemeWarning`.
 
 Examples
 --------
@@ -26,8 +41,10 @@ Examples
 >>> scheme = Scheme.default()
 >>> scheme.dimension_names
 ('contribution', 'compliance', 'cooperation')
->>> scheme.dimensions["compliance"].indicators["pf_compliance"].missing
+>>> scheme.indicator("pf_compliance").missing
 'respread'
+>>> scheme.dimensions["compliance"].secondary["bill_payment"].label.zh
+'电费缴纳情况'
 >>> Scheme.from_toml(scheme.to_toml()) == scheme
 True
 """
@@ -41,6 +58,7 @@ import json
 import math
 import warnings
 from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -80,8 +98,10 @@ __all__ = [
     "Normalisation",
     "Scheme",
     "SchemeWarning",
+    "Secondary",
     "Text",
     "Tiers",
+    "WeightTree",
 ]
 
 #: Weights under one parent must sum to 1 within this tolerance.
@@ -239,8 +259,58 @@ class Indicator(ConfigModel):
         return self
 
 
+def _fill_columns(data: Any) -> Any:
+    """Give each indicator of a mapping ``{"indicators": {...}}`` its name as ``column``."""
+    if isinstance(data, Mapping) and isinstance(data.get("indicators"), Mapping):
+        data = dict(data)
+        filled = {}
+        for name, ind in data["indicators"].items():
+            if isinstance(ind, Mapping) and "column" not in ind:
+                ind = {"column": name, **ind}
+            filled[name] = ind
+        data["indicators"] = filled
+    return data
+
+
+class Secondary(ConfigModel):
+    """A secondary indicator (二级指标): a weight inside its dimension, labels, indicators.
+
+    The middle level of a three-level tree (dimension → secondary indicator → indicator,
+    e.g. 客户用电规范性 → 电费缴纳情况 → on-time rate, days late, arrears).  Its indicators'
+    weights are weights *inside the secondary indicator* and sum to 1; an indicator's
+    effective weight inside the dimension is ``secondary.weight × indicator.weight``.
+
+    Examples
+    --------
+    >>> s = Secondary(weight=0.4, indicators={"on_time_rate": {"weight": 0.6},
+    ...                                       "days_late": {"weight": 0.4, "direction": "cost"}})
+    >>> s.indicators["days_late"].column, s.indicators["days_late"].weight
+    ('days_late', 0.4)
+    """
+
+    weight: float = Field(ge=0.0)
+    label: Text = Field(default_factory=Text)
+    description: Text = Field(default_factory=Text)
+    indicators: dict[Name, Indicator] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_columns(cls, data: Any) -> Any:
+        return _fill_columns(data)
+
+    @model_validator(mode="after")
+    def _check(self) -> Secondary:
+        _check_sum(("indicators",), {k: i.weight for k, i in self.indicators.items()})
+        return self
+
+
 class Dimension(ConfigModel):
     """A dimension: a weight, a missing-dimension policy, labels and its indicators.
+
+    A dimension holds either ``indicators`` directly (a two-level tree, weights inside the
+    dimension) or ``secondary`` indicators (:class:`Secondary`, a three-level tree: weights
+    of the secondary indicators inside the dimension, of the indicators inside their
+    secondary indicator), never both.
 
     ``missing`` applies when *none* of the dimension's indicators is available for a
     customer: ``respread`` re-spreads the dimension's weight over the customer's other
@@ -252,26 +322,122 @@ class Dimension(ConfigModel):
     >>> d = Dimension(weight=1, indicators={"policy_rate": {"weight": 1}})
     >>> d.indicators["policy_rate"].column
     'policy_rate'
+    >>> t = Dimension(weight=1, secondary={
+    ...     "payment": {"weight": 0.5, "indicators": {"on_time_rate": {"weight": 1}}},
+    ...     "power_factor": {"weight": 0.5, "indicators": {"pf_compliance": {"weight": 1}}}})
+    >>> list(t.leaves), t.leaf_weights["pf_compliance"]
+    (['on_time_rate', 'pf_compliance'], 0.5)
     """
 
     weight: float = Field(ge=0.0)
     missing: MissingPolicy = "respread"
     label: Text = Field(default_factory=Text)
     description: Text = Field(default_factory=Text)
-    indicators: dict[Name, Indicator] = Field(min_length=1)
+    indicators: dict[Name, Indicator] = Field(default_factory=dict)
+    secondary: dict[Name, Secondary] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
     def _default_columns(cls, data: Any) -> Any:
-        if isinstance(data, Mapping) and isinstance(data.get("indicators"), Mapping):
-            data = dict(data)
-            filled = {}
-            for name, ind in data["indicators"].items():
-                if isinstance(ind, Mapping) and "column" not in ind:
-                    ind = {"column": name, **ind}
-                filled[name] = ind
-            data["indicators"] = filled
-        return data
+        return _fill_columns(data)
+
+    @model_validator(mode="after")
+    def _check(self) -> Dimension:
+        if self.indicators and self.secondary:
+            raise PathError(("secondary",), "a dimension holds either indicators or secondary "
+                            "indicators, not both: move its indicators into a secondary one")
+        if not self.indicators and not self.secondary:
+            raise PathError(("indicators",), "a dimension needs indicators (or secondary "
+                            "indicators holding them)")
+        if self.secondary:
+            _check_sum(("secondary",), {k: g.weight for k, g in self.secondary.items()})
+        else:
+            _check_sum(("indicators",), {k: i.weight for k, i in self.indicators.items()})
+        return self
+
+    @property
+    def levels(self) -> int:
+        """2 for indicators held directly, 3 with secondary indicators."""
+        return 3 if self.secondary else 2
+
+    @property
+    def leaves(self) -> dict[str, Indicator]:
+        """Every indicator of the dimension in order (weights inside their parent)."""
+        if not self.secondary:
+            return dict(self.indicators)
+        return {n: ind for g in self.secondary.values() for n, ind in g.indicators.items()}
+
+    @property
+    def leaf_weights(self) -> dict[str, float]:
+        """Effective weight of each indicator inside the dimension (secondary × own)."""
+        if not self.secondary:
+            return {n: ind.weight for n, ind in self.indicators.items()}
+        return {n: g.weight * ind.weight for g in self.secondary.values()
+                for n, ind in g.indicators.items()}
+
+
+@dataclass(frozen=True, eq=False)
+class WeightTree:
+    """The weights of a scheme, level by level, as arrays (:meth:`Scheme.weight_tree`).
+
+    Every dimension is read as a three-level tree: the indicators of a two-level dimension
+    are each their own *implicit* group (group weight = the indicator's weight inside the
+    dimension, indicator weight 1), so that one rule serves both forms.
+
+    Attributes
+    ----------
+    dimensions, groups, indicators : tuple of str
+        Names in scheme order (``D`` dimensions, ``S`` groups, ``I`` indicators); an implicit
+        group has its indicator's name.
+    explicit : numpy.ndarray of bool, shape (S,)
+        True for a secondary indicator of the scheme, False for an implicit group.
+    group_dim : (S,) int, group_of : (I,) int, dim_of : (I,) int
+        Parent positions.
+    dim_weights : (D,), group_weights : (S,), indicator_weights : (I,)
+        Weights inside the parent: dimensions, groups inside their dimension, indicators
+        inside their group.
+
+    Examples
+    --------
+    >>> s = Scheme.from_dict({"dimensions": {
+    ...     "a": {"weight": 0.6, "secondary": {
+    ...         "g": {"weight": 0.5, "indicators": {"x": {"weight": 0.8}, "y": {"weight": 0.2}}},
+    ...         "h": {"weight": 0.5, "indicators": {"z": {"weight": 1.0}}}}},
+    ...     "b": {"weight": 0.4, "indicators": {"u": {"weight": 1.0}}}}})
+    >>> tree = s.weight_tree()
+    >>> tree.groups, tree.explicit.tolist()
+    (('g', 'h', 'u'), [True, True, False])
+    >>> tree.effective().tolist(), tree.leaf_weights().tolist()
+    ([0.4, 0.1, 0.5, 1.0], [0.24, 0.06, 0.3, 0.4])
+    """
+
+    dimensions: tuple[str, ...]
+    groups: tuple[str, ...]
+    indicators: tuple[str, ...]
+    explicit: np.ndarray
+    group_dim: np.ndarray
+    group_of: np.ndarray
+    dim_of: np.ndarray
+    dim_weights: np.ndarray
+    group_weights: np.ndarray
+    indicator_weights: np.ndarray
+
+    def effective(self, group_weights: np.ndarray | None = None,
+                  indicator_weights: np.ndarray | None = None) -> np.ndarray:
+        """Indicator weights inside their dimension, ``(..., I)``: group × own weight.
+
+        ``group_weights`` ``(S,)`` or ``(K, S)`` and ``indicator_weights`` ``(I,)`` or
+        ``(K, I)`` replace the tree's (e.g. weight draws).  An implicit group's indicator
+        weight is 1, so a two-level dimension's weights come back bit for bit.
+        """
+        u = self.group_weights if group_weights is None else np.asarray(group_weights, float)
+        w = (self.indicator_weights if indicator_weights is None
+             else np.asarray(indicator_weights, float))
+        return u[..., self.group_of] * w
+
+    def leaf_weights(self) -> np.ndarray:
+        """Global weight of each indicator, ``(I,)``: dimension × group × own (sums to 1)."""
+        return self.dim_weights[self.dim_of] * self.effective()
 
 
 def _check_sum(path: tuple[str, ...], weights: Mapping[str, float]) -> None:
@@ -571,6 +737,13 @@ def _rescale(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         for name, dim in dims.items():
             if isinstance(dim, Mapping):
                 rescale(dim.get("indicators"), f"dimensions.{name}.indicators")
+                groups = dim.get("secondary")
+                rescale(groups, f"dimensions.{name}.secondary")
+                if isinstance(groups, Mapping):
+                    for gname, group in groups.items():
+                        if isinstance(group, Mapping):
+                            rescale(group.get("indicators"),
+                                    f"dimensions.{name}.secondary.{gname}.indicators")
     if notes:
         data["notes"] = [*data.get("notes", ()), *notes]
     return data, notes
@@ -654,10 +827,6 @@ class Scheme(ConfigModel):
                             "give levels, e.g. {\"特级\" = 1.0, \"一级\" = 0.6}")
         seen: dict[str, str] = {}
         for dname, dim in self.dimensions.items():
-            _check_sum(
-                ("dimensions", dname, "indicators"),
-                {k: i.weight for k, i in dim.indicators.items()},
-            )
             for iname in dim.indicators:
                 if iname in seen:
                     raise PathError(
@@ -666,6 +835,27 @@ class Scheme(ConfigModel):
                         "indicator names must be unique across dimensions",
                     )
                 seen[iname] = dname
+            for gname, group in dim.secondary.items():
+                for iname in group.indicators:
+                    if iname in seen:
+                        raise PathError(
+                            ("dimensions", dname, "secondary", gname, "indicators", iname),
+                            f"indicator name already used in {seen[iname]!r}; indicator "
+                            "names must be unique across the scheme",
+                        )
+                    seen[iname] = f"{dname}.{gname}"
+        groups: dict[str, str] = {}
+        for dname, dim in self.dimensions.items():
+            for gname in dim.secondary:
+                where = groups.get(gname) or (f"indicator {seen[gname]}" if gname in seen
+                                              else None)
+                if where is not None:
+                    raise PathError(
+                        ("dimensions", dname, "secondary", gname),
+                        f"name already used by {where}; secondary indicator names must be "
+                        "unique across the scheme and differ from the indicator names",
+                    )
+                groups[gname] = f"secondary indicator {dname}.{gname}"
         return self
 
     # ------------------------------------------------------------------ construction
@@ -794,8 +984,7 @@ class Scheme(ConfigModel):
         ...
         custvalue.errors.SchemeError: abc.basis: unknown basis 'foo'...
         """
-        allowed = {"score", *columns, *(ind.column for dim in self.dimensions.values()
-                                        for ind in dim.indicators.values())}
+        allowed = {"score", *columns, *(ind.column for _, _, ind in self.iter_indicators())}
         if self.abc.basis not in allowed:
             raise SchemeError("abc.basis", f"unknown basis {self.abc.basis!r}; use 'score' or "
                               f"an indicator ({', '.join(sorted(allowed - {'score'}))})")
@@ -843,17 +1032,28 @@ class Scheme(ConfigModel):
         dimensions: Mapping[str, float] | None = None,
         indicators: Mapping[str, float] | None = None,
         *,
+        secondary: Mapping[str, float] | None = None,
+        within: Literal["parent", "dimension"] = "parent",
         normalise: bool = False,
         name: str | None = None,
     ) -> Scheme:
-        """A copy with some dimension and/or indicator weights replaced.
+        """A copy with some dimension, secondary and/or indicator weights replaced.
 
         Parameters
         ----------
         dimensions : mapping of str to float, optional
             New dimension weights by dimension name.
         indicators : mapping of str to float, optional
-            New within-dimension weights by indicator name (names are unique).
+            New indicator weights by indicator name (names are unique): weights inside the
+            parent — the dimension, or the secondary indicator in a three-level dimension.
+        secondary : mapping of str to float, optional
+            New weights of secondary indicators inside their dimension, by name.
+        within : {"parent", "dimension"}, default "parent"
+            ``"dimension"``: ``indicators`` are weights inside the dimension (as
+            :meth:`weight_arrays` has them, e.g. weight draws); in a three-level dimension
+            each secondary indicator's weight becomes the sum of its indicators' (new)
+            weights and each indicator's weight inside it its share of that sum (equal
+            shares when the sum is 0).  ``secondary`` must then be None.
         normalise : bool, default False
             Rescale each parent's weights to sum to 1 (see :meth:`from_dict`).
         name : str, optional
@@ -869,7 +1069,42 @@ class Scheme(ConfigModel):
         ...                                    "cooperation": 0.2}, name="flatter")
         >>> s.dimensions["cooperation"].weight, s.name
         (0.2, 'flatter')
+        >>> t = Scheme.default().with_weights(
+        ...     indicators={"on_time_rate": 0.5, "days_late": 0.2, "arrears_ratio": 0.3})
+        >>> t.dimensions["compliance"].secondary["bill_payment"].indicators["days_late"].weight
+        0.2
+        >>> w, _, _ = Scheme.default().weight_arrays()
+        >>> u = Scheme.default().with_weights(
+        ...     indicators=dict(zip(Scheme.default().indicator_names, w)), within="dimension")
+        >>> bool(np.allclose(u.weight_arrays()[0], w, rtol=0, atol=1e-15))
+        True
         """
+        if within not in ("parent", "dimension"):
+            raise SchemeError("within", f"must be 'parent' or 'dimension' (got {within!r})")
+        if within == "dimension" and indicators is not None:
+            if secondary is not None:
+                raise SchemeError("secondary", "give secondary weights or indicator weights "
+                                  "inside the dimension (within='dimension'), not both")
+            inside = {**{n: float(x) for n, x in zip(self.indicator_names,
+                                                      self.weight_arrays()[0], strict=True)},
+                      **{n: float(x) for n, x in dict(indicators).items()}}
+            for n in dict(indicators):
+                self.dimension_of(n)  # names it when unknown
+            secondary, local = {}, {}
+            for _, gname, node in self.iter_secondary():
+                names = list(node.indicators)
+                total = math.fsum(inside[n] for n in names)
+                secondary[gname] = total
+                for n in names:
+                    local[n] = inside[n] / total if total > 0 else 1.0 / len(names)
+                    if total > 0 and total * local[n] != inside[n]:
+                        # the nearest weight whose product with the total is exact
+                        up = float(np.nextafter(local[n], 2.0))
+                        down = float(np.nextafter(local[n], -1.0))
+                        local[n] = next((c for c in (up, down) if total * c == inside[n]),
+                                        local[n])
+            indicators = {**{n: inside[n] for _, n, _ in self.iter_indicators()
+                             if self.secondary_of(n) is None}, **local}
         data = self.model_dump()
         if name is not None:
             data["name"] = name
@@ -878,9 +1113,18 @@ class Scheme(ConfigModel):
             if dim_name not in data["dimensions"]:
                 raise SchemeError(f"dimensions.{dim_name}", "no such dimension")
             data["dimensions"][dim_name]["weight"] = w
+        for group_name, w in dict(secondary if secondary is not None else {}).items():
+            if group_name not in self.secondary_names:
+                raise SchemeError(f"secondary.{group_name}", "no such secondary indicator")
+            dim = self.dimension_of(group_name)
+            data["dimensions"][dim]["secondary"][group_name]["weight"] = w
         for ind_name, w in dict(indicators if indicators is not None else {}).items():
             dim = self.dimension_of(ind_name)
-            data["dimensions"][dim]["indicators"][ind_name]["weight"] = w
+            group = self.secondary_of(ind_name)
+            node = data["dimensions"][dim]
+            if group is not None:
+                node = node["secondary"][group]
+            node["indicators"][ind_name]["weight"] = w
         return Scheme.from_dict(data, normalise=normalise)
 
     # ------------------------------------------------------------------ output
@@ -893,6 +1137,10 @@ class Scheme(ConfigModel):
         [0.1, 0.3, 0.5, 0.1]
         """
         data = self.model_dump(mode="json", exclude_none=True)
+        for dim in data["dimensions"].values():  # a two-level file stays as it was
+            for key in ("indicators", "secondary"):
+                if not dim[key]:
+                    del dim[key]
         if not data["notes"]:
             del data["notes"]
         if self.gates == Gates():  # thresholds at their defaults: hash unchanged
@@ -965,7 +1213,29 @@ class Scheme(ConfigModel):
     @property
     def indicator_names(self) -> tuple[str, ...]:
         """Indicator names in scheme order (dimension by dimension)."""
-        return tuple(i for d in self.dimensions.values() for i in d.indicators)
+        return tuple(i for d in self.dimensions.values() for i in d.leaves)
+
+    @property
+    def secondary_names(self) -> tuple[str, ...]:
+        """Names of the secondary indicators in scheme order (empty for a two-level tree).
+
+        Examples
+        --------
+        >>> Scheme.default().secondary_names[:3]
+        ('current_value', 'potential_value', 'power_factor')
+        """
+        return tuple(g for d in self.dimensions.values() for g in d.secondary)
+
+    @property
+    def levels(self) -> int:
+        """3 when any dimension has secondary indicators, else 2.
+
+        Examples
+        --------
+        >>> Scheme.default().levels
+        3
+        """
+        return 3 if any(d.secondary for d in self.dimensions.values()) else 2
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -975,27 +1245,79 @@ class Scheme(ConfigModel):
     def iter_indicators(self) -> Iterator[tuple[str, str, Indicator]]:
         """Yield ``(dimension, indicator_name, indicator)`` in scheme order.
 
+        ``indicator.weight`` is its weight inside its parent (its secondary indicator in a
+        three-level dimension); :meth:`weight_arrays` has the weights inside the dimension.
+
         Examples
         --------
         >>> next(Scheme.default().iter_indicators())[:2]
         ('contribution', 'kwh_per_year')
         """
         for dname, dim in self.dimensions.items():
-            for iname, ind in dim.indicators.items():
+            for iname, ind in dim.leaves.items():
                 yield dname, iname, ind
 
+    def iter_secondary(self) -> Iterator[tuple[str, str, Secondary]]:
+        """Yield ``(dimension, secondary_name, secondary)`` in scheme order.
+
+        Examples
+        --------
+        >>> d, name, group = next(Scheme.default().iter_secondary())
+        >>> d, name, list(group.indicators)
+        ('contribution', 'current_value', ['kwh_per_year', 'revenue_per_year', 'avg_price'])
+        """
+        for dname, dim in self.dimensions.items():
+            for gname, group in dim.secondary.items():
+                yield dname, gname, group
+
     def dimension_of(self, indicator: str) -> str:
-        """The dimension holding ``indicator``.
+        """The dimension holding ``indicator`` (or the secondary indicator of that name).
 
         Examples
         --------
         >>> Scheme.default().dimension_of("pf_compliance")
         'compliance'
+        >>> Scheme.default().dimension_of("bill_payment")
+        'compliance'
         """
         for dname, dim in self.dimensions.items():
-            if indicator in dim.indicators:
+            if indicator in dim.indicators or indicator in dim.secondary:
+                return dname
+            if any(indicator in g.indicators for g in dim.secondary.values()):
                 return dname
         raise SchemeError(f"indicators.{indicator}", "no such indicator in the scheme")
+
+    def secondary_of(self, indicator: str) -> str | None:
+        """The secondary indicator holding ``indicator`` (None in a two-level dimension).
+
+        Examples
+        --------
+        >>> Scheme.default().secondary_of("days_late")
+        'bill_payment'
+        """
+        dim = self.dimensions[self.dimension_of(indicator)]
+        for gname, group in dim.secondary.items():
+            if indicator in group.indicators:
+                return gname
+        if indicator in dim.indicators:
+            return None
+        raise SchemeError(f"indicators.{indicator}", "no such indicator in the scheme")
+
+    def path_of(self, name: str) -> str:
+        """The dotted path of an indicator or secondary indicator in the scheme file.
+
+        Examples
+        --------
+        >>> Scheme.default().path_of("days_late")
+        'dimensions.compliance.secondary.bill_payment.indicators.days_late'
+        """
+        dname = self.dimension_of(name)
+        if name in self.dimensions[dname].secondary:
+            return f"dimensions.{dname}.secondary.{name}"
+        group = self.secondary_of(name)
+        if group is None:
+            return f"dimensions.{dname}.indicators.{name}"
+        return f"dimensions.{dname}.secondary.{group}.indicators.{name}"
 
     def indicator(self, name: str) -> Indicator:
         """The indicator called ``name``.
@@ -1005,13 +1327,55 @@ class Scheme(ConfigModel):
         >>> Scheme.default().indicator("days_late").direction
         'cost'
         """
-        return self.dimensions[self.dimension_of(name)].indicators[name]
+        return self.dimensions[self.dimension_of(name)].leaves[name]
+
+    def weight_tree(self) -> WeightTree:
+        """The weights of every level as arrays (see :class:`WeightTree`).
+
+        Examples
+        --------
+        >>> tree = Scheme.default().weight_tree()
+        >>> len(tree.dimensions), len(tree.groups), len(tree.indicators)
+        (3, 10, 16)
+        """
+        names, group_of, w = [], [], []
+        groups, explicit, group_dim, u = [], [], [], []
+        for d, dim in enumerate(self.dimensions.values()):
+            if dim.secondary:
+                for gname, group in dim.secondary.items():
+                    groups.append(gname)
+                    explicit.append(True)
+                    group_dim.append(d)
+                    u.append(group.weight)
+                    for iname, ind in group.indicators.items():
+                        names.append(iname)
+                        group_of.append(len(groups) - 1)
+                        w.append(ind.weight)
+            else:  # each indicator its own implicit group: weight inside the dimension, then 1
+                for iname, ind in dim.indicators.items():
+                    groups.append(iname)
+                    explicit.append(False)
+                    group_dim.append(d)
+                    u.append(ind.weight)
+                    names.append(iname)
+                    group_of.append(len(groups) - 1)
+                    w.append(1.0)
+        gof = np.array(group_of, dtype=np.intp)
+        gdim = np.array(group_dim, dtype=np.intp)
+        return WeightTree(
+            dimensions=self.dimension_names, groups=tuple(groups), indicators=tuple(names),
+            explicit=np.array(explicit, dtype=bool), group_dim=gdim, group_of=gof,
+            dim_of=gdim[gof], dim_weights=np.array([d.weight for d in self.dimensions.values()],
+                                                   dtype=float),
+            group_weights=np.array(u, dtype=float), indicator_weights=np.array(w, dtype=float))
 
     def weight_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(indicator_weights (I,), dim_of (I,) int, dim_weights (D,))`` for the kernels.
 
-        ``indicator_weights`` are the within-dimension weights in :attr:`indicator_names`
-        order; ``dim_of[i]`` is the position of indicator ``i``'s dimension.
+        ``indicator_weights`` are the weights inside the dimension in
+        :attr:`indicator_names` order (in a three-level dimension the product of the
+        secondary indicator's weight and the indicator's weight inside it); ``dim_of[i]``
+        is the position of indicator ``i``'s dimension.
 
         Examples
         --------
@@ -1019,17 +1383,12 @@ class Scheme(ConfigModel):
         >>> w.shape, dim_of[:4].tolist(), round(float(dw.sum()), 12)
         ((16,), [0, 0, 0, 0], 1.0)
         """
-        w, dim_of = [], []
-        for d, dim in enumerate(self.dimensions.values()):
-            for ind in dim.indicators.values():
-                w.append(ind.weight)
-                dim_of.append(d)
-        dw = [dim.weight for dim in self.dimensions.values()]
-        return np.array(w, dtype=float), np.array(dim_of, dtype=np.intp), np.array(dw, float)
+        tree = self.weight_tree()
+        return tree.effective(), tree.dim_of, tree.dim_weights
 
     def __repr__(self) -> str:
         dims = ", ".join(
-            f"{k} {d.weight:.3f} ({len(d.indicators)})" for k, d in self.dimensions.items()
+            f"{k} {d.weight:.3f} ({len(d.leaves)})" for k, d in self.dimensions.items()
         )
         return (
             f"Scheme({self.name!r}: {dims}; aggregation={self.aggregation.method}, "
@@ -1038,38 +1397,75 @@ class Scheme(ConfigModel):
 
     __str__ = __repr__
 
+    def tree_rows(self) -> list[dict[str, Any]]:
+        """The indicator tree as rows, parents first (what the displays show).
+
+        Each row has ``level`` (``dimension``, ``secondary`` or ``indicator``), ``depth``
+        (0, 1 or 2), ``name``, ``label_zh``, ``label_en``, ``direction``, ``normalisation``,
+        ``missing``, ``weight`` (inside the parent) and ``global`` (the product down the
+        tree: for an indicator its effective weight in the score).
+
+        Examples
+        --------
+        >>> rows = Scheme.default().tree_rows()
+        >>> [(r["depth"], r["name"]) for r in rows[9:13]]
+        [(0, 'compliance'), (1, 'power_factor'), (2, 'pf_compliance'), (1, 'bill_payment')]
+        >>> round(sum(r["global"] for r in rows if r["level"] == "indicator"), 12)
+        1.0
+        """
+        rows: list[dict[str, Any]] = []
+
+        def node(level: str, depth: int, name: str, item: Any, weight: float,
+                 glob: float) -> None:
+            ind = item if isinstance(item, Indicator) else None
+            norm = ""
+            direction = ""
+            if ind is not None:
+                norm = ind.normalisation.method
+                if ind.normalisation.winsorise is not None:
+                    norm += (f" (winsorise {ind.normalisation.winsorise[0]:g}–"
+                             f"{ind.normalisation.winsorise[1]:g})")
+                direction = ind.direction + (f" ({ind.ideal:g})" if ind.ideal is not None
+                                             else "")
+            rows.append({"level": level, "depth": depth, "name": name,
+                         "label_zh": item.label.zh, "label_en": item.label.en,
+                         "direction": direction, "normalisation": norm,
+                         "missing": getattr(item, "missing", ""), "weight": weight,
+                         "global": glob})
+
+        for dname, dim in self.dimensions.items():
+            node("dimension", 0, dname, dim, dim.weight, dim.weight)
+            for iname, ind in dim.indicators.items():
+                node("indicator", 1, iname, ind, ind.weight, dim.weight * ind.weight)
+            for gname, group in dim.secondary.items():
+                gw = dim.weight * group.weight
+                node("secondary", 1, gname, group, group.weight, gw)
+                for iname, ind in group.indicators.items():
+                    node("indicator", 2, iname, ind, ind.weight, gw * ind.weight)
+        return rows
+
     def _repr_html_(self) -> str:
         """The indicator tree as an HTML table (what a notebook shows).
 
         Examples
         --------
         >>> html = Scheme.default()._repr_html_()
-        >>> html.count("<tr") == 1 + 3 + 16, "客户用电贡献" in html
+        >>> html.count("<tr") == 1 + 3 + 10 + 16, "电费缴纳情况" in html
         (True, True)
         """
         from html import escape
 
-        head = ("<tr><th>dimension / indicator</th><th>名称</th><th>label</th>"
+        head = ("<tr><th>dimension / secondary / indicator</th><th>名称</th><th>label</th>"
                 "<th>direction</th><th>normalisation</th><th>missing</th><th>weight</th>"
                 "<th>global</th></tr>")
-        rows = []
-        for dname, dim in self.dimensions.items():
-            rows.append(f"<tr style='font-weight:bold'><td>{escape(dname)}</td>"
-                        f"<td>{escape(dim.label.zh)}</td><td>{escape(dim.label.en)}</td>"
-                        f"<td></td><td></td><td>{dim.missing}</td><td>{dim.weight:.4f}</td>"
-                        f"<td>{dim.weight:.4f}</td></tr>")
-            for iname, ind in dim.indicators.items():
-                norm: str = ind.normalisation.method
-                if ind.normalisation.winsorise is not None:
-                    norm += f" (winsorise {ind.normalisation.winsorise[0]:g}–"
-                    norm += f"{ind.normalisation.winsorise[1]:g})"
-                direction = ind.direction + (f" ({ind.ideal:g})" if ind.ideal is not None
-                                             else "")
-                rows.append(f"<tr><td>&nbsp;&nbsp;{escape(iname)}</td>"
-                            f"<td>{escape(ind.label.zh)}</td><td>{escape(ind.label.en)}</td>"
-                            f"<td>{escape(direction)}</td><td>{escape(norm)}</td>"
-                            f"<td>{ind.missing}</td><td>{ind.weight:.4f}</td>"
-                            f"<td>{dim.weight * ind.weight:.4f}</td></tr>")
+        styles = {"dimension": " style='font-weight:bold'",
+                  "secondary": " style='font-style:italic'", "indicator": ""}
+        rows = [f"<tr{styles[r['level']]}><td>{'&nbsp;&nbsp;' * r['depth']}"
+                f"{escape(r['name'])}</td><td>{escape(r['label_zh'])}</td>"
+                f"<td>{escape(r['label_en'])}</td><td>{escape(r['direction'])}</td>"
+                f"<td>{escape(r['normalisation'])}</td><td>{r['missing']}</td>"
+                f"<td>{r['weight']:.4f}</td><td>{r['global']:.4f}</td></tr>"
+                for r in self.tree_rows()]
         tiers = ", ".join(f"{escape(zh)} {q:.0%}" for zh, q in
                           zip(self.tiers.labels_zh, self.tiers.quotas, strict=True))
         notes = "".join(f"<li>{escape(n)}</li>" for n in self.notes)

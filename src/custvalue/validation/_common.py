@@ -19,9 +19,55 @@ from custvalue.errors import InvalidValueError, MissingColumnError
 from custvalue.grading import Grading, GradingLike, as_grading
 
 if TYPE_CHECKING:
-    from custvalue.scoring.scheme import Scheme
+    from custvalue.scoring.scheme import Scheme, WeightTree
 
-__all__ = ["check_grading", "check_table", "graded_frame", "graded_rows", "load_grading"]
+__all__ = ["check_grading", "check_table", "dirichlet_kernel", "draw_weights", "graded_frame",
+           "graded_rows", "load_grading"]
+
+
+def dirichlet_kernel(rng: np.random.Generator, base: np.ndarray, concentration: float,
+                     draws: int) -> np.ndarray:
+    """``(draws, len(base))`` Dirichlet draws with alpha = concentration × base (zeros kept).
+
+    A group with one positive weight keeps it at 1 (and draws nothing from ``rng``).
+    """
+    out = np.zeros((draws, base.size))
+    pos = base > 0
+    if pos.sum() == 1:
+        out[:, pos] = 1.0
+    elif pos.any():
+        out[:, pos] = rng.dirichlet(concentration * base[pos], size=draws)
+    return out
+
+
+def draw_weights(tree: WeightTree, rng: np.random.Generator, concentration: float,
+                 draws: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weight draws at every level of a scheme's tree, the rule of the robustness analyses.
+
+    The dimension weights are drawn first (``Dir(c v)``), then dimension by dimension the
+    weights of its groups (secondary indicators, ``Dir(c u_d)``) and, group by group, the
+    weights of the indicators inside each (``Dir(c w_g)``).  A two-level dimension's
+    indicators are each an implicit group of one (see
+    :class:`custvalue.scoring.WeightTree`), so it draws exactly what it drew before the
+    tree had three levels: the same numbers for the same seed.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray, numpy.ndarray)
+        Indicator weights inside their dimension ``(draws, I)`` (what the aggregation
+        takes), dimension weights ``(draws, D)`` and group weights ``(draws, S)``.
+    """
+    v = dirichlet_kernel(rng, tree.dim_weights, concentration, draws)
+    u = np.zeros((draws, tree.group_weights.size))
+    w = np.zeros((draws, tree.indicator_weights.size))
+    for d in range(tree.dim_weights.size):  # a loop over the tree's parents
+        groups = np.flatnonzero(tree.group_dim == d)
+        u[:, groups] = dirichlet_kernel(rng, tree.group_weights[groups], concentration, draws)
+        for g in groups:
+            idx = np.flatnonzero(tree.group_of == g)
+            w[:, idx] = dirichlet_kernel(rng, tree.indicator_weights[idx], concentration,
+                                         draws)
+    return tree.effective(u, w), v, u
 
 
 def graded_rows(table: pd.DataFrame) -> np.ndarray:

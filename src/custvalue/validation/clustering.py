@@ -530,7 +530,8 @@ class TierValidation(Result):
 def _feature_names(table: pd.DataFrame, scheme: Any, features: str) -> list[str]:
     """The feature columns in scheme order (``norm__<indicator>`` or ``dim__<dimension>``)."""
     if features == "indicators":
-        names = [f"norm__{i}" for d in scheme.dimensions.values() for i in d.indicators]
+        names = [f"norm__{i}" for d in scheme.dimensions.values()
+                 for i in (getattr(d, "leaves", None) or d.indicators)]
     else:
         names = [f"dim__{d}" for d in scheme.dimensions]
     missing = [c for c in names if c not in table.columns]

@@ -9,9 +9,14 @@ CRITIC); either way they are uncertain.  :func:`tier_stability` asks how much th
 depend on them:
 
 * **Monte Carlo.**  Each draw replaces every weight group of the scheme by a Dirichlet
-  draw centred on it: the dimension weights :math:`v \sim \mathrm{Dir}(c\,v^0)` and, inside
-  each dimension, the indicator weights :math:`w_d \sim \mathrm{Dir}(c\,w^0_d)`, where
-  :math:`c` is the ``concentration``.  A weight :math:`p` of a group then has mean
+  draw centred on it, level by level: the dimension weights :math:`v \sim
+  \mathrm{Dir}(c\,v^0)`; inside each dimension, the weights of its secondary indicators
+  :math:`u_d \sim \mathrm{Dir}(c\,u^0_d)` (three-level dimensions) and inside each secondary
+  indicator the weights of its indicators :math:`w_g \sim \mathrm{Dir}(c\,w^0_g)`, or the
+  indicator weights of a two-level dimension :math:`w_d \sim \mathrm{Dir}(c\,w^0_d)`, where
+  :math:`c` is the ``concentration``; an indicator's weight inside its dimension is then
+  :math:`u_g w_i` (:func:`custvalue.validation._common.draw_weights`, shared with
+  :func:`~custvalue.validation.uncertainty`).  A weight :math:`p` of a group then has mean
   :math:`p` and standard deviation :math:`\sqrt{p(1-p)/(c+1)}` (about 0.05 for
   :math:`p = 0.3` at :math:`c = 100`).  Zero weights stay zero; a group with one positive
   weight keeps it at 1.  All customers are rescored per draw — with the scheme's missing
@@ -20,9 +25,12 @@ depend on them:
   ascending), cut by :func:`custvalue.tiers.tier_sizes`, with the scheme's tie rule, the
   grading's strata and its pins.  Per customer this gives the probability of each
   tier, the modal tier, and the 5–95 % interval of the rank.
-* **One weight at a time.**  Each dimension weight and each indicator weight is moved
-  alone by −25 %, −10 %, +10 % and +25 % (the other weights of its group rescaled so that
-  the group still sums to 1); the table gives the share of customers whose tier changes.
+* **One weight at a time.**  Each dimension weight, each secondary indicator's weight and
+  each indicator weight (inside its parent) is moved alone by −25 %, −10 %, +10 % and +25 %
+  (the other weights of its group rescaled so that the group still sums to 1); the table
+  gives the share of customers whose tier changes (``level`` ``dimension``, ``secondary``
+  or ``indicator``).  The only indicator of a secondary indicator cannot move (its row
+  is empty): move the secondary indicator instead.
 
 **One formula, one tier rule.**  This module only draws the weights and summarises.  The
 scores of a chunk of ``K`` draws come from :func:`custvalue.scoring.aggregate_draws` (the
@@ -56,7 +64,12 @@ import pandas as pd
 from custvalue.errors import InputError, SchemeError
 from custvalue.grading import RANK_DECIMALS, Grading, GradingLike, Result, jsonable
 from custvalue.tiers import assign_tiers_batch
-from custvalue.validation._common import check_grading, graded_frame, load_grading
+from custvalue.validation._common import (
+    check_grading,
+    draw_weights,
+    graded_frame,
+    load_grading,
+)
 
 __all__ = [
     "BORDERLINE",
@@ -76,19 +89,6 @@ _CHUNK_CELLS = 2_000_000
 
 
 # --------------------------------------------------------------------------- kernels
-
-
-def _dirichlet_kernel(
-    rng: np.random.Generator, base: np.ndarray, concentration: float, draws: int
-) -> np.ndarray:
-    """``(draws, len(base))`` Dirichlet draws with alpha = concentration × base (zeros kept)."""
-    out = np.zeros((draws, base.size))
-    pos = base > 0
-    if pos.sum() == 1:
-        out[:, pos] = 1.0
-    elif pos.any():
-        out[:, pos] = rng.dirichlet(concentration * base[pos], size=draws)
-    return out
 
 
 def _move_kernel(base: np.ndarray, j: int, step: float) -> np.ndarray | None:
@@ -133,10 +133,10 @@ class TierStability(Result):
         ``rank_lo``, ``rank_median``, ``rank_hi`` (5 %, 50 % and 95 % quantiles of the rank
         over the draws; observed ranks, inverted-CDF rule).
     sensitivity : pandas.DataFrame
-        One row per weight (``level`` dimension/indicator, ``dimension``, ``name``,
-        ``weight``) with the share of customers whose tier changes when that weight alone
-        moves by each of :data:`SENSITIVITY_STEPS` (columns ``-25%`` ... ``+25%``; NaN when
-        the weight cannot move), and ``max``.
+        One row per weight (``level`` dimension/secondary/indicator, ``dimension``,
+        ``name``, ``weight`` inside its parent) with the share of customers whose tier
+        changes when that weight alone moves by each of :data:`SENSITIVITY_STEPS`
+        (columns ``-25%`` ... ``+25%``; NaN when the weight cannot move), and ``max``.
     borderline : float
         The threshold on ``p_modal``.
     max_score_error : float
@@ -246,8 +246,10 @@ class TierStability(Result):
         lines += ["", "Share of customers changing tier when one weight moves alone "
                   "(siblings rescaled)",
                   f"  {'weight':<34}{'value':>7}" + "".join(f"{s:>8}" for s in steps)]
+        tree = bool((self.sensitivity["level"] == "secondary").any())
+        indent = {"dimension": "", "secondary": "  ", "indicator": "    " if tree else "  "}
         for _, r in self.sensitivity.iterrows():
-            name = r["name"] if r["level"] == "dimension" else f"  {r['name']}"
+            name = indent.get(r["level"], "  ") + str(r["name"])
             lines.append(f"  {name:<34}{r['weight']:>7.3f}" + "".join(
                 f"{'—' if pd.isna(r[s]) else format(r[s], '.1%'):>8}" for s in steps))
         if self.notes:
@@ -589,8 +591,7 @@ def tier_stability(
     retier = _Retier.of(g, rows.index, quotas, strata, scheme.tiers.ties)
 
     prep = batch_inputs(arrays)
-    w0, dim_of, v0 = scheme.weight_arrays()
-    n_dims, n_ind = v0.size, w0.size
+    w0, _, v0 = scheme.weight_arrays()
 
     # base: the scheme's weights
     base_score = aggregate_draws(prep, w0[None, :], v0[None, :])
@@ -603,13 +604,11 @@ def tier_stability(
         max_err = math.inf
     grading_tier = rows["tier"].to_numpy(dtype=np.int64)
 
-    # Monte-Carlo weight draws: dimensions first, then each dimension's indicators
+    # Monte-Carlo weight draws: dimensions, then each dimension's secondary indicators, then
+    # the indicators of each (a two-level dimension: its indicators, as before)
     rng = np.random.default_rng(seed)
-    v_draws = _dirichlet_kernel(rng, v0, concentration, draws)
-    w_draws = np.zeros((draws, n_ind))
-    for d in range(n_dims):
-        idx = np.flatnonzero(dim_of == d)
-        w_draws[:, idx] = _dirichlet_kernel(rng, w0[idx], concentration, draws)
+    tree = scheme.weight_tree()
+    w_draws, v_draws, _ = draw_weights(tree, rng, concentration, draws)
 
     counts = np.zeros((n, n_tiers), dtype=np.int64)
     rank_dtype = np.uint16 if n < 2**16 else np.uint32
@@ -631,7 +630,9 @@ def tier_stability(
                                          method="inverted_cdf").T
     del ranks
 
-    # one weight at a time
+    # one weight at a time: a dimension, a secondary indicator or an indicator inside its
+    # parent (an indicator of a two-level dimension is its own implicit group)
+    u0, l0 = tree.group_weights, tree.indicator_weights
     labels, sets_w, sets_v = [], [], []
     for d, dname in enumerate(scheme.dimension_names):
         for step in steps:
@@ -639,15 +640,35 @@ def tier_stability(
             labels.append(("dimension", dname, dname, step, moved is not None))
             sets_v.append(v0 if moved is None else moved)
             sets_w.append(w0)
-    for i, (dname, iname, _) in enumerate(scheme.iter_indicators()):
-        idx = np.flatnonzero(dim_of == dim_of[i])
-        j = int(np.flatnonzero(idx == i)[0])
+
+    def move_group(k: int, step: float) -> tuple[np.ndarray, bool]:
+        idx = np.flatnonzero(tree.group_dim == tree.group_dim[k])
+        moved = _move_kernel(u0[idx], int(np.flatnonzero(idx == k)[0]), step)
+        u = u0.copy()
+        if moved is not None:
+            u[idx] = moved
+        return tree.effective(u, l0), moved is not None
+
+    for gi in np.flatnonzero(tree.explicit).tolist():
         for step in steps:
-            moved = _move_kernel(w0[idx], j, step)
-            w = w0.copy()
-            if moved is not None:
-                w[idx] = moved
-            labels.append(("indicator", dname, iname, step, moved is not None))
+            w, ok = move_group(gi, step)
+            labels.append(("secondary", tree.dimensions[tree.group_dim[gi]], tree.groups[gi],
+                           step, ok))
+            sets_w.append(w)
+            sets_v.append(v0)
+    for i, (dname, iname, _) in enumerate(scheme.iter_indicators()):
+        k = int(tree.group_of[i])
+        for step in steps:
+            if not tree.explicit[k]:
+                w, ok = move_group(k, step)
+            else:
+                idx = np.flatnonzero(tree.group_of == k)
+                moved = _move_kernel(l0[idx], int(np.flatnonzero(idx == i)[0]), step)
+                local = l0.copy()
+                if moved is not None:
+                    local[idx] = moved
+                w, ok = tree.effective(u0, local), moved is not None
+            labels.append(("indicator", dname, iname, step, ok))
             sets_w.append(w)
             sets_v.append(v0)
     changed = np.empty(len(labels))
@@ -658,10 +679,11 @@ def tier_stability(
     step_names = [f"{s:+.0%}" for s in steps]
     sens_rows: dict[tuple[str, str, str], dict[str, Any]] = {}
     for (level, dname, name, step, ok), share in zip(labels, changed, strict=True):
+        weight = (v0[scheme.dimension_names.index(name)] if level == "dimension" else
+                  u0[tree.groups.index(name)] if level == "secondary" else
+                  scheme.indicator(name).weight)
         row = sens_rows.setdefault((level, dname, name), {
-            "level": level, "dimension": dname, "name": name,
-            "weight": float(v0[scheme.dimension_names.index(name)] if level == "dimension"
-                            else scheme.indicator(name).weight)})
+            "level": level, "dimension": dname, "name": name, "weight": float(weight)})
         row[f"{step:+.0%}"] = share if ok else math.nan
     sensitivity = pd.DataFrame(list(sens_rows.values()),
                                columns=["level", "dimension", "name", "weight", *step_names])

@@ -16,8 +16,8 @@ factor                    levels (``None`` = the scheme's own setting)
                           ``respread``, ``neutral``, ``worst`` (``ungraded`` would change who
                           is graded, and is refused)
 ``winsorise``             ``None`` or quantiles ``(lo, hi)`` for every indicator
-``weights``               Dirichlet draws around the scheme's weights (``concentration``;
-                          as in :func:`tier_stability`)
+``weights``               Dirichlet draws around the scheme's weights at every level of its
+                          tree (``concentration``; as in :func:`tier_stability`)
 ========================  ==================================================================
 
 A level that cannot apply raises :class:`~custvalue.errors.SchemeError` naming the factor
@@ -52,7 +52,8 @@ indices are shares of the customers' summed variance
 choice causes alone (first order) or with its interactions (total).
 
 :func:`leave_one_out` gives the other kind of importance: the share of customers whose
-tier changes when an indicator (or a whole dimension) is removed and its weight re-spread.
+tier changes when an indicator (or a whole secondary indicator, or a whole dimension) is
+removed and its weight re-spread.
 
 References
 ----------
@@ -84,7 +85,7 @@ import pandas as pd
 from custvalue.errors import InputError, SchemeError
 from custvalue.grading import RANK_DECIMALS, jsonable
 from custvalue.grading.protocol import Result
-from custvalue.validation._common import check_grading, graded_rows
+from custvalue.validation._common import check_grading, draw_weights, graded_rows
 
 __all__ = [
     "DEFAULT_CHOICES",
@@ -241,15 +242,17 @@ def _variant(scheme: Any, levels: Mapping[str, Any]) -> Any:
     missing, wins = levels.get("missing"), levels.get("winsorise")
     if agg is not None:
         data["aggregation"]["method"] = agg
-    for dim in data["dimensions"].values():
-        for ind in dim["indicators"].values():
-            n = ind["normalisation"]
-            if norm is not None:
-                n.update(method=norm, lower=None, upper=None)
-            if wins is not None:
-                n["winsorise"] = tuple(wins)
-            if missing is not None and ind["missing"] != "ungraded":
-                ind["missing"] = missing
+    leaves = [ind for dim in data["dimensions"].values()
+              for parent in (dim, *dim["secondary"].values())
+              for ind in parent["indicators"].values()]
+    for ind in leaves:
+        n = ind["normalisation"]
+        if norm is not None:
+            n.update(method=norm, lower=None, upper=None)
+        if wins is not None:
+            n["winsorise"] = tuple(wins)
+        if missing is not None and ind["missing"] != "ungraded":
+            ind["missing"] = missing
     try:
         return Scheme.from_dict(data)
     except SchemeError as exc:
@@ -446,7 +449,7 @@ def uncertainty(
     quotas = tuple(float(q) for q in (scheme.tiers.quotas if quotas is None else quotas))
     n = graded_pos.size
     cut = np.asarray(tier_sizes(n, quotas))
-    w0, dim_of, v0 = scheme.weight_arrays()
+    w0, _, v0 = scheme.weight_arrays()
 
     # the Saltelli design: level indices (n, m) and weights per sample A and B
     rng = np.random.default_rng(seed)
@@ -455,16 +458,13 @@ def uncertainty(
                                for f in method_factors]) if m else np.zeros((n_base, 0), int)
            for s in ("A", "B")}
     wts = {}
+    tree = scheme.weight_tree()
     for s in ("A", "B"):
         if concentration is None:
             wts[s] = (np.broadcast_to(w0, (n_base, w0.size)), np.broadcast_to(v0, (n_base,
                       v0.size)))
-        else:
-            v = _dirichlet(rng, v0, concentration, n_base)
-            w = np.zeros((n_base, w0.size))
-            for d in range(v0.size):
-                idx = np.flatnonzero(dim_of == d)
-                w[:, idx] = _dirichlet(rng, w0[idx], concentration, n_base)
+        else:  # every level of the tree, as tier_stability draws them
+            w, v, _ = draw_weights(tree, rng, concentration, n_base)
             wts[s] = (w, v)
     blocks = [("A", lev["A"], *wts["A"]), ("B", lev["B"], *wts["B"])]
     for i, f in enumerate(factors):
@@ -555,27 +555,23 @@ def uncertainty(
     )
 
 
-def _dirichlet(rng: np.random.Generator, base: np.ndarray, concentration: float,
-               size: int) -> np.ndarray:
-    """``(size, len(base))`` Dirichlet draws with alpha = concentration × base (zeros kept)."""
-    out = np.zeros((size, base.size))
-    pos = base > 0
-    if pos.sum() == 1:
-        out[:, pos] = 1.0
-    elif pos.any():
-        out[:, pos] = rng.dirichlet(concentration * base[pos], size=size)
-    return out
-
-
 def _without(scheme: Any, indicators: Sequence[str]) -> Any:
-    """The scheme without ``indicators`` (an emptied dimension goes too), weights re-spread."""
+    """The scheme without ``indicators`` (an emptied secondary indicator or dimension goes
+    too), the weights of each parent re-spread over what is left."""
     from custvalue.scoring import Scheme, SchemeWarning
 
     data = scheme.model_dump()
     for name in indicators:
         dim = scheme.dimension_of(name)
-        del data["dimensions"][dim]["indicators"][name]
-        if not data["dimensions"][dim]["indicators"]:
+        group = scheme.secondary_of(name)
+        node = data["dimensions"][dim]
+        if group is None:
+            del node["indicators"][name]
+        else:
+            del node["secondary"][group]["indicators"][name]
+            if not node["secondary"][group]["indicators"]:
+                del node["secondary"][group]
+        if not node["indicators"] and not node["secondary"]:
             del data["dimensions"][dim]
     if not data["dimensions"]:
         raise SchemeError("dimensions", "removing it leaves no indicator to score with")
@@ -586,11 +582,14 @@ def _without(scheme: Any, indicators: Sequence[str]) -> Any:
 
 
 def leave_one_out(grading: Any, level: str = "indicator") -> pd.DataFrame:
-    """Share of customers whose tier changes when one indicator (or dimension) is removed.
+    """Share of customers whose tier changes when one indicator, secondary indicator or
+    dimension is removed.
 
-    The indicator is taken out of the scheme and the weights of its dimension re-spread
-    over the others in proportion (a dimension left empty is removed and its weight
-    re-spread over the other dimensions); ``level="dimension"`` removes a whole dimension.
+    The indicator is taken out of the scheme and the weights of its parent (its secondary
+    indicator, or its dimension) re-spread over the others in proportion (a secondary
+    indicator or dimension left empty is removed and its weight re-spread over its
+    siblings); ``level="secondary"`` removes a whole secondary indicator (three-level
+    schemes), ``level="dimension"`` a whole dimension.
     Every customer graded in the grading is rescored (normalisation fitted again, the
     scheme's policies and aggregator) and re-tiered as in :func:`uncertainty`; the base is
     the scheme itself under the same rule.
@@ -598,12 +597,13 @@ def leave_one_out(grading: Any, level: str = "indicator") -> pd.DataFrame:
     Parameters
     ----------
     grading : Grading
-    level : {'indicator', 'dimension'}
+    level : {'indicator', 'secondary', 'dimension'}
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by the removed name: ``dimension``, ``weight`` (global weight it had),
+        Indexed by the removed name: ``dimension``, ``weight`` (global weight it had: the
+        product of the weights down the tree),
         ``changed`` (customers whose tier changes), ``share`` (of graded customers),
         ``up`` and ``down`` (shares moving to a better / worse tier), sorted by ``share``
         descending.
@@ -622,10 +622,13 @@ def leave_one_out(grading: Any, level: str = "indicator") -> pd.DataFrame:
     from custvalue.scoring import Scorer, aggregate
     from custvalue.tiers import tier_sizes
 
-    if level not in ("indicator", "dimension"):
-        raise SchemeError("leave_one_out.level", f"level must be 'indicator' or 'dimension' "
-                          f"(got {level!r})")
+    if level not in ("indicator", "secondary", "dimension"):
+        raise SchemeError("leave_one_out.level", "level must be 'indicator', 'secondary' or "
+                          f"'dimension' (got {level!r})")
     raw, graded_pos, scheme = _inputs(grading)
+    if level == "secondary" and not scheme.secondary_names:
+        raise SchemeError("leave_one_out.level", "the scheme has no secondary indicators "
+                          "(a two-level tree): use level='indicator' or 'dimension'")
     quotas = scheme.tiers.quotas
     cut = np.asarray(tier_sizes(graded_pos.size, quotas))
 
@@ -635,13 +638,17 @@ def leave_one_out(grading: Any, level: str = "indicator") -> pd.DataFrame:
 
     base = tiers_of(scheme)
     if level == "indicator":
-        groups = {i: ([i], d, scheme.dimensions[d].weight * ind.weight)
-                  for d, i, ind in scheme.iter_indicators()}
+        glob = scheme.weight_tree().leaf_weights()
+        groups = {i: ([i], d, float(glob[k]))
+                  for k, (d, i, _) in enumerate(scheme.iter_indicators())}
+    elif level == "secondary":
+        groups = {g: (list(group.indicators), d, scheme.dimensions[d].weight * group.weight)
+                  for d, g, group in scheme.iter_secondary()}
     else:
-        groups = {d: (list(dim.indicators), d, dim.weight)
+        groups = {d: (list(dim.leaves), d, dim.weight)
                   for d, dim in scheme.dimensions.items()}
     rows = []
-    for name, (names, dim, weight) in groups.items():  # a loop over indicators
+    for name, (names, dim, weight) in groups.items():  # a loop over the tree's nodes
         t = tiers_of(_without(scheme, names))
         rows.append({"name": name, "dimension": dim, "weight": weight,
                      "changed": int((t != base).sum()), "share": float((t != base).mean()),
