@@ -584,7 +584,7 @@ class Importance(ConfigModel):
         ``"important power user <grade>: floor tier <t>"`` (see :mod:`custvalue.tiers.pins`);
         floors take quota seats like pins.  Departed and short-history customers are not
         floored (they have no tier).
-    levels : dict of str to float, default {} (no indicator)
+    levels : dict of str to float, optional (default: no indicator)
         Grade → a value in [0, 1] for the indicator column ``importance_level``
         (:data:`IMPORTANCE_LEVEL`); a customer whose grade is not listed, or who has none,
         gets 0.  A scheme indicator with ``column = "importance_level"`` scores it like any
@@ -600,7 +600,8 @@ class Importance(ConfigModel):
 
     column: Annotated[str, StringConstraints(min_length=1)] = "importance"
     floors: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
-    levels: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
+    # None, not {}, when absent: the scheme's JSON (and so its hash) stays as before levels
+    levels: dict[str, Annotated[float, Field(ge=0, le=1)]] | None = None
 
 
 class Aggregation(ConfigModel):
