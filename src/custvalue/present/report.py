@@ -1,30 +1,49 @@
-"""One self-contained HTML report of a grading: summary, profiles, plots, checks, scheme.
+"""One self-contained HTML report of a grading, in one language, for the manager who signs it.
 
-This module is long because the report is one HTML page built from many small section builders
-(summary, profiles, plots, validation, robustness, regrade, scheme, manifest) that share
-escaping, table and font-subset helpers; the sections are short, there are just many of them.
+:func:`render_report` returns the page as a string; :func:`write_report` writes it.  The
+page is a Jinja2 template (``custvalue/present/templates/report.html.j2`` and
+``report.css``, shipped as package data) filled with *blocks* (paragraphs, cards, tables,
+figures, folded details) that this module builds from the results; its tables are rendered
+by pandas' Styler from frames of display strings.  Everything from the data is HTML-escaped
+(the template autoescapes, the Styler escapes cells and headers).  The page needs nothing
+outside itself: plots are base64 SVG (or PNG), the CSS is inline, there is no JavaScript,
+the Chinese text can carry a subset of the plots' CJK font, and a Content-Security-Policy
+forbids any external load.
 
-:func:`render_report` returns the report as a string; :func:`write_report` writes it to a
-file.  The page needs nothing outside itself: the plots are embedded as base64 SVG (or PNG)
-images, the CSS is inline, there is no JavaScript, and the Chinese text of the page can
-carry its own font (a subset of the plots' CJK font with only the characters used, as a
-base64 WOFF in ``@font-face``).  A Content-Security-Policy ``<meta>`` forbids any external
-load.  All text from the data is HTML-escaped.
+**One language** (``lang='zh'``, the default, or ``'en'``): headings, column headers,
+units (万元 and 万kWh, or yuan and MWh), the business label of every code (tariff classes,
+reasons, statuses, indicators, ABC classes, management actions, complaint grades, causes of
+a move; :mod:`custvalue.present.labels`) and the key findings
+(:mod:`custvalue.present.findings`).  Customer ids and names from the data are shown as
+they are.
 
-The same inputs give a byte-identical report: matplotlib's SVG ids come from a fixed salt
-(``svg.hashsalt``), no creation date or software tag is written into the images, and the
-page itself holds no time stamp other than the grading manifest's own ``created_at``.
+**Sections** (those without their input are left out; ``id`` in brackets):
 
-Sections (those whose input is not given are left out):
+1. Key findings (``findings``) -- plain sentences from the numbers;
+2. Overview (``summary``) -- totals with units, tiers (size, target, cut score, shares of
+   kWh and revenue), why customers are not graded, ABC classes;
+3. Tier profiles (``profiles``);
+4. Charts (``plots``) -- score histogram with cut scores, Pareto curve, tier profile bars,
+   dimension scores;
+5. Validation and robustness (``validation``) -- PASS / WARN / FAIL per gate
+   (:mod:`custvalue.validation.gates`) with the figure and the threshold;
+6. Tier changes (``movers``) -- with ``comparison``: the transition matrix and the movers
+   table (largest moves first, with their cause and drivers);
+7. Improvement plans (``plans``) -- with ``plans``: 三级 customers' plans, summarised;
+8. Services and management actions (``services``) -- services per tier, ABC actions;
+9. Customer group trends (``groups``) -- with ``groups``;
+10. Complaint grading (``complaints``) -- with ``complaints``;
+11. Scheme and weights (``scheme``);
+12. Appendix (``appendix``) -- folded: clustering details, centroids, the k scan,
+    robustness details and sensitivity indices, indicator diagnostics, the manifest.
 
-1. 概要 Summary -- key figures, tier counts / shares / target quotas / cut scores, ABC classes;
-2. 画像 Profiles -- the given profile table, or a default one per tier;
-3. 图表 Plots -- score histogram, Pareto curve, tier profile bars, dimension scores;
-4. 验证 Validation -- tiers x clusters contingency table and heatmap, the report's measures;
-5. 稳健性 Robustness -- least certain customers and the modal-probability histogram;
-6. 复评 Regrade -- the transition matrix and its heatmap;
-7. 方案 Scheme -- dimensions, indicators and weights, tiers, ABC, the scheme JSON;
-8. 清单 Manifest -- versions, inputs, window, options.
+**Determinism.**  The same inputs give a byte-identical page: matplotlib's SVG ids come
+from a fixed salt, no creation date is written into the images, the tables' ids are
+numbered, and the only time stamp is the grading manifest's own ``created_at``.
+
+This module is long because it builds the twelve sections (each a short function) and
+shares their table, figure and font helpers; the sentences live in ``findings.py``, the
+labels in ``labels.toml`` and the layout in the template.
 
 Examples
 --------
@@ -37,36 +56,33 @@ Examples
 from __future__ import annotations
 
 import base64
-import dataclasses
 import functools
-import html
 import io
-import json
 import math
 import os
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+import jinja2
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from pandas.io.formats.style import Styler
 
 from custvalue.errors import InvalidValueError
-from custvalue.grading import (
-    GRADED,
-    UNGRADED,
-    UNGRADED_LABELS,
-    GradingLike,
-    as_grading,
-    grading_scheme,
-)
+from custvalue.grading import GradingLike, as_grading, grading_scheme
 from custvalue.present import plots
 from custvalue.present._common import frame_of
+from custvalue.present.findings import Fmt, group_label, key_findings, verdict_sentence
+from custvalue.present.labels import label, label_series, scheme_label
 
-__all__ = ["render_report", "write_report"]
+__all__ = ["MAX_TABLE_ROWS", "SECTIONS", "render_report", "write_report"]
 
 Lang = Literal["zh", "en"]
 ImageFormat = Literal["svg", "png"]
@@ -77,295 +93,127 @@ SVG_HASHSALT = "custvalue-report"
 PNG_DPI = 144
 #: Tables longer than this are cut (with a note).
 MAX_TABLE_ROWS = 200
+#: Rows of the movers, plans and complaints tables.
+LIST_ROWS = 30
+#: Section ids in page order (see the module docstring).
+SECTIONS: tuple[str, ...] = ("findings", "summary", "profiles", "plots", "validation",
+                             "movers", "plans", "services", "groups", "complaints", "scheme",
+                             "appendix")
 
-_DEFAULT_TITLE = "客户价值分级报告 · Customer value grading report"
-
-_SECTIONS = (
-    ("summary", "概要", "Summary"),
-    ("profiles", "画像", "Profiles"),
-    ("plots", "图表", "Plots"),
-    ("validation", "验证", "Validation"),
-    ("stability", "稳健性", "Robustness"),
-    ("regrade", "复评", "Regrade"),
-    ("scheme", "方案与权重", "Scheme and weights"),
-    ("manifest", "清单", "Manifest"),
-)
-
-# Bilingual headers for the column names the report knows.
-_HEADERS: dict[str, str] = {
-    "tier": "等级 tier",
-    "status": "状态 status",
-    "tier_zh": "名称",
-    "tier_en": "name",
-    "customers": "客户数 customers",
-    "customer_share": "占比 share",
-    "target_share": "目标 target",
-    "score_min": "最低分 min",
-    "score_max": "最高分 max",
-    "cut_score": "分界分 cut",
-    "score_mean": "平均分 mean",
-    "score_median": "中位分 median",
-    "class": "类别 class",
-    "total_kwh_share": "用电量占比 kWh share",
-    "revenue_share": "电费收入占比 revenue share",
-}
-
-_CSS = """
-:root { --ink: #1f2328; --muted: #59636e; --line: #d0d7de; --soft: #f6f8fa;
-  --accent: #0072B2; }
-* { box-sizing: border-box; }
-html { -webkit-text-size-adjust: 100%; }
-body { margin: 0; color: var(--ink); background: #fff; line-height: 1.5;
-  font: 15px/1.5 "custvalue CJK", "Segoe UI", "Helvetica Neue", Arial, "Noto Sans SC",
-  "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei",
-  "WenQuanYi Micro Hei", sans-serif; }
-main { max-width: 1080px; margin: 0 auto; padding: 24px 28px 48px; }
-header h1 { font-size: 1.7em; margin: 0 0 4px; }
-header p.meta { color: var(--muted); margin: 0 0 12px; }
-nav { border-top: 1px solid var(--line); border-bottom: 1px solid var(--line);
-  padding: 6px 0; margin-bottom: 8px; }
-nav a { color: var(--accent); text-decoration: none; margin-right: 16px; white-space: nowrap; }
-section { margin-top: 28px; }
-h2 { font-size: 1.3em; border-bottom: 2px solid var(--ink); padding-bottom: 4px; margin: 0 0 12px; }
-h3 { font-size: 1.05em; margin: 18px 0 8px; }
-.en { color: var(--muted); font-weight: normal; }
-.cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 8px 0 14px; padding: 0; }
-.cards div { list-style: none; background: var(--soft); border: 1px solid var(--line);
-  border-radius: 6px; padding: 8px 14px; min-width: 140px; }
-.cards b { display: block; font-size: 1.25em; }
-.cards span { color: var(--muted); font-size: 0.85em; }
-.tablewrap { overflow-x: auto; max-width: 100%; }
-table { border-collapse: collapse; margin: 6px 0 12px; font-size: 0.9em; }
-caption { text-align: left; color: var(--muted); padding: 2px 0 4px; }
-th, td { border: 1px solid var(--line); padding: 4px 8px; vertical-align: top;
-  word-break: keep-all; overflow-wrap: break-word; }
-tbody th { white-space: nowrap; }
-th { background: var(--soft); text-align: left; font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.na { color: #aaa; }
-tbody tr:nth-child(even) td { background: #fbfcfd; }
-figure { margin: 14px 0 22px; text-align: center; }
-figure img { max-width: 100%; height: auto; }
-figcaption { color: var(--muted); font-size: 0.88em; margin-top: 4px; text-align: left; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr));
-  gap: 8px 20px; }
-details { margin: 8px 0; }
-summary { cursor: pointer; color: var(--accent); }
-pre { background: var(--soft); border: 1px solid var(--line); border-radius: 4px;
-  padding: 10px; overflow-x: auto; font-size: 0.82em; line-height: 1.4;
-  font-family: "custvalue CJK", "SFMono-Regular", Menlo, Consolas, "Liberation Mono",
-  monospace; white-space: pre-wrap; word-break: break-all; }
-code { font-size: 0.9em; word-break: break-all; }
-.swatch { display: inline-block; width: 0.8em; height: 0.8em; border-radius: 2px;
-  margin-right: 6px; vertical-align: -0.05em; }
-.note { color: var(--muted); font-size: 0.88em; }
-footer { margin-top: 36px; color: var(--muted); font-size: 0.85em;
-  border-top: 1px solid var(--line); padding-top: 8px; }
-@media print {
-  @page { size: A4; margin: 14mm 12mm; }
-  body { font-size: 11px; }
-  main { max-width: none; padding: 0; }
-  nav { display: none; }
-  section { break-before: auto; }
-  h2, h3 { break-after: avoid; }
-  figure, .cards { break-inside: avoid; }
-  tr { break-inside: avoid; }
-  .tablewrap { overflow: visible; }
-  table { font-size: 0.85em; }
-  .grid { display: block; }
-  details > pre { display: block; }
-  a { color: inherit; text-decoration: none; }
-}
-"""
+Block = dict[str, Any]
 
 
-# --------------------------------------------------------------------------- escaping
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+# --------------------------------------------------------------------------- template
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("custvalue.present", "templates"),
+        autoescape=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
 
 
-def _heading(key: str, level: int = 2) -> str:
-    for anchor, zh, en in _SECTIONS:
-        if anchor == key:
-            return f'<h{level} id="{anchor}">{_e(zh)} <span class="en">{_e(en)}</span></h{level}>'
-    raise KeyError(key)
+@functools.cache
+def _css() -> str:
+    return (resources.files("custvalue.present").joinpath("templates", "report.css")
+            .read_text(encoding="utf-8"))
 
 
-def _sub(zh: str, en: str) -> str:
-    return f'<h3>{_e(zh)} <span class="en">{_e(en)}</span></h3>'
+# --------------------------------------------------------------------------- context
+@dataclass
+class _Page:
+    """What every section builder needs: the language, formats, names and counters."""
 
+    lang: Lang
+    fmt: Fmt
+    scheme: Any
+    names: dict[int, str]
+    image_format: ImageFormat
+    tables: int = 0
+    colours: dict[int, str] = field(default_factory=dict)
 
-# --------------------------------------------------------------------------- values, tables
-def _is_missing(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    try:
-        return bool(isinstance(value, float | np.floating) and math.isnan(value))
-    except TypeError:
-        return False
+    def t(self, kind: str, code: Any) -> str:
+        return label(kind, code, self.lang)
 
-
-def _is_share(column: Any) -> bool:
-    """Whether values of ``column`` are shares shown as percentages (``*share*``,
-    ``p_tier<k>``, ``quota``), not normalised indicators (``norm__*``, ``dim__*``)."""
-    name = str(column).lower()
-    if name.startswith(("norm__", "dim__")):
-        return False
-    return "share" in name or name.startswith("p_tier") or name in ("quota", "probability")
-
-
-def _fmt(value: Any, column: Any = "") -> tuple[str, str]:
-    """(text, css class) of one cell."""
-    if _is_missing(value):
-        return "–", "na"
-    if isinstance(value, bool | np.bool_):
-        return ("是 yes" if value else "否 no"), ""
-    if isinstance(value, int | np.integer):
-        return f"{int(value):,}", "num"
-    if isinstance(value, float | np.floating):
-        v = float(value)
-        if math.isinf(v):
-            return ("∞" if v > 0 else "−∞"), "num"
-        if _is_share(column):
-            return f"{v:.1%}", "num"
-        if v.is_integer() and abs(v) >= 1:
-            return f"{v:,.0f}", "num"
-        if abs(v) >= 1000:
-            return f"{v:,.0f}", "num"
-        if abs(v) >= 1:
-            return f"{v:,.2f}", "num"
-        return f"{v:.4g}", "num"
-    if isinstance(value, Mapping | list | tuple):
-        return _json(value), ""
-    return str(value), ""
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=False, default=str)
-
-
-def _cell(value: Any, column: Any = "") -> str:
-    text, css = _fmt(value, column)
-    cls = f' class="{css}"' if css else ""
-    return f"<td{cls}>{_e(text)}</td>"
-
-
-def _header(column: Any) -> str:
-    name = column if isinstance(column, str) else ", ".join(map(str, column)) \
-        if isinstance(column, tuple) else str(column)
-    return _HEADERS.get(name, name)
-
-
-def _head(column: Any) -> str:
-    """Escaped header text that may wrap after underscores (``norm__total_kwh``)."""
-    return _e(_header(column)).replace("_", "_<wbr>")
-
-
-def _table(frame: pd.DataFrame, *, caption: str | None = None, index: bool = True,
-           max_rows: int = MAX_TABLE_ROWS, by_row: bool = False, shares: bool = False) -> str:
-    """An escaped HTML table of a DataFrame.
-
-    The index is the first column unless ``index=False`` or it is an unnamed RangeIndex.
-    Numbers are formatted by the column name (``share`` columns as percentages), or by the
-    row name with ``by_row=True`` (a transposed frame); ``shares=True`` formats every float
-    as a percentage.
-    """
-    if isinstance(frame.index, pd.RangeIndex) and frame.index.name is None:
-        index = False
-    shown = frame.iloc[:max_rows]
-    parts = ['<div class="tablewrap"><table>']
-    if caption:
-        parts.append(f"<caption>{_e(caption)}</caption>")
-    head = []
-    if index:
-        head.append(f"<th>{_head(frame.index.name or '')}</th>")
-    head += [f"<th>{_head(c)}</th>" for c in frame.columns]
-    parts.append("<thead><tr>" + "".join(head) + "</tr></thead><tbody>")
-    columns = list(frame.columns)
-    for key, row in zip(shown.index, shown.itertuples(index=False, name=None), strict=True):
-        cells = [f"<th>{_e(_fmt(key)[0])}</th>"] if index else []
-        cells += [_cell(v, "share" if shares else key if by_row else c)
-                  for v, c in zip(row, columns, strict=True)]
-        parts.append("<tr>" + "".join(cells) + "</tr>")
-    parts.append("</tbody></table></div>")
-    if len(frame) > max_rows:
-        parts.append(f'<p class="note">{_e(f"前 {max_rows} 行，共 {len(frame):,} 行")} · '
-                     f'{_e(f"first {max_rows} of {len(frame):,} rows")}</p>')
-    return "".join(parts)
-
-
-def _kv_table(mapping: Mapping[str, Any], *, depth: int = 0) -> str:
-    """A two-column key / value table; nested mappings become nested tables (two levels)."""
-    rows = []
-    for key, value in mapping.items():
-        if (isinstance(value, Mapping) and value
-                and all(isinstance(v, Mapping) for v in value.values())):
-            # records, e.g. one fingerprint per input table: one row each
-            frame = pd.DataFrame.from_dict({k: dict(v) for k, v in value.items()},
-                                           orient="index")
-            rows.append(f"<tr><th>{_e(key)}</th><td>{_table(frame)}</td></tr>")
-        elif isinstance(value, Mapping) and value and depth < 2:
-            inner = _kv_table(value, depth=depth + 1)
-            rows.append(f"<tr><th>{_e(key)}</th><td>{inner}</td></tr>")
-        elif isinstance(value, Mapping | list | tuple):
-            rows.append(f"<tr><th>{_e(key)}</th><td><code>{_e(_json(value))}</code></td></tr>")
-        else:
-            rows.append(f"<tr><th>{_e(key)}</th>{_cell(value, key)}</tr>")
-    return '<div class="tablewrap"><table><tbody>' + "".join(rows) + "</tbody></table></div>"
-
-
-def _cards(items: Iterable[tuple[str, str, str]]) -> str:
-    body = "".join(f"<div><b>{_e(value)}</b><span>{_e(zh)} · {_e(en)}</span></div>"
-                   for value, zh, en in items)
-    return f'<div class="cards">{body}</div>'
-
-
-# --------------------------------------------------------------------------- objects
-def _dump(obj: Any) -> dict[str, Any]:
-    """Public fields of a pydantic model, dataclass or plain object (not DataFrames)."""
-    if obj is None or isinstance(obj, pd.DataFrame | pd.Series):
-        return {}
-    if isinstance(obj, Mapping):
-        return dict(obj)
-    if hasattr(obj, "model_dump") and callable(obj.model_dump):
+    def tier(self, value: Any) -> str:
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            return label("status", "ungraded", self.lang)
         try:
-            return dict(obj.model_dump(mode="json"))
-        except Exception:  # e.g. a DataFrame field pydantic cannot serialise
-            return {k: getattr(obj, k) for k in getattr(type(obj), "model_fields", {})}
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
-    return {k: v for k, v in getattr(obj, "__dict__", {}).items() if not k.startswith("_")}
+            return self.names.get(int(value), str(value))
+        except (TypeError, ValueError):
+            return label("status", str(value), self.lang)
+
+    def indicator(self, name: str) -> str:
+        return scheme_label(self.scheme, "indicator", name, self.lang)
+
+    def dimension(self, name: str) -> str:
+        return scheme_label(self.scheme, "dimension", name, self.lang)
+
+    def zh_en(self, zh: str, en: str) -> str:
+        return zh if self.lang == "zh" else en
 
 
-def _is_scalar(value: Any) -> bool:
-    return value is None or isinstance(value, str | int | float | bool | np.number | np.bool_)
+# --------------------------------------------------------------------------- tables
+_NUMERIC = {"n", "pct", "pct1", "score", "score2", "money", "energy", "num", "signed_pct",
+            "signed_score"}
 
 
-def _facts(obj: Any) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    """Scalar (and small plain) fields, and the DataFrame fields, of a result object."""
-    scalars: dict[str, Any] = {}
-    frames: dict[str, pd.DataFrame] = {}
-    for key, value in _dump(obj).items():
-        if key.startswith("_"):
-            continue
-        if isinstance(value, pd.DataFrame):
-            frames[key] = value
-        elif isinstance(value, pd.Series) and len(value) <= 50:
-            frames[key] = value.to_frame()
-        elif _is_scalar(value) or (
-            isinstance(value, Mapping | list | tuple) and len(value) <= 20
-            and all(_is_scalar(v) for v in (value.values() if isinstance(value, Mapping)
-                                           else value))
-        ):
-            scalars[key] = value
-    return scalars, frames
+def _column_text(values: pd.Series, kind: str, fmt: Fmt) -> list[str]:
+    formatters: dict[str, Callable[[Any], str]] = {
+        "n": fmt.n, "pct": fmt.pct, "pct1": fmt.pct, "score": fmt.score,
+        "score2": lambda v: fmt.score(v, 2), "signed_score": lambda v: fmt.score(v, 2, True),
+        "signed_pct": lambda v: fmt.pct(v, 1, True), "money": fmt.money,
+        "energy": fmt.energy, "num": fmt.num,
+        "yes": lambda v: "–" if pd.isna(v) else fmt.yes(bool(v)),
+        "tick": lambda v: "✓" if bool(v) else "",
+    }
+    func = formatters.get(kind)
+    if func is None:  # text
+        return ["–" if (v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)))
+                else str(v) for v in values.tolist()]
+    return [func(v) for v in values.tolist()]
 
 
-def _find_frame(obj: Any, attrs: Sequence[str]) -> pd.DataFrame | None:
-    try:
-        return frame_of(obj, attrs, "report")
-    except Exception:
-        return None
+def _table(page: _Page, frame: pd.DataFrame, kinds: Mapping[str, str] | None = None, *,
+           caption: str | None = None, max_rows: int = MAX_TABLE_ROWS,
+           note: str | None = None) -> Block:
+    """A table block: ``frame``'s columns are the headers (already labelled), ``kinds``
+    says how to format each (``n``, ``pct``, ``score``, ``money``, ``energy``, ``num``,
+    ``yes``, ``tick``, ``long`` text, default text).  The index is not shown."""
+    kinds = dict(kinds or {})
+    shown = frame.iloc[:max_rows]
+    text = pd.DataFrame({c: _column_text(shown[c], kinds.get(str(c), "text"), page.fmt)
+                         for c in shown.columns}, index=pd.RangeIndex(len(shown)))
+    text.columns = [str(c) for c in shown.columns]
+    classes = pd.DataFrame("", index=text.index, columns=text.columns)
+    for c in text.columns:
+        kind = kinds.get(c, "text")
+        css = "num" if kind in _NUMERIC else "text" if kind == "long" else ""
+        if css:
+            classes[c] = css
+        classes.loc[(text[c] == "–").to_numpy(), c] = (classes[c] + " na").str.strip()
+    page.tables += 1
+    styler = Styler(text, uuid=f"t{page.tables}", cell_ids=False, escape="html")
+    styler = (styler.set_td_classes(classes).hide(axis="index")
+              .format_index(escape="html", axis=1))
+    html = styler.to_html(table_attributes='class="data"')
+    html = html.replace('<style type="text/css">\n</style>\n', "")
+    if len(frame) > max_rows and note is None:
+        note = page.zh_en(f"前 {max_rows:,} 行，共 {len(frame):,} 行",
+                          f"first {max_rows:,} of {len(frame):,} rows")
+    return {"kind": "table", "html": Markup(html), "caption": caption, "note": note}
+
+
+def _kv(page: _Page, rows: list[tuple[str, str]], caption: str | None = None) -> Block:
+    """A two-column table of measures already formatted as text."""
+    frame = pd.DataFrame(rows, columns=[page.fmt.head("measure"), page.fmt.head("value")])
+    return _table(page, frame, caption=caption)
+
+
+def _p(text: str, css: str | None = None) -> Block:
+    return {"kind": "p", "text": text, "css": css}
+
+
+def _h3(text: str) -> Block:
+    return {"kind": "h3", "text": text}
 
 
 # --------------------------------------------------------------------------- figures
@@ -382,356 +230,782 @@ def _image(fig: Figure, image_format: ImageFormat) -> str:
     return f"data:{mime};base64,{base64.b64encode(buf.getvalue()).decode('ascii')}"
 
 
-def _figure(draw: Callable[[Axes], Any], size: tuple[float, float], caption: str,
-            alt: str, image_format: ImageFormat) -> str:
+def _figure(page: _Page, draw: Callable[[Axes], Any], size: tuple[float, float],
+            caption: str, alt: str) -> Block:
     fig = Figure(figsize=size, layout="constrained")
     draw(fig.subplots())
-    src = _image(fig, image_format)
+    src = _image(fig, page.image_format)
     fig.clear()
-    return (f'<figure><img src="{src}" alt="{_e(alt)}">'
-            f"<figcaption>{_e(caption)}</figcaption></figure>")
+    return {"kind": "figure", "src": src, "caption": caption, "alt": alt}
 
 
 # --------------------------------------------------------------------------- sections
-def _tier_legend(names: Mapping[int, str]) -> str:
-    return " ".join(f'<span class="swatch" style="background:{plots.tier_colour(k)}"></span>'
-                    f"{_e(name)}" for k, name in names.items())
+def _graded_mask(table: pd.DataFrame) -> np.ndarray:
+    if "graded" in table.columns:
+        return table["graded"].fillna(False).to_numpy(dtype=bool)
+    if "tier" in table.columns:
+        return table["tier"].notna().to_numpy(dtype=bool)
+    return np.zeros(len(table), dtype=bool)
 
 
-def _summary_frame(grading: Any, table: pd.DataFrame, lang: Lang) -> pd.DataFrame:
-    """The grading's ``summary()``, or the same frame made from a bare table."""
-    summary = getattr(grading, "summary", None)
-    if callable(summary):
-        frame = summary()
-        if isinstance(frame, pd.DataFrame):
-            return frame
-    names_zh = plots.tier_names(table, lang="zh")
-    names_en = plots.tier_names(table, lang="en")
-    rows = []
-    tier = table["tier"] if "tier" in table.columns else pd.Series(pd.NA, index=table.index)
-    score = table["score"] if "score" in table.columns else pd.Series(np.nan, index=table.index)
-    known = sorted(int(k) for k in tier.dropna().unique())
-    for k in sorted(set(names_zh) | set(known)):
-        if k not in known and k >= len(names_zh):
-            continue
-        s = score[(tier == k).fillna(False).to_numpy(dtype=bool)]
-        rows.append({"tier": k, "status": GRADED, "tier_zh": names_zh.get(k, ""),
-                     "tier_en": names_en.get(k, ""), "customers": len(s),
-                     "customer_share": len(s) / max(len(table), 1),
-                     "score_min": s.min() if len(s) else np.nan,
-                     "score_max": s.max() if len(s) else np.nan})
-    ungraded = int(tier.isna().sum())
-    rows.append({"tier": None, "status": UNGRADED, "tier_zh": UNGRADED_LABELS[0],
-                 "tier_en": UNGRADED_LABELS[1], "customers": ungraded,
-                 "customer_share": ungraded / max(len(table), 1),
-                 "score_min": np.nan, "score_max": np.nan})
-    out = pd.DataFrame(rows)
-    out["status"] = out["status"].astype("string")
-    out.index = pd.Index(pd.array(out.pop("tier").tolist(), dtype="Int64"), name="tier")
-    out["cut_score"] = out["score_min"]
-    return out
-
-
-def _abc_frame(table: pd.DataFrame) -> pd.DataFrame | None:
-    if "abc" not in table.columns:
-        return None
-    cls = table["abc"].astype("string")
-    rows = []
-    values = [c for c in ("total_kwh", "revenue") if c in table.columns]
-    totals = {c: table[c].sum(min_count=1) for c in values}
-    for label in sorted(cls.dropna().unique().tolist()):
-        members = (cls == label).fillna(False).to_numpy(dtype=bool)
-        row: dict[str, Any] = {"class": label, "customers": int(members.sum()),
-                               "customer_share": members.sum() / max(len(table), 1)}
-        for c in values:
-            total = totals[c]
-            row[f"{c}_share"] = (table.loc[members, c].sum() / total
-                                 if total and not _is_missing(total) else np.nan)
-        rows.append(row)
-    if not rows:
-        return None
-    return pd.DataFrame(rows).set_index("class")
-
-
-def _default_profile(table: pd.DataFrame, scheme: Any, lang: Lang) -> pd.DataFrame | None:
-    if "tier" not in table.columns or table["tier"].notna().sum() == 0:
-        return None
-    rows = table[table["tier"].notna()].copy()
-    rows["tier"] = rows["tier"].astype("int64")
-    names = plots.tier_names(table, lang=lang, scheme=scheme)
-    group = rows.groupby("tier")
-    out = pd.DataFrame({"customers": group.size()})
-    out.index = pd.Index([names.get(int(k), str(k)) for k in out.index], name="tier")
-    if "score" in rows.columns:
-        out["score_mean"] = group["score"].mean().to_numpy()
-        out["score_median"] = group["score"].median().to_numpy()
-    dims = [c for c in rows.columns if c.startswith("dim__")]
-    for column, label in zip(dims, plots.dimension_labels(dims, scheme, lang), strict=True):
-        out[label] = group[column].mean().to_numpy()
-    for column in ("total_kwh", "revenue"):
-        if column in rows.columns:
-            total = rows[column].sum()
-            out[f"{column}_share"] = (group[column].sum().to_numpy() / total
-                                      if total else np.nan)
-    if "customer_class" in rows.columns:
-        def main_class(s: pd.Series) -> Any:
-            return s.mode().iloc[0] if s.notna().any() else None
-
-        main = group["customer_class"].agg(main_class)
-        out["最多的客户类别 main class"] = main.to_numpy()
-    return out
-
-
-def _label(text: Any) -> str:
-    """'中文 · English' of a bilingual Text (either part may be empty)."""
-    if text is None:
-        return ""
-    return " · ".join(v for v in (getattr(text, "zh", ""), getattr(text, "en", "")) if v)
-
-
-def _profile_table(prof: pd.DataFrame, caption: str | None, lang: Lang) -> str:
-    """A profile as a table; a wide one (many measures, few tiers) is turned so that the
-    tiers are the columns and the measures the rows."""
-    if prof.shape[1] <= 10 or prof.shape[0] > 12:
-        return _table(prof, caption=caption)
-    frame = prof
-    label = f"tier_{lang}"
-    if label in frame.columns:
-        names = [str(v) if not _is_missing(v) else str(k)
-                 for k, v in zip(frame.index, frame[label], strict=True)]
-        frame = frame.drop(columns=[c for c in ("tier", "status", "tier_zh", "tier_en")
-                                    if c in frame.columns])
-        frame.index = pd.Index(names)
-    turned = frame.T
-    turned.index.name = "指标 measure"
-    return _table(turned, caption=caption, by_row=True)
-
-
-def _scheme_section(scheme: Any, lang: Lang) -> str:
-    if scheme is None:
-        return ""
-    parts = [_heading("scheme")]
-    desc = getattr(scheme, "description", None)
-    meta = {"name": getattr(scheme, "name", "")}
-    if desc is not None:
-        meta["description"] = " / ".join(v for v in (getattr(desc, "zh", ""),
-                                                     getattr(desc, "en", "")) if v)
-    agg = getattr(scheme, "aggregation", None)
-    if agg is not None:
-        meta["aggregation"] = getattr(agg, "method", str(agg))
-    hash_ = getattr(scheme, "hash", None)
-    if callable(hash_):
-        meta["hash"] = hash_()
-    parts.append(_kv_table(meta))
-    dims = getattr(scheme, "dimensions", None)
-    if isinstance(dims, Mapping) and dims:
-        drows, irows = [], []
-        for dname, dim in dims.items():
-            dweight = float(getattr(dim, "weight", np.nan))
-            indicators = getattr(dim, "indicators", None) or {}
-            drows.append({"dimension": dname, "名称 label": _label(getattr(dim, "label", None)),
-                          "weight": dweight, "missing": getattr(dim, "missing", ""),
-                          "indicators": len(indicators)})
-            for iname, ind in indicators.items():
-                iweight = float(getattr(ind, "weight", np.nan))
-                norm = getattr(ind, "normalisation", None)
-                direction = str(getattr(ind, "direction", ""))
-                if direction == "target":
-                    direction = f"target {getattr(ind, 'ideal', '')}"
-                column = str(getattr(ind, "column", iname))
-                irows.append({
-                    "dimension": dname,
-                    "indicator": iname if column == iname else f"{iname} ({column})",
-                    "名称 label": _label(getattr(ind, "label", None)),
-                    "direction": direction,
-                    "normalisation": getattr(norm, "method", "") if norm is not None else "",
-                    "missing": getattr(ind, "missing", ""),
-                    "weight in dimension": iweight,
-                    "overall weight": dweight * iweight,
-                })
-        parts.append(_sub("维度", "Dimensions"))
-        parts.append(_table(pd.DataFrame(drows), index=False))
-        parts.append(_sub("指标与权重", "Indicators and weights"))
-        parts.append(_table(pd.DataFrame(irows), index=False,
-                            caption="overall weight = dimension weight × weight in dimension"))
-    tiers = getattr(scheme, "tiers", None)
-    if tiers is not None and getattr(tiers, "quotas", None):
-        frame = pd.DataFrame({
-            "名称": list(tiers.labels_zh), "name": list(tiers.labels_en),
-            "quota": [float(q) for q in tiers.quotas]},
-            index=pd.Index([str(k) for k in range(len(tiers.quotas))], name="tier"))
-        parts.append(_sub("等级定额", "Tier quotas"))
-        parts.append(_table(frame, caption=f"ties: {getattr(tiers, 'ties', '')}"))
-    abc = getattr(scheme, "abc", None)
+def _summary(page: _Page, grading: Any, table: pd.DataFrame) -> list[Block]:
+    fmt = page.fmt
+    graded = _graded_mask(table)
+    cards = [(fmt.n(len(table)), fmt.head("customers")),
+             (fmt.n(int(graded.sum())), page.t("status", "graded")),
+             (fmt.n(int((~graded).sum())), page.t("status", "ungraded"))]
+    if "revenue" in table.columns and table["revenue"].notna().any():
+        cards.append((fmt.money(table["revenue"].sum()), fmt.head("revenue", "money")))
+    if "total_kwh" in table.columns and table["total_kwh"].notna().any():
+        cards.append((fmt.energy(table["total_kwh"].sum()), fmt.head("kwh", "energy")))
+    if "score" in table.columns and table["score"].notna().any():
+        cards.append((fmt.score(table.loc[graded, "score"].mean()
+                                if graded.any() else table["score"].mean()),
+                      fmt.head("score_mean")))
+    blocks: list[Block] = [{"kind": "cards", "items": cards},
+                           {"kind": "legend", "items": [(plots.tier_colour(k), n)
+                                                        for k, n in page.names.items()]}]
+    if "tier" in table.columns and table["tier"].notna().any():
+        blocks += [_h3(page.zh_en("各等级", "Tiers")), _tier_table(page, grading, table)]
+    if (~graded).any() and "reason" in table.columns:
+        reasons = table.loc[~graded, "reason"].astype("string").fillna("not_scored")
+        counts = reasons.value_counts().sort_index()
+        frame = pd.DataFrame({fmt.head("reason"): [page.t("reason", r) for r in counts.index],
+                              fmt.head("customers"): counts.to_numpy()})
+        blocks += [_h3(page.zh_en("未评级客户", "Customers not graded")),
+                   _table(page, frame, {fmt.head("customers"): "n"})]
+    abc = _abc_table(page, table)
     if abc is not None:
-        parts.append(_sub("ABC 分类", "ABC classes"))
-        parts.append(_kv_table(_dump(abc)))
-    notes = getattr(scheme, "notes", ())
-    if notes:
-        parts.append("<ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
-    to_json = getattr(scheme, "to_json", None)
-    if callable(to_json):
-        parts.append("<details><summary>方案 JSON · scheme JSON</summary>"
-                     f"<pre>{_e(to_json())}</pre></details>")
-    return "<section>" + "".join(parts) + "</section>"
+        blocks += [_h3(page.zh_en("ABC 分类", "ABC classes")), abc]
+    return blocks
 
 
-def _manifest_section(manifest: Any) -> str:
-    data = _dump(manifest)
-    if not data:
-        return ""
-    return "<section>" + _heading("manifest") + _kv_table(data) + "</section>"
+def _tier_table(page: _Page, grading: Any, table: pd.DataFrame) -> Block:
+    fmt = page.fmt
+    tier = table["tier"]
+    counts = tier.dropna().astype("int64").value_counts().sort_index()
+    graded_n = max(int(counts.sum()), 1)
+    score = table["score"] if "score" in table.columns else pd.Series(np.nan, index=table.index)
+    by = score.groupby(tier.astype("Int64"))
+    rows: dict[str, list[Any]] = {fmt.head("tier"): [page.tier(k) for k in counts.index],
+                                  fmt.head("customers"): counts.to_numpy().tolist(),
+                                  fmt.head("customer_share"): (counts / graded_n).tolist()}
+    kinds = {fmt.head("customers"): "n", fmt.head("customer_share"): "pct"}
+    quotas = getattr(getattr(page.scheme, "tiers", None), "quotas", None)
+    if quotas:
+        rows[fmt.head("target_share")] = [quotas[k] if k < len(quotas) else np.nan
+                                          for k in counts.index]
+        kinds[fmt.head("target_share")] = "pct"
+    rows[fmt.head("cut_score")] = by.min().reindex(counts.index).tolist()
+    kinds[fmt.head("cut_score")] = "score2"
+    rows[fmt.head("score_mean")] = by.mean().reindex(counts.index).tolist()
+    kinds[fmt.head("score_mean")] = "score"
+    for column, key in (("total_kwh", "kwh_share"), ("revenue", "revenue_share")):
+        if column in table.columns:
+            total = table[column].sum()
+            sums = table[column].groupby(tier.astype("Int64")).sum().reindex(counts.index)
+            rows[fmt.head(key)] = (sums / total).tolist() if total else [np.nan] * len(counts)
+            kinds[fmt.head(key)] = "pct"
+    caption = page.zh_en("分界分：进入该等级所需的最低得分",
+                         "cut score: the lowest score in the tier")
+    return _table(page, pd.DataFrame(rows), kinds, caption=caption)
 
 
-def _frames_html(frames: Mapping[str, pd.DataFrame], skip: Any) -> str:
-    out = []
-    for key, frame in frames.items():
-        if frame is skip or frame.empty or len(frame) > 60:
-            continue
-        out.append(_table(frame, caption=key, shares="share" in key))
-    return "".join(out)
+def _abc_table(page: _Page, table: pd.DataFrame) -> Block | None:
+    if "abc" not in table.columns or table["abc"].notna().sum() == 0:
+        return None
+    fmt = page.fmt
+    cls = table["abc"].astype("string")
+    counts = cls.dropna().value_counts().sort_index()
+    rows: dict[str, list[Any]] = {
+        fmt.head("abc"): [page.t("abc", c) for c in counts.index],
+        fmt.head("customers"): counts.to_numpy().tolist(),
+        fmt.head("customer_share"): (counts / max(len(table), 1)).tolist()}
+    kinds = {fmt.head("customers"): "n", fmt.head("customer_share"): "pct"}
+    for column, key in (("total_kwh", "kwh_share"), ("revenue", "revenue_share")):
+        if column in table.columns:
+            total = table[column].sum()
+            sums = table[column].groupby(cls).sum().reindex(counts.index)
+            rows[fmt.head(key)] = (sums / total).tolist() if total else [np.nan] * len(counts)
+            kinds[fmt.head(key)] = "pct"
+    return _table(page, pd.DataFrame(rows), kinds)
 
 
-def _validation_section(validation: Any, lang: Lang, fmt: ImageFormat, scheme: Any = None) -> str:
-    if validation is None:
-        return ""
-    parts = [_heading("validation")]
-    frame = _find_frame(validation, ("contingency", "crosstab", "contingency_table", "table"))
-    scalars, frames = _facts(validation)
-    if scalars:
-        parts.append(_sub("指标", "Measures"))
-        parts.append(_kv_table(scalars))
-    if frame is not None:
-        parts.append(_sub("等级 × 聚类", "Tiers × clusters"))
-        named = frame.copy()
-        names = plots.tier_names(lang=lang, scheme=scheme)
-        index_name: Hashable = frame.index.name or "tier"
-        named.index = pd.Index(plots.axis_names(list(frame.index), names, lang),
-                               name=index_name)
-        parts.append(_table(named))
-        parts.append(_figure(
-            lambda ax: plots.cluster_heatmap(frame, normalise="index", lang=lang,
-                                             scheme=scheme, ax=ax),
-            (1.1 * frame.shape[1] + 4.0, 0.55 * frame.shape[0] + 2.2),
-            "每格：客户数与占该等级的比例 · each cell: customers and share of the tier's row",
-            "tiers against clusters heatmap", fmt))
-    parts.append(_frames_html(frames, frame))
-    return "<section>" + "".join(parts) + "</section>"
+def _profiles(page: _Page, table: pd.DataFrame, profile: Any) -> list[Block]:
+    fmt = page.fmt
+    given = profile if isinstance(profile, pd.DataFrame) else (
+        _find_frame(profile, ("table", "frame", "profile")) if profile is not None else None)
+    if given is not None:
+        frame = given.reset_index()
+        frame.columns = [label("column", str(c), page.lang) if str(c) in _KNOWN_COLUMNS
+                         else str(c) for c in frame.columns]
+        kinds = {str(c): "num" for c in frame.columns
+                 if pd.api.types.is_numeric_dtype(frame[c])}
+        return [_table(page, frame, kinds)]
+    if "tier" not in table.columns or table["tier"].notna().sum() == 0:
+        return []
+    rows = table[table["tier"].notna()]
+    key = rows["tier"].astype("int64")
+    group = rows.groupby(key)
+    out: dict[str, Any] = {fmt.head("tier"): [page.tier(k) for k in group.size().index],
+                           fmt.head("customers"): group.size().to_numpy()}
+    kinds = {fmt.head("customers"): "n"}
+    if "score" in rows.columns:
+        out[fmt.head("score_mean")] = group["score"].mean().to_numpy()
+        out[fmt.head("score_median")] = group["score"].median().to_numpy()
+        kinds.update({fmt.head("score_mean"): "score", fmt.head("score_median"): "score"})
+    for column in [c for c in rows.columns if c.startswith("dim__")]:
+        name = page.dimension(column.removeprefix("dim__"))
+        out[name] = group[column].mean().to_numpy()
+        kinds[name] = "score"
+    for column, key_, unit in (("total_kwh", "kwh_per_customer", "energy"),
+                               ("revenue", "revenue_per_customer", "money")):
+        if column in rows.columns:
+            out[fmt.head(key_, unit)] = group[column].mean().to_numpy()
+            kinds[fmt.head(key_, unit)] = unit
+    if "customer_class" in rows.columns:
+        main = group["customer_class"].agg(
+            lambda s: s.mode().iloc[0] if s.notna().any() else None)
+        out[fmt.head("main_class")] = [page.t("customer_class", c) for c in main.tolist()]
+    caption = page.zh_en("各等级的均值（维度得分 0–100 分）",
+                         "means per tier (dimension scores on 0–100)")
+    return [_table(page, pd.DataFrame(out), kinds, caption=caption)]
 
 
-def _stability_section(stability: Any, lang: Lang, fmt: ImageFormat, scheme: Any = None) -> str:
-    if stability is None:
-        return ""
-    parts = [_heading("stability")]
-    try:
-        frame, columns, _ = plots.stability_probabilities(stability)
-    except Exception:
-        frame, columns = None, []
-    scalars, frames = _facts(stability)
-    if frame is not None:
-        probs = frame[columns].dropna()
-        modal = probs.max(axis=1)
-        derived: dict[str, Any] = {
-            "customers": len(probs),
-            "mean modal probability": float(modal.mean()) if len(modal) else np.nan,
-            "share with modal probability ≥ 0.9": float((modal >= 0.9).mean())
-            if len(modal) else np.nan,
-            "share with modal probability < 0.5": float((modal < 0.5).mean())
-            if len(modal) else np.nan,
-        }
-        if "tier" in frame.columns:
-            assigned = frame.loc[probs.index, "tier"]
-            best = probs.to_numpy().argmax(axis=1)
-            ok = assigned.notna().to_numpy(dtype=bool)
-            if ok.any():
-                derived["share whose modal tier is the assigned tier"] = float(
-                    (best[ok] == assigned[ok].astype("int64").to_numpy()).mean())
-        scalars = {**derived, **scalars}
-    if scalars:
-        parts.append(_sub("指标", "Measures"))
-        parts.append(_kv_table(scalars))
-    if frame is not None:
-        parts.append('<div class="grid">')
-        parts.append(_figure(
-            lambda ax: plots.tier_probabilities(frame, kind="modal", lang=lang,
-                                                scheme=scheme, ax=ax),
-            (6.4, 4.0), "最可能等级的概率分布 · distribution of the modal-tier probability",
-            "histogram of modal tier probabilities", fmt))
-        top = min(20, len(frame))
-        parts.append(_figure(
-            lambda ax: plots.tier_probabilities(frame, top=top, lang=lang, scheme=scheme,
-                                                ax=ax),
-            (6.4, 0.26 * top + 1.6),
-            "等级最不确定的客户 · customers with the least certain tier",
-            "stacked tier probabilities of the least certain customers", fmt))
-        parts.append("</div>")
-    parts.append(_frames_html(frames, frame))
-    return "<section>" + "".join(parts) + "</section>"
-
-
-def _comparison_section(comparison: Any, lang: Lang, fmt: ImageFormat, scheme: Any = None) -> str:
-    if comparison is None:
-        return ""
-    parts = [_heading("regrade")]
-    frame = _find_frame(comparison, ("transitions", "transition_matrix", "matrix", "table"))
-    scalars, frames = _facts(comparison)
-    if scalars:
-        parts.append(_sub("指标", "Measures"))
-        parts.append(_kv_table(scalars))
-    if frame is not None:
-        names = plots.tier_names(lang=lang, scheme=scheme)
-        named = frame.copy()
-        named.index = pd.Index(plots.axis_names(list(frame.index), names, lang),
-                               name="上次 \\ 本次")
-        named.columns = plots.axis_names(list(frame.columns), names, lang)
-        parts.append(_sub("等级迁移矩阵", "Transition matrix (previous × new)"))
-        parts.append(_table(named))
-        parts.append(_figure(
-            lambda ax: plots.transition_heatmap(frame, lang=lang, scheme=scheme, ax=ax),
-            (1.1 * frame.shape[1] + 4.0, 0.55 * frame.shape[0] + 2.2),
-            "框线：等级不变 · outlined: customers who kept their tier",
-            "tier transition heatmap", fmt))
-    parts.append(_frames_html(frames, frame))
-    return "<section>" + "".join(parts) + "</section>"
-
-
-def _plots_section(table: pd.DataFrame, summary: pd.DataFrame, scheme: Any, lang: Lang,
-                   fmt: ImageFormat) -> str:
+def _charts(page: _Page, table: pd.DataFrame) -> list[Block]:
+    lang = page.lang
     has = set(table.columns)
-    figs = []
+    figs: list[Block] = []
     graded = {"score", "tier"} <= has and bool((table["score"].notna()
                                                 & table["tier"].notna()).any())
     if graded:
-        cuts = summary["cut_score"] if "cut_score" in summary.columns else None
-        figs.append(_figure(
-            lambda ax: plots.score_histogram(table, cuts=cuts, lang=lang, ax=ax), (8.0, 4.4),
-            "价值得分分布，虚线为各等级分界分（进入该等级所需的最低分） · score distribution; "
-            "dashed lines: the cut score of each tier", "score histogram by tier", fmt))
+        cuts = table.loc[table["tier"].notna()].groupby(
+            table["tier"].dropna().astype("int64"))["score"].min()
+        figs.append(_figure(page, lambda ax: plots.score_histogram(
+            table, cuts=cuts, lang=lang, ax=ax), (8.0, 4.4),
+            page.zh_en("价值得分分布；虚线为各等级的分界分（进入该等级所需的最低分）",
+                       "Score distribution; dashed lines: each tier's cut score"),
+            page.zh_en("得分直方图", "score histogram")))
     for value in ("revenue", "total_kwh"):
         if value in has and table[value].sum() > 0:
             def pareto(ax: Axes, v: str = value) -> Axes:
                 return plots.pareto_curve(table, v, lang=lang, ax=ax)
 
-            figs.append(_figure(
-                pareto,
-                (7.0, 4.8),
-                "客户按该值降序排列的累计占比；虚线为 ABC 类别分界 · cumulative share with "
-                "customers sorted by the value; dashed lines: ABC classes",
-                f"Pareto curve of {value}", fmt))
+            figs.append(_figure(page, pareto, (7.0, 4.8), page.zh_en(
+                "客户按该值降序排列的累计占比；虚线为 ABC 类别分界",
+                "Cumulative share with customers sorted by the value; dashed lines: ABC "
+                "classes"), page.zh_en("帕累托曲线", "Pareto curve")))
             break
     if graded and has & {"total_kwh", "revenue"}:
-        figs.append(_figure(
-            lambda ax: plots.tier_profile_bars(table, lang=lang, ax=ax), (8.0, 4.4),
-            "各等级客户数占比与用电量、电费收入占比 · share of customers against share of kWh "
-            "and revenue per tier", "tier profile bars", fmt))
+        figs.append(_figure(page, lambda ax: plots.tier_profile_bars(
+            table, lang=lang, ax=ax), (8.0, 4.4), page.zh_en(
+            "各等级的客户数占比与用电量、电费收入占比",
+            "Share of customers against share of kWh and revenue per tier"),
+            page.zh_en("等级贡献条形图", "tier profile bars")))
     if any(c.startswith("dim__") for c in has) and "tier" in has and table["tier"].notna().any():
-        figs.append(_figure(
-            lambda ax: plots.dimension_scores(table, scheme=scheme, lang=lang, ax=ax),
-            (8.0, 4.4), "各等级的维度得分（箱线图） · dimension scores per tier (box plots)",
-            "dimension scores per tier", fmt))
-    if not figs:
-        return ""
-    return "<section>" + _heading("plots") + "".join(figs) + "</section>"
+        figs.append(_figure(page, lambda ax: plots.dimension_scores(
+            table, scheme=page.scheme, lang=lang, ax=ax), (8.0, 4.4),
+            page.zh_en("各等级的维度得分（箱线图）", "Dimension scores per tier (box plots)"),
+            page.zh_en("维度得分箱线图", "dimension scores per tier")))
+    return figs
+
+
+def _validation(page: _Page, verdicts: Any, validation: Any, stability: Any) -> list[Block]:
+    if validation is None and stability is None:
+        return []
+    blocks: list[Block] = []
+    if verdicts is not None and len(verdicts):
+        items = [(v.status, page.t("verdict", v.status), verdict_sentence(v, page.fmt))
+                 for v in verdicts]
+        blocks += [_p(page.zh_en(
+            f"总体结论：{page.t('verdict', verdicts.status)}。阈值来自评价方案的 [gates] 设置。",
+            f"Overall: {page.t('verdict', verdicts.status)}. The thresholds are the "
+            f"scheme's [gates].")), {"kind": "verdicts", "items": items}]
+    frame = _probabilities(stability)
+    if frame is not None:
+        top = min(20, len(frame))
+        blocks.append(_figure(page, lambda ax: plots.tier_probabilities(
+            frame, top=top, lang=page.lang, scheme=page.scheme, ax=ax),
+            (6.4, 0.26 * top + 1.6), page.zh_en(
+                "权重扰动下等级最不确定的客户：各等级的概率",
+                "The customers with the least certain tier: probability of each tier "
+                "under weight draws"), page.zh_en("等级概率", "tier probabilities")))
+    blocks.append(_p(page.zh_en("聚类明细、稳健性明细与敏感性指数见附录。",
+                                "Clustering details, robustness details and sensitivity "
+                                "indices are in the appendix."), "note"))
+    return blocks
+
+
+def _probabilities(stability: Any) -> pd.DataFrame | None:
+    if stability is None:
+        return None
+    try:
+        frame, _, _ = plots.stability_probabilities(stability)
+    except Exception:  # a stability result without per-customer probabilities
+        return None
+    return frame
+
+
+def _movers(page: _Page, comparison: Any) -> list[Block]:
+    from custvalue.present.findings import largest_movers
+
+    fmt = page.fmt
+    blocks: list[Block] = []
+    matrix = _find_frame(comparison, ("transitions", "transition_matrix", "matrix", "table"))
+    if matrix is not None:
+        named = matrix.copy()
+        named.index = [_state_name(page, k) for k in matrix.index]
+        named.columns = [_state_name(page, k) for k in matrix.columns]
+        named = named.reset_index(names=fmt.head("previous"))
+        blocks += [_h3(page.zh_en("等级迁移（行：上次；列：本次；客户数）",
+                                  "Transitions (rows: previous, columns: current; customers)")),
+                   _table(page, named, {c: "n" for c in named.columns[1:]})]
+        display = matrix.copy()
+        if isinstance(display.index, pd.MultiIndex):
+            display.index = [_state_key(k) for k in display.index]
+            display.columns = [_state_key(k) for k in display.columns]
+        blocks.append(_figure(page, lambda ax: plots.transition_heatmap(
+            display, lang=page.lang, scheme=page.scheme, ax=ax),
+            (1.1 * display.shape[1] + 4.0, 0.55 * display.shape[0] + 2.2),
+            page.zh_en("框线：等级不变的客户", "Outlined: customers who kept their tier"),
+            page.zh_en("等级迁移热力图", "tier transition heatmap")))
+    movers = getattr(comparison, "movers", None)
+    if isinstance(movers, pd.DataFrame):
+        ordered = largest_movers(movers)
+        shown = ordered.head(LIST_ROWS)
+        drivers = []
+        for column in ("driver_1", "driver_2"):
+            if column in shown.columns:
+                drivers.append(shown[column].astype("string").fillna("").map(
+                    lambda n: page.indicator(n) if n else "").tolist())
+        joined = [fmt.join([d for d in parts if d]) or "–" for parts in zip(*drivers,
+                                                                              strict=True)] \
+            if drivers else ["–"] * len(shown)
+        frame = pd.DataFrame({
+            fmt.head("customer_id"): shown.index.astype(str),
+            fmt.head("previous_tier"): [page.tier(t) for t in shown["tier_previous"]],
+            fmt.head("current_tier"): [page.tier(t) for t in shown["tier_current"]],
+            fmt.head("score_previous"): shown.get("score_previous"),
+            fmt.head("score_current"): shown.get("score_current"),
+            fmt.head("score_change"): shown.get("score_change"),
+            fmt.head("cause"): label_series("cause", shown["cause"], page.lang).tolist()
+            if "cause" in shown else "–",
+            fmt.head("drivers"): joined,
+        })
+        kinds = {fmt.head("score_previous"): "score", fmt.head("score_current"): "score",
+                 fmt.head("score_change"): "signed_score", fmt.head("drivers"): "long"}
+        note = page.zh_en(f"按变动幅度列出前 {len(shown):,} 户，共 {len(movers):,} 户变动",
+                          f"the {len(shown):,} largest of {len(movers):,} moves")
+        blocks += [_h3(page.zh_en("变动最大的客户", "The largest moves")),
+                   _table(page, frame, kinds, note=note)]
+    return blocks
+
+
+def _state_key(key: Any) -> Any:
+    status, tier = key if isinstance(key, tuple) else (None, key)
+    if status is not None and status != "graded":
+        return status
+    return int(tier)
+
+
+def _state_name(page: _Page, key: Any) -> str:
+    value = _state_key(key)
+    if isinstance(value, str):
+        return page.t("status", {"left": "departed", "gone": "departed",
+                                 "entered": "new"}.get(value, value))
+    return page.tier(value)
+
+
+def _plans(page: _Page, plans: Any) -> list[Block]:
+    fmt = page.fmt
+    customers: pd.DataFrame = plans.customers
+    steps: pd.DataFrame = plans.steps
+    counts = customers["status"].astype("string").value_counts()
+    frame = pd.DataFrame({fmt.head("status"): [page.t("plan_status", s) for s in counts.index],
+                          fmt.head("customers"): counts.to_numpy()})
+    blocks: list[Block] = [_table(page, frame, {fmt.head("customers"): "n"})]
+    if len(steps):
+        by = steps.groupby("indicator")
+        uses = by["customer_id"].nunique().sort_values(ascending=False, kind="stable")
+        ind = pd.DataFrame({
+            fmt.head("indicator"): [page.indicator(n) for n in uses.index],
+            fmt.head("plans_using"): uses.to_numpy()})
+        blocks += [_h3(page.zh_en("方案中最常见的改进项", "What the plans ask most often")),
+                   _table(page, ind, {fmt.head("plans_using"): "n"})]
+    planned = customers[customers["status"] == "planned"].sort_values(
+        ["gap", "score"], ascending=[True, False], kind="stable").head(LIST_ROWS)
+    if len(planned):
+        texts = _plan_texts(page, steps[steps["customer_id"].isin(planned.index.astype(str))])
+        frame = pd.DataFrame({
+            fmt.head("customer_id"): planned.index.astype(str),
+            fmt.head("score"): planned["score"].to_numpy(),
+            fmt.head("cut_score"): planned["cut_score"].to_numpy(),
+            fmt.head("gap"): planned["gap"].to_numpy(),
+            fmt.head("plan"): [texts.get(str(c), "–") for c in planned.index]})
+        kinds = {fmt.head("score"): "score2", fmt.head("cut_score"): "score2",
+                 fmt.head("gap"): "score2", fmt.head("plan"): "long"}
+        target = planned["target"].dropna()
+        tname = page.tier(int(target.iloc[0])) if len(target) else ""
+        blocks += [_h3(page.zh_en(f"离{tname}最近的客户及其改进方案",
+                                  f"The customers closest to {tname} and their plans")),
+                   _table(page, frame, kinds, note=page.zh_en(
+                       f"按差距从小到大列出前 {len(planned):,} 户",
+                       f"the {len(planned):,} with the smallest gap"))]
+    return blocks
+
+
+def _plan_texts(page: _Page, steps: pd.DataFrame) -> dict[str, str]:
+    """Each customer's plan as one line in the report's language (display rows only)."""
+    if steps.empty:
+        return {}
+    cur = steps["current"].to_numpy(dtype=float)
+    new = steps["planned"].to_numpy(dtype=float)
+    share = np.asarray([_is_rate(n) for n in steps["indicator"]])
+    scale = np.where(share, 100.0, 1.0)
+    unit = np.where(share, "%", "")
+    verb_up = page.zh_en("提高", "raise")
+    verb_down = page.zh_en("降低", "cut")
+    out: dict[str, list[str]] = {}
+    for i, (cid, name, direction) in enumerate(zip(
+            steps["customer_id"].astype(str), steps["indicator"], steps["direction"],
+            strict=True)):  # at most LIST_ROWS plans, a few steps each
+        verb = verb_down if direction == "cost" else verb_up
+        a, b = _short(cur[i] * scale[i]), _short(new[i] * scale[i])
+        ind = page.indicator(str(name))
+        text = (f"将{ind}从 {a}{unit[i]} {verb}到 {b}{unit[i]}" if page.lang == "zh"
+                else f"{verb} {ind} from {a}{unit[i]} to {b}{unit[i]}")
+        out.setdefault(cid, []).append(text)
+    sep = "；" if page.lang == "zh" else "; "
+    return {cid: sep.join(parts) for cid, parts in out.items()}
+
+
+def _is_rate(name: str) -> bool:
+    return name.endswith(("_rate", "_ratio", "_share", "_compliance", "_completion",
+                          "_potential"))
+
+
+def _short(x: float) -> str:
+    if not math.isfinite(x):
+        return "–"
+    a = abs(x)
+    return f"{x:,.0f}" if a >= 100 else f"{x:.1f}" if a >= 10 else f"{x:.2f}"
+
+
+def _services(page: _Page, table: pd.DataFrame, catalogue: Any) -> list[Block]:
+    fmt = page.fmt
+    zh = page.lang == "zh"
+    matrix = catalogue.tier_matrix()
+    names = {k: (s.name_zh if zh else s.name_en) for k, s in catalogue.services.items()}
+    service_cols = list(catalogue.services)
+    rows: dict[str, Any] = {fmt.head("service"): [names[s] for s in service_cols]}
+    kinds: dict[str, str] = {}
+    for tier in matrix.index:
+        head = page.tier(tier)
+        rows[head] = matrix.loc[tier, service_cols].astype(bool).tolist()
+        kinds[head] = "tick"
+    frame = pd.DataFrame(rows)
+    extra = pd.DataFrame({fmt.head("service"): [fmt.head("response_hours"),
+                                                fmt.head("complaint_floor")],
+                          **{page.tier(t): [f"{matrix.loc[t, 'response_hours']:g}",
+                                            page.t("complaint_level",
+                                                   matrix.loc[t, "complaint_level"])]
+                             for t in matrix.index}})
+    frame = pd.concat([frame.astype(object).where(frame.notna(), None), extra],
+                      ignore_index=True)
+    for tier in matrix.index:  # ticks for the service rows, text for the last two
+        head = page.tier(tier)
+        frame[head] = [("✓" if v is True else "" if v is False else v) for v in frame[head]]
+    blocks: list[Block] = [_h3(page.zh_en("各等级的服务", "Services per tier")),
+                           _table(page, frame, {k: "text" for k in kinds})]
+    if catalogue.abc and "abc" in table.columns:
+        abc = catalogue.abc_matrix()
+        cls = table["abc"].astype("string")
+        counts = cls.value_counts()
+        added = []
+        for name in abc.index:  # the few ABC classes
+            spec = catalogue.abc[name]
+            added.append(fmt.join([names[s] for s in spec.services]) or "–")
+        frame = pd.DataFrame({
+            fmt.head("abc"): [page.t("abc", c) for c in abc.index],
+            fmt.head("customers"): [int(counts.get(c, 0)) for c in abc.index],
+            fmt.head("management"): [page.t("management", m) for m in abc["management"]],
+            fmt.head("abc_services"): added,
+            fmt.head("cost_recovery"): abc["cost_recovery"].astype(bool).tolist()})
+        blocks += [_h3(page.zh_en("ABC 分类的管理措施", "Management actions by ABC class")),
+                   _table(page, frame, {fmt.head("customers"): "n",
+                                        fmt.head("abc_services"): "long",
+                                        fmt.head("cost_recovery"): "yes"}),
+                   _p(page.zh_en("A 类客户优先发展并享有绿色通道；B 类保持；C 类限制或舍弃，"
+                                 "提供必要服务，其余为有偿服务，按成本回收。",
+                                 "Class A: develop first, with the green channel; class B: "
+                                 "maintain; class C: restrict or drop, with the necessary "
+                                 "services and paid services at cost."), "note")]
+    return blocks
+
+
+def _groups(page: _Page, groups: Any) -> list[Block]:
+    fmt = page.fmt
+    frame: pd.DataFrame = groups.groups
+    by = str(groups.by)
+    names = [group_label(by, g, page.names, page.lang) for g in frame.index]
+    table = pd.DataFrame({
+        fmt.head("group"): names,
+        fmt.head("customers"): frame["customers"].to_numpy(),
+        fmt.head("kwh_share"): frame["kwh_share"].to_numpy(),
+        fmt.head("revenue_share"): frame["revenue_share"].to_numpy(),
+        fmt.head("top_share"): frame["top_share"].to_numpy(),
+        fmt.head("kwh_growth"): frame["kwh_growth"].to_numpy(),
+        fmt.head("revenue_growth"): frame["revenue_growth"].to_numpy(),
+        fmt.head("on_time_rate"): frame["on_time_rate"].to_numpy(),
+        fmt.head("prospect"): [page.t("prospect", p) for p in frame["prospect"]],
+    })
+    kinds = {fmt.head("customers"): "n", fmt.head("kwh_share"): "pct",
+             fmt.head("revenue_share"): "pct", fmt.head("top_share"): "pct",
+             fmt.head("kwh_growth"): "signed_pct", fmt.head("revenue_growth"): "signed_pct",
+             fmt.head("on_time_rate"): "pct"}
+    window = getattr(groups, "window", ("", ""))
+    caption = page.zh_en(f"评价期 {window[0]} 至 {window[1]}；增长率为各整年的对数线性趋势",
+                         f"Window {window[0]} to {window[1]}; growth is the log-linear trend "
+                         f"over the whole years")
+    statements = []
+    for name, (_, row) in zip(names, frame.iterrows(), strict=True):  # the few groups
+        first, last = row.get("kwh_first"), row.get("kwh_last")
+        if page.lang == "zh":
+            statements.append(
+                f"{name}：年用电量由 {fmt.energy(first)} 万kWh 变为 {fmt.energy(last)} 万kWh，"
+                f"年均 {fmt.pct(row['kwh_growth'], sign=True)}；电费收入年均 "
+                f"{fmt.pct(row['revenue_growth'], sign=True)}；按期缴费率 "
+                f"{fmt.pct(row['on_time_rate'])}；前景{page.t('prospect', row['prospect'])}。")
+        else:
+            statements.append(
+                f"{name}: annual use from {fmt.energy(first)} MWh to {fmt.energy(last)} MWh, "
+                f"{fmt.pct(row['kwh_growth'], sign=True)} a year; revenue "
+                f"{fmt.pct(row['revenue_growth'], sign=True)} a year; on-time payment "
+                f"{fmt.pct(row['on_time_rate'])}; prospect {page.t('prospect', row['prospect'])}.")
+    blocks: list[Block] = [_table(page, table, kinds, caption=caption),
+                           {"kind": "list", "items": statements, "css": "plain"}]
+    if by == "tier" or len(frame) <= 8:
+        blocks.append(_figure(page, lambda ax: plots.group_trend_lines(
+            groups, lang=page.lang, ax=ax), (8.0, 4.4), page.zh_en(
+                "各客户群年用电量（首年 = 100）", "Annual electricity use per group "
+                "(first year = 100)"), page.zh_en("客户群趋势", "group trends")))
+    return blocks
+
+
+def _complaints(page: _Page, graded: pd.DataFrame) -> list[Block]:
+    from custvalue.analysis.services import COMPLAINT_LEVELS, COMPLAINT_TRIGGERS
+
+    fmt = page.fmt
+    level = graded["complaint_level"].astype("string")
+    counts = level.value_counts()
+    dept = "department_zh" if page.lang == "zh" else "department"
+    first_dept = graded.groupby(level)[dept].first() if dept in graded else pd.Series(dtype=str)
+    summary = pd.DataFrame({
+        fmt.head("complaint_level"): [page.t("complaint_level", lv) for lv in COMPLAINT_LEVELS],
+        fmt.head("complaints"): [int(counts.get(lv, 0)) for lv in COMPLAINT_LEVELS],
+        fmt.head("department"): [first_dept.get(lv, "–") for lv in COMPLAINT_LEVELS]})
+    shown = graded.assign(_rank=level.map({lv: -i for i, lv in enumerate(COMPLAINT_LEVELS)})
+                          ).sort_values("_rank", kind="stable").head(LIST_ROWS)
+    set_by = pd.Series("", index=shown.index, dtype=object)
+    code = shown["complaint_level"].astype("string")
+    for name, (lv, _, _) in COMPLAINT_TRIGGERS.items():  # the five triggers
+        if name in shown.columns:
+            on = shown[name].fillna(False).astype(bool) & (code == lv)
+            text = page.t("complaint_trigger", name)
+            set_by = set_by.where(~on, set_by.where(set_by == "", set_by + "；")
+                                  + text)
+    reported = shown["reason"].astype("string").str.contains(
+        "reported as", regex=False).fillna(False) if "reason" in shown.columns \
+        else pd.Series(False, index=shown.index)
+    set_by = set_by.where(~reported.to_numpy(), set_by.where(set_by == "", set_by + "；")
+                          + page.t("complaint_trigger", "reported"))
+    floor = shown["reason"].astype("string").str.contains("floor", regex=False).fillna(False) \
+        if "reason" in shown.columns else pd.Series(False, index=shown.index)
+    set_by = set_by.where(~floor.to_numpy(), set_by.where(set_by == "", set_by + "；")
+                          + page.t("complaint_trigger", "tier_floor"))
+    set_by = set_by.where(set_by != "", page.t("complaint_trigger", "none"))
+    if page.lang == "en":
+        set_by = set_by.str.replace("；", "; ", regex=False)
+    columns: dict[str, Any] = {}
+    for key in ("complaint_id", "id"):
+        if key in shown.columns:
+            columns["#"] = shown[key].astype(str).tolist()
+            break
+    if "customer_id" in shown.columns:
+        columns[fmt.head("customer_id")] = shown["customer_id"].astype(str).tolist()
+    columns[fmt.head("tier")] = [page.tier(t) for t in shown["tier"]]
+    columns[fmt.head("complaint_level")] = [page.t("complaint_level", lv)
+                                            for lv in shown["complaint_level"]]
+    columns[fmt.head("department")] = shown[dept].tolist() if dept in shown else "–"
+    columns[fmt.head("set_by")] = set_by.tolist()
+    return [_table(page, summary, {fmt.head("complaints"): "n"}),
+            _h3(page.zh_en("投诉明细（最高等级在前）", "Complaints (highest grade first)")),
+            _table(page, pd.DataFrame(columns), {fmt.head("set_by"): "long"},
+                   note=page.zh_en(f"前 {len(shown):,} 件，共 {len(graded):,} 件",
+                                   f"{len(shown):,} of {len(graded):,} complaints")
+                   if len(graded) > len(shown) else None)]
+
+
+def _scheme(page: _Page) -> list[Block]:
+    scheme = page.scheme
+    fmt = page.fmt
+    dims = getattr(scheme, "dimensions", None)
+    if not isinstance(dims, Mapping) or not dims:
+        return []
+    drows: dict[str, list[Any]] = {fmt.head("dimension"): [], fmt.head("weight"): [],
+                                   fmt.head("missing"): [], fmt.head("indicator"): []}
+    irows: dict[str, list[Any]] = {fmt.head("indicator"): [], fmt.head("dimension"): [],
+                                   fmt.head("direction"): [], fmt.head("normalisation"): [],
+                                   fmt.head("weight"): [], fmt.head("overall_weight"): []}
+    for dname, dim in dims.items():  # the scheme's few dimensions and indicators
+        indicators = getattr(dim, "indicators", None) or {}
+        drows[fmt.head("dimension")].append(page.dimension(dname))
+        drows[fmt.head("weight")].append(float(dim.weight))
+        drows[fmt.head("missing")].append(page.t("missing", getattr(dim, "missing", "")))
+        drows[fmt.head("indicator")].append(len(indicators))
+        for iname, ind in indicators.items():
+            irows[fmt.head("indicator")].append(page.indicator(iname))
+            irows[fmt.head("dimension")].append(page.dimension(dname))
+            irows[fmt.head("direction")].append(page.t("direction", ind.direction))
+            irows[fmt.head("normalisation")].append(
+                page.t("normalisation", ind.normalisation.method))
+            irows[fmt.head("weight")].append(float(ind.weight))
+            irows[fmt.head("overall_weight")].append(float(dim.weight) * float(ind.weight))
+    blocks: list[Block] = []
+    agg = getattr(getattr(scheme, "aggregation", None), "method", None)
+    if agg:
+        blocks.append(_p(page.zh_en(
+            f"方案 {scheme.name}：{page.t('aggregation', agg)}；总权重 = 维度权重 × 维度内权重。",
+            f"Scheme {scheme.name}: {page.t('aggregation', agg)}; overall weight = dimension "
+            f"weight × weight in the dimension.")))
+    blocks += [_h3(page.zh_en("维度", "Dimensions")),
+               _table(page, pd.DataFrame(drows), {fmt.head("weight"): "pct",
+                                                  fmt.head("indicator"): "n"}),
+               _h3(page.zh_en("指标与权重", "Indicators and weights")),
+               _table(page, pd.DataFrame(irows), {fmt.head("weight"): "pct",
+                                                  fmt.head("overall_weight"): "pct"})]
+    tiers = getattr(scheme, "tiers", None)
+    if tiers is not None and getattr(tiers, "quotas", None):
+        frame = pd.DataFrame({fmt.head("tier"): [page.tier(k) for k in range(len(tiers.quotas))],
+                              fmt.head("quota"): [float(q) for q in tiers.quotas]})
+        blocks += [_h3(page.zh_en("等级定额", "Tier quotas")),
+                   _table(page, frame, {fmt.head("quota"): "pct"})]
+    return blocks
+
+
+# --------------------------------------------------------------------------- appendix
+def _appendix(page: _Page, validation: Any, stability: Any, diagnostics: Any,
+              manifest: Any) -> list[Block]:
+    blocks: list[Block] = []
+    if validation is not None:
+        blocks.append({"kind": "details", "id": "appendix-clustering",
+                       "title": page.zh_en("聚类检验明细", "Clustering check in detail"),
+                       "blocks": _clustering(page, validation)})
+    if stability is not None:
+        blocks.append({"kind": "details", "id": "appendix-robustness",
+                       "title": page.zh_en("稳健性明细与敏感性指数",
+                                           "Robustness in detail and sensitivity indices"),
+                       "blocks": _robustness(page, stability)})
+    if diagnostics is not None:
+        blocks.append({"kind": "details", "id": "appendix-diagnostics",
+                       "title": page.zh_en("指标诊断", "Indicator diagnostics"),
+                       "blocks": _diagnostics(page, diagnostics)})
+    rows = _manifest_rows(page, manifest)
+    if rows:
+        blocks.append({"kind": "details", "id": "appendix-manifest",
+                       "title": page.zh_en("运行清单", "Manifest"),
+                       "blocks": [_kv(page, rows)]})
+    return blocks
+
+
+def _clustering(page: _Page, validation: Any) -> list[Block]:
+    fmt = page.fmt
+    blocks: list[Block] = []
+    rows: list[tuple[str, str]] = []
+    method = getattr(validation, "method", None)
+    if method:
+        rows.append((page.zh_en("聚类方法", "method"), page.t("clustering", method)))
+    for key in ("k", "n_customers"):
+        if hasattr(validation, key):
+            rows.append((page.t("clustering", key) if key == "k"
+                         else fmt.head("customers"), fmt.n(getattr(validation, key))))
+    for key in ("ari", "nmi", "cramers_v", "spearman", "silhouette", "silhouette_clusters",
+                "davies_bouldin", "davies_bouldin_clusters"):
+        if hasattr(validation, key):
+            rows.append((page.t("clustering", key), f"{float(getattr(validation, key)):.3f}"))
+    if hasattr(validation, "disagreement"):
+        rows.append((page.t("clustering", "disagreement"),
+                     fmt.pct(validation.disagreement)))
+    if rows:
+        blocks.append(_kv(page, rows))
+    contingency = _find_frame(validation, ("contingency", "crosstab", "table"))
+    if contingency is not None:
+        named = contingency.copy()
+        named.columns = [_cluster_name(page, c) for c in contingency.columns]
+        named.insert(0, fmt.head("tier"), [page.tier(k) for k in contingency.index])
+        blocks += [_h3(page.zh_en("等级 × 聚类（客户数）", "Tiers × clusters (customers)")),
+                   _table(page, named.reset_index(drop=True),
+                          {c: "n" for c in named.columns[1:]}),
+                   _figure(page, lambda ax: plots.cluster_heatmap(
+                       contingency, normalise="index", lang=page.lang, scheme=page.scheme,
+                       ax=ax), (1.1 * contingency.shape[1] + 4.0,
+                                0.55 * contingency.shape[0] + 2.2),
+                       page.zh_en("每格：客户数与占该等级的比例",
+                                  "Each cell: customers and share of the tier's row"),
+                       page.zh_en("等级与聚类热力图", "tiers against clusters heatmap"))]
+    centroids = getattr(validation, "centroids", None)
+    if isinstance(centroids, pd.DataFrame) and not centroids.empty:
+        turned = centroids.T
+        turned.columns = [_cluster_name(page, c) for c in centroids.index]
+        names = [_feature_name(page, str(r)) for r in turned.index]
+        turned.insert(0, fmt.head("measure"), names)
+        blocks += [_h3(page.zh_en("聚类中心（每列一个聚类）", "Cluster centres (a column per cluster)")),
+                   _table(page, turned.reset_index(drop=True),
+                          {c: "num" for c in turned.columns[1:]})]
+    scan = getattr(validation, "k_scan", None)
+    if isinstance(scan, pd.DataFrame) and not scan.empty:
+        frame = scan.reset_index()
+        frame.columns = [page.t("clustering", str(c)) for c in frame.columns]
+        blocks += [_h3(page.zh_en("聚类数扫描", "Scan over the number of clusters")),
+                   _table(page, frame, {c: "num" for c in frame.columns})]
+    return blocks
+
+
+def _cluster_name(page: _Page, value: Any) -> str:
+    return page.zh_en(f"聚类 {value}", f"cluster {value}")
+
+
+def _feature_name(page: _Page, name: str) -> str:
+    if name.startswith("norm__"):
+        return page.indicator(name.removeprefix("norm__"))
+    if name.startswith("dim__"):
+        return page.dimension(name.removeprefix("dim__"))
+    return label("clustering", name, page.lang)
+
+
+def _robustness(page: _Page, stability: Any) -> list[Block]:
+    fmt = page.fmt
+    blocks: list[Block] = []
+    rows: list[tuple[str, str]] = []
+    for key, zh, en, kind in (("draws", "权重抽样次数", "weight draws", "n"),
+                              ("concentration", "狄利克雷集中度", "Dirichlet concentration",
+                               "num"),
+                              ("n_customers", "客户数", "customers", "n"),
+                              ("borderline_share", "边界客户占比", "share borderline", "pct"),
+                              ("expected_change", "每次抽样预期变动等级的客户占比",
+                               "expected share changing tier per draw", "pct")):
+        value = getattr(stability, key, None)
+        if value is not None and not callable(value):
+            text = fmt.n(value) if kind == "n" else fmt.pct(value) if kind == "pct" \
+                else fmt.num(value)
+            rows.append((page.zh_en(zh, en), text))
+    if rows:
+        blocks.append(_kv(page, rows))
+    frame = _probabilities(stability)
+    if frame is not None:
+        blocks.append(_figure(page, lambda ax: plots.tier_probabilities(
+            frame, kind="modal", lang=page.lang, scheme=page.scheme, ax=ax), (6.4, 4.0),
+            page.zh_en("最可能等级的概率分布", "Distribution of the most likely tier's "
+                       "probability"), page.zh_en("最可能等级概率直方图",
+                                                  "modal probability histogram")))
+    sens = getattr(stability, "sensitivity", None)
+    if isinstance(sens, pd.DataFrame) and not sens.empty:
+        steps = [c for c in sens.columns if str(c).endswith("%") or c == "max"]
+        names = [page.dimension(str(n)) if lvl == "dimension" else page.indicator(str(n))
+                 for lvl, n in zip(sens.get("level", ["indicator"] * len(sens)),
+                                   sens["name"], strict=True)]
+        table = pd.DataFrame({fmt.head("weight"): names,
+                              page.zh_en("当前权重", "current weight"):
+                                  sens["weight"].to_numpy()})
+        for c in steps:
+            table[page.zh_en("最大", "largest") if c == "max" else str(c)] = \
+                sens[c].to_numpy()
+        kinds = {c: "pct" for c in table.columns[1:]}
+        blocks += [_h3(page.zh_en("敏感性：单个权重变动时变动等级的客户占比",
+                                  "Sensitivity: share of customers changing tier when one "
+                                  "weight moves")),
+                   _table(page, table, kinds)]
+    return blocks
+
+
+def _diagnostics(page: _Page, diagnostics: Any) -> list[Block]:
+    fmt = page.fmt
+    stats = getattr(diagnostics, "stats", None)
+    blocks: list[Block] = []
+    if isinstance(stats, pd.DataFrame) and not stats.empty:
+        frame = pd.DataFrame({fmt.head("indicator"): [page.indicator(str(n))
+                                                      for n in stats.index]})
+        for key, col, kind in (("missing_share", "missing_share", "pct"),
+                               ("skew", "skew", "num"), ("outlier_share", "outlier_share",
+                                                         "pct")):
+            if col in stats.columns:
+                frame[fmt.head(key)] = stats[col].to_numpy()
+        flags = [c for c in ("constant", "skewed") if c in stats.columns]
+        if flags:
+            frame[fmt.head("flags")] = [fmt.join([f for f in flags if bool(row[f])]) or "–"
+                                        for _, row in stats[flags].iterrows()]
+        blocks.append(_table(page, frame, {fmt.head("missing_share"): "pct",
+                                           fmt.head("skew"): "num",
+                                           fmt.head("outlier_share"): "pct"}))
+    return blocks
+
+
+def _manifest_rows(page: _Page, manifest: Any) -> list[tuple[str, str]]:
+    data = _dump(manifest)
+    if not data:
+        return []
+    fmt = page.fmt
+    rows: list[tuple[str, str]] = []
+    window = data.get("window") or {}
+    names = {"package_version": ("软件版本", "custvalue version"),
+             "scheme_hash": ("方案哈希", "scheme hash"), "python": ("Python", "Python"),
+             "created_at": ("评级时间", "graded at"),
+             "schema_version": ("输出格式版本", "output schema version")}
+    for key, (zh, en) in names.items():
+        if data.get(key) not in (None, ""):
+            rows.append((page.zh_en(zh, en), str(data[key])))
+    if window:
+        rows.append((page.zh_en("评价期", "window"),
+                     f"{window.get('start', '?')} – {window.get('end', '?')}"))
+    counts = data.get("row_counts") or {}
+    if counts:
+        rows.append((page.zh_en("输入行数", "input rows"),
+                     fmt.join([f"{k} {fmt.n(v)}" for k, v in counts.items()])))
+    options = data.get("options") or {}
+    if options:
+        rows.append((page.zh_en("选项", "options"),
+                     "; ".join(f"{k} = {_plain(v)}" for k, v in options.items())))
+    return rows
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value))
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k} = {_plain(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _dump(obj: Any) -> dict[str, Any]:
+    """Public fields of a pydantic model, a mapping or a plain object."""
+    if obj is None:
+        return {}
+    if isinstance(obj, Mapping):
+        return dict(obj)
+    if hasattr(obj, "model_dump") and callable(obj.model_dump):
+        return dict(obj.model_dump(mode="json"))
+    return {k: v for k, v in getattr(obj, "__dict__", {}).items() if not k.startswith("_")}
+
+
+def _find_frame(obj: Any, attrs: tuple[str, ...]) -> pd.DataFrame | None:
+    try:
+        return frame_of(obj, attrs, "report")
+    except Exception:  # the object holds no such table: the block is left out
+        return None
+
+
+_KNOWN_COLUMNS = frozenset({"tier", "customers", "customer_share", "score", "score_mean",
+                            "score_median", "customer_id", "status", "cut_score"})
 
 
 # --------------------------------------------------------------------------- font
@@ -763,7 +1037,6 @@ def _font_subset(path: str, chars: str) -> bytes:
 def _font_face(text: str) -> str:
     # The embedded family comes first in the CSS font stacks: Chromium does not re-render
     # text laid out before a web font in a later fallback position finished loading.
-    # unicode-range (and the subset) keep it to CJK characters.
     chars = "".join(sorted({c for c in text if ord(c) >= _CJK_START}))
     path = plots.cjk_font_path()
     if not chars or path is None or not path.lower().endswith((".ttf", ".otf")):
@@ -772,12 +1045,10 @@ def _font_face(text: str) -> str:
         data = _font_subset(path, chars)
     except Exception:  # an unreadable font only costs the embedded glyphs
         return ""
-    family = plots.cjk_font() or "CJK"
-    return ("/* Chinese glyphs: a subset of " + family.replace("*/", "") + ", SIL Open Font "
-            "License 1.1 */\n@font-face { font-family: \"custvalue CJK\"; "
-            "src: url(data:font/woff;base64," + base64.b64encode(data).decode("ascii")
-            + ") format(\"woff\"); unicode-range: U+2E80-FFFF; font-weight: 100 900; "
-            "font-style: normal; }\n")
+    return ("/* Chinese glyphs: a subset of the plots' CJK font, SIL Open Font License 1.1 */\n"
+            "@font-face { font-family: \"custvalue CJK\"; src: url(data:font/woff;base64,"
+            + base64.b64encode(data).decode("ascii") + ") format(\"woff\"); "
+            "unicode-range: U+2E80-FFFF; font-weight: 100 900; font-style: normal; }\n")
 
 
 # --------------------------------------------------------------------------- public API
@@ -788,43 +1059,56 @@ def render_report(
     stability: Any = None,
     comparison: Any = None,
     profile: Any = None,
+    plans: Any = None,
+    services: Any = True,
+    groups: Any = None,
+    complaints: pd.DataFrame | None = None,
+    diagnostics: Any = None,
     title: str | None = None,
     lang: Lang = "zh",
     image_format: ImageFormat = "svg",
     embed_font: bool = True,
 ) -> str:
-    """Render the grading report as one self-contained HTML page.
+    """Render the grading report as one self-contained HTML page in one language.
 
     Parameters
     ----------
     grading : Grading, DataFrame, str or Path
-        A :class:`~custvalue.grading.Grading` or its saved folder (its ``table``,
-        ``summary()``, ``scheme`` and ``manifest`` are used) or a bare grading table (then
-        the scheme and manifest sections are left out and the summary is computed from the
-        table).
-    validation : object, optional
-        Result of ``validate_tiers``: its tiers x clusters contingency DataFrame (attribute
-        ``contingency`` or ``crosstab``, or the DataFrame itself) is tabled and drawn; its
-        scalar fields and small DataFrames are listed.
-    stability : object, optional
-        Result of ``tier_stability``: a per-customer DataFrame with ``p_tier0..p_tierK``
-        (attribute ``probabilities``, ``customers`` or ``table``, or the DataFrame itself).
-    comparison : object, optional
-        A regrade ``Comparison``: its transition matrix (attribute ``transitions`` or
-        ``transition_matrix``, or the DataFrame itself).
+        A :class:`~custvalue.grading.Grading` or its saved folder, or a bare grading table
+        (then the scheme section and the manifest are left out).
+    validation : TierValidation, optional
+        :func:`custvalue.validation.validate_tiers`: its verdicts in the validation
+        section, its details (measures, tiers × clusters, centroids, k scan) in the
+        appendix.
+    stability : TierStability or DataFrame, optional
+        :func:`custvalue.validation.tier_stability` (or a per-customer frame of
+        ``p_tier<k>``): verdicts, the least certain customers, and in the appendix the
+        sensitivity indices.
+    comparison : Comparison, optional
+        :func:`custvalue.regrade.compare` of an earlier grading with this one: the tier
+        changes section (transitions, movers with their cause) and findings.
     profile : DataFrame, optional
-        Profile per tier (``profiles.profile(table)``); default a computed one with counts,
-        mean scores, mean dimension scores and shares of kWh and revenue.
+        A profile table to show instead of the default per-tier means.
+    plans : ImprovementPlans, optional
+        :func:`custvalue.analysis.improvement_plans` (三级 customers by default).
+    services : bool or Catalogue, default True
+        The services section with the default catalogue (``True``), a given
+        :class:`~custvalue.analysis.services.Catalogue`, or none (``False``/``None``).
+    groups : GroupTrends, optional
+        :func:`custvalue.analysis.group_trends`.
+    complaints : DataFrame, optional
+        A complaints table, graded already (``complaint_level`` column) or to be graded by
+        :func:`custvalue.analysis.grade_complaints` with this grading.
+    diagnostics : Diagnostics, optional
+        :func:`custvalue.analysis.diagnostics.diagnose`, shown in the appendix.
     title : str, optional
-        Page title; default 客户价值分级报告 · Customer value grading report.
+        Page title; default 客户价值分级报告 / Customer value grading report.
     lang : {'zh', 'en'}
-        Language of the tier names and the plots' labels (headings are bilingual).
+        The page's one language.
     image_format : {'svg', 'png'}
-        How plots are embedded: base64 SVG (sharp when printed, default) or base64 PNG.
+        How plots are embedded.
     embed_font : bool
-        Embed a subset of the CJK font (only the characters on the page) so that Chinese
-        text reads on machines without a Chinese font.  Adds a couple of seconds the first
-        time and some tens of kilobytes.
+        Embed a subset of the CJK font (only the characters on the page).
 
     Returns
     -------
@@ -842,8 +1126,8 @@ def render_report(
     >>> table = pd.DataFrame({"score": [80.0, 50.0, 20.0],
     ...                       "tier": pd.array([0, 1, 2], dtype="Int64")},
     ...                      index=pd.Index(["C1", "C2", "C3"], name="customer_id"))
-    >>> page = render_report(table, embed_font=False)
-    >>> page.count("<figure>"), 'id="summary"' in page, "<script" in page
+    >>> page = render_report(table, embed_font=False, lang="en")
+    >>> page.count("<figure>"), 'id="findings"' in page, "<script" in page
     (1, True, False)
     """
     if lang not in ("zh", "en"):
@@ -856,84 +1140,104 @@ def render_report(
     table = plots.grading_frame(grading)
     scheme = grading_scheme(grading)
     manifest = None if isinstance(grading, pd.DataFrame) else getattr(grading, "manifest", None)
-    summary = _summary_frame(grading, table, lang)
-    title = _DEFAULT_TITLE if title is None else str(title)
+    page = _Page(lang=lang, fmt=Fmt(lang), scheme=scheme,
+                 names=plots.tier_names(table, lang=lang, scheme=scheme),
+                 image_format=image_format)
 
-    graded = (int(table["graded"].sum()) if "graded" in table.columns
-              else int(table["score"].notna().sum()) if "score" in table.columns else 0)
-    mdata = _dump(manifest)
-    window = mdata.get("window") or {}
-    meta = [f"{len(table):,} 个客户 customers", f"{graded:,} 已评级 graded"]
-    if window:
-        meta.append(f"评价期 window {window.get('start', '?')} – {window.get('end', '?')}")
-    if scheme is not None:
-        meta.append(f"方案 scheme {getattr(scheme, 'name', '')}")
-    if mdata.get("package_version"):
-        meta.append(f"custvalue {mdata['package_version']}")
+    verdicts = _verdicts(validation, stability, scheme)
+    graded_complaints = _graded_complaints(complaints, grading)
+    catalogue = _catalogue(services)
+    built: dict[str, list[Block]] = {
+        "summary": _summary(page, grading, table),
+        "profiles": _profiles(page, table, profile),
+        "plots": _charts(page, table),
+        "validation": _validation(page, verdicts, validation, stability),
+        "movers": _movers(page, comparison) if comparison is not None else [],
+        "plans": _plans(page, plans) if plans is not None else [],
+        "services": _services(page, table, catalogue)
+        if catalogue is not None and "tier" in table.columns else [],
+        "groups": _groups(page, groups) if groups is not None else [],
+        "complaints": _complaints(page, graded_complaints)
+        if graded_complaints is not None else [],
+        "scheme": _scheme(page),
+        "appendix": _appendix(page, validation, stability, diagnostics, manifest),
+    }
+    findings = key_findings(table, page.names, page.fmt, scheme=scheme, verdicts=verdicts,
+                            stability=stability, comparison=comparison, plans=plans,
+                            groups=groups, complaints=graded_complaints)
+    built["findings"] = [{"kind": "list", "items": findings, "css": "findings"}] \
+        if findings else []
+    sections = [{"id": key, "title": page.t("section", key), "blocks": built[key]}
+                for key in SECTIONS if built.get(key)]
 
-    body: list[str] = [
-        f"<header><h1>{_e(title)}</h1><p class=\"meta\">{_e(' · '.join(meta))}</p></header>"]
+    title = page.zh_en("客户价值分级报告", "Customer value grading report") \
+        if title is None else str(title)
+    meta, footer = _meta(page, table, manifest)
+    context = {"html_lang": "zh-CN" if lang == "zh" else "en", "title": title, "meta": meta,
+               "sections": sections, "footer": footer, "css": Markup(_css()), "font_face": ""}
+    template = _environment().get_template("report.html.j2")
+    text = template.render(**context)
+    if embed_font:
+        font = _font_face(text[text.index("<body>"):] + title)
+        if font:
+            context["font_face"] = Markup(font)  # our own CSS: base64 and ASCII only
+            text = template.render(**context)
+    return text
 
-    # 1 summary
-    cards = [(f"{len(table):,}", "客户", "customers"), (f"{graded:,}", "已评级", "graded"),
-             (f"{len(table) - graded:,}", "未评级", "ungraded")]
-    if "score" in table.columns and table["score"].notna().any():
-        cards.append((f"{table['score'].mean():.1f}", "平均得分", "mean score"))
-    if "revenue" in table.columns and table["revenue"].notna().any():
-        cards.append((f"{table['revenue'].sum():,.0f}", "电费收入", "revenue"))
-    if "total_kwh" in table.columns and table["total_kwh"].notna().any():
-        cards.append((f"{table['total_kwh'].sum():,.0f}", "用电量 (kWh)", "electricity use"))
-    sections: list[tuple[str, str]] = []
-    legend = _tier_legend(plots.tier_names(table, lang=lang, scheme=scheme))
-    summary_html = [_heading("summary"), _cards(cards), f'<p class="note">{legend}</p>',
-                    _sub("等级", "Tiers"), _table(summary)]
-    abc = _abc_frame(table)
-    if abc is not None:
-        summary_html += [_sub("ABC 分类", "ABC classes"), _table(abc)]
-    sections.append(("summary", "<section>" + "".join(summary_html) + "</section>"))
 
-    # 2 profiles
-    prof = profile if isinstance(profile, pd.DataFrame) else (
-        _find_frame(profile, ("table", "frame", "profile")) if profile is not None else None)
-    caption = None
-    if prof is None:
-        prof = _default_profile(table, scheme, lang)
-        caption = "按等级汇总（均值） · per tier (means)"
-    if prof is not None:
-        sections.append(("profiles", "<section>" + _heading("profiles")
-                         + _profile_table(prof, caption, lang) + "</section>"))
+def _meta(page: _Page, table: pd.DataFrame, manifest: Any) -> tuple[str, str]:
+    fmt = page.fmt
+    data = _dump(manifest)
+    graded = int(_graded_mask(table).sum())
+    window = data.get("window") or {}
+    if page.lang == "zh":
+        meta = [f"{fmt.n(len(table))} 户客户", f"已评级 {fmt.n(graded)} 户"]
+        if window:
+            meta.append(f"评价期 {window.get('start', '?')} 至 {window.get('end', '?')}")
+    else:
+        meta = [f"{fmt.n(len(table))} customers", f"{fmt.n(graded)} graded"]
+        if window:
+            meta.append(f"window {window.get('start', '?')} to {window.get('end', '?')}")
+    if page.scheme is not None:
+        meta.append(page.zh_en(f"方案 {page.scheme.name}", f"scheme {page.scheme.name}"))
+    foot = ["custvalue " + str(data.get("package_version", "")).strip()]
+    if data.get("scheme_hash"):
+        foot.append(page.zh_en("方案哈希 ", "scheme ") + str(data["scheme_hash"])[:12])
+    if data.get("created_at"):
+        foot.append(page.zh_en("评级时间 ", "graded at ") + str(data["created_at"]))
+    return " · ".join(meta), " · ".join(foot)
 
-    # 3 plots, 4-6 checks, 7 scheme, 8 manifest
-    sections += [
-        ("plots", _plots_section(table, summary, scheme, lang, image_format)),
-        ("validation", _validation_section(validation, lang, image_format, scheme)),
-        ("stability", _stability_section(stability, lang, image_format, scheme)),
-        ("regrade", _comparison_section(comparison, lang, image_format, scheme)),
-        ("scheme", _scheme_section(scheme, lang)),
-        ("manifest", _manifest_section(manifest)),
-    ]
-    sections = [(key, text) for key, text in sections if text]
-    labels = {anchor: (zh, en) for anchor, zh, en in _SECTIONS}
-    nav = "<nav>" + "".join(f'<a href="#{key}">{_e(labels[key][0])} {_e(labels[key][1])}</a>'
-                            for key, _ in sections) + "</nav>"
-    body.append(nav)
-    body += [text for _, text in sections]
-    foot = ["custvalue " + str(mdata.get("package_version", "")).strip()]
-    if mdata.get("scheme_hash"):
-        foot.append(f"scheme {str(mdata['scheme_hash'])[:12]}")
-    body.append(f"<footer>{_e(' · '.join(foot))}</footer>")
-    main = "<main>" + "\n".join(body) + "</main>"
-    font = _font_face(title + main) if embed_font else ""
-    csp = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:")
-    return (
-        "<!DOCTYPE html>\n"
-        f'<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        '<meta name="generator" content="custvalue">\n'
-        f"<title>{_e(title)}</title>\n<style>\n{font}{_CSS}</style>\n</head>\n<body>\n"
-        f"{main}\n</body>\n</html>\n"
-    )
+
+def _verdicts(validation: Any, stability: Any, scheme: Any) -> Any:
+    from custvalue.validation.gates import verdicts
+
+    val = validation if hasattr(validation, "ari") and hasattr(validation, "disagreement") \
+        else None
+    st = stability if hasattr(stability, "borderline_share") else None
+    if val is None and st is None:
+        return None
+    return verdicts(val, st, scheme)
+
+
+def _graded_complaints(complaints: Any, grading: Any) -> pd.DataFrame | None:
+    if complaints is None:
+        return None
+    if not isinstance(complaints, pd.DataFrame):
+        raise InvalidValueError("report", "complaints", "complaints must be a DataFrame",
+                                fix="read the complaints table first (pandas.read_csv)")
+    if "complaint_level" in complaints.columns:
+        return complaints
+    from custvalue.analysis.services import grade_complaints
+
+    return grade_complaints(complaints, grading)
+
+
+def _catalogue(services: Any) -> Any:
+    if services is None or services is False:
+        return None
+    from custvalue.analysis.services import Catalogue
+
+    return Catalogue.default() if services is True else services
 
 
 def write_report(grading: GradingLike, path: str | Path, **kwargs: Any) -> Path:
@@ -946,8 +1250,7 @@ def write_report(grading: GradingLike, path: str | Path, **kwargs: Any) -> Path:
     path : str or Path
         The HTML file to write; its folder is created when missing.
     **kwargs
-        ``validation``, ``stability``, ``comparison``, ``profile``, ``title``, ``lang``,
-        ``image_format``, ``embed_font``.
+        The options of :func:`render_report`.
 
     Returns
     -------
