@@ -117,8 +117,8 @@ def screenshot(html_file: Path, png: Path, chromium: str, width: int = 1280,
     return png
 
 
-def check(html_file: Path, expected: list[str], chromium: str, png: Path | None = None
-          ) -> list[str]:
+def check(html_file: Path, expected: list[str], chromium: str, png: Path | None = None,
+          widths: tuple[int, ...] = WIDTHS) -> list[str]:
     """Every problem found with the page (empty: it passes)."""
     problems = []
     html = html_file.read_text(encoding="utf-8")
@@ -126,7 +126,7 @@ def check(html_file: Path, expected: list[str], chromium: str, png: Path | None 
         if f'<section id="{section}">' not in html:
             problems.append(f"section {section!r} is missing")
     height = 2400
-    for width in WIDTHS:
+    for width in widths:
         found = measure(html_file, chromium, width)
         if found["scrollWidth"] > found["clientWidth"]:
             problems.append(f"at {width}px the page scrolls sideways: scrollWidth "
@@ -137,10 +137,10 @@ def check(html_file: Path, expected: list[str], chromium: str, png: Path | None 
         for section in expected:
             if section not in seen:
                 problems.append(f"at {width}px section {section!r} is not shown")
-        if width == WIDTHS[0]:
+        if width == widths[0]:
             height = int(found["height"])
     if png is not None:
-        screenshot(html_file, png, chromium, WIDTHS[0], min(max(height, 800), 30000))
+        screenshot(html_file, png, chromium, widths[0], min(max(height, 800), 30000))
     return problems
 
 

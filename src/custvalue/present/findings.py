@@ -16,7 +16,9 @@ Examples
 >>> import pandas as pd
 >>> t = pd.DataFrame({"score": [90.0, 60.0, 30.0], "tier": pd.array([0, 1, 1], dtype="Int64")})
 >>> print(tier_sentence(t, {0: "special", 1: "first"}, Fmt("en")))
-3 customers graded: special 1 (33.3%, score 90.00 and above), first 2 (66.7%, score 30.00 and above).
+... # doctest: +NORMALIZE_WHITESPACE
+3 customers graded: special 1 (33.3%, score 90.00 and above), first 2 (66.7%,
+score 30.00 and above).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ import pandas as pd
 
 from custvalue.present.labels import label, scheme_label
 
-__all__ = ["Fmt", "group_label", "key_findings", "largest_movers", "tier_sentence", "verdict_sentence"]
+__all__ = ["Fmt", "group_label", "key_findings", "largest_movers", "tier_sentence",
+           "verdict_sentence"]
 
 Lang = Literal["zh", "en"]
 
@@ -157,7 +160,7 @@ def tier_sentence(table: pd.DataFrame, names: Mapping[int, str], fmt: Fmt) -> st
         if score is not None:
             members = score[(table["tier"] == tier).fillna(False).to_numpy(dtype=bool)]
             cut = members.min() if members.notna().any() else None
-        name = names.get(int(tier), str(tier))
+        name = names.get(int(str(tier)), str(tier))
         if fmt.zh:
             text = f"{name} {fmt.n(count)} 户（{share}"
             text += f"，得分 {fmt.score(cut, 2)} 分及以上）" if cut is not None else "）"
@@ -256,7 +259,8 @@ def verdict_sentence(verdict: Any, fmt: Fmt) -> str:
                 else f"{what.capitalize()} could not be computed; check it by hand.")
     if status == "PASS":
         if fmt.zh:
-            return f"{what}为 {show(figure)}，{'不低于' if low else '不高于'} {show(threshold)}，满足要求。"
+            bound = "不低于" if low else "不高于"
+            return f"{what}为 {show(figure)}，{bound} {show(threshold)}，满足要求。"
         return (f"{what.capitalize()} is {show(figure)}, {'at least' if low else 'at most'} "
                 f"{show(threshold)}: acceptable.")
     kind_zh = "失败阈值" if status == "FAIL" else "警告阈值"
@@ -273,7 +277,8 @@ def _validation(verdicts: Any, stability: Any, fmt: Fmt) -> list[str]:
         status = label("verdict", verdicts.status, fmt.lang)
         bad = [v for v in verdicts if v.status != "PASS"]
         if fmt.zh:
-            head = f"验证与稳健性检验的总体结论：{status}（{len(verdicts)} 项检验中 {len(bad)} 项未通过或需注意）。"
+            head = (f"验证与稳健性检验的总体结论：{status}（{len(verdicts)} 项检验中 "
+                    f"{len(bad)} 项未通过或需注意）。")
         else:
             head = (f"Validation and robustness overall: {status} ({len(bad)} of "
                     f"{len(verdicts)} checks need attention).")
@@ -285,7 +290,8 @@ def _validation(verdicts: Any, stability: Any, fmt: Fmt) -> list[str]:
         border = float(customers["borderline"].mean()) if "borderline" in customers else math.nan
         draws = int(getattr(stability, "draws", 0))
         if fmt.zh:
-            out.append(f"在 {fmt.n(draws)} 次权重随机扰动下，客户平均有 {fmt.pct(same)} 的抽样保持原等级；"
+            out.append(f"在 {fmt.n(draws)} 次权重随机扰动下，客户平均有 {fmt.pct(same)} "
+                       f"的抽样保持原等级；"
                        f"{fmt.pct(border)} 的客户处于等级边界（最可能等级的概率低于 "
                        f"{getattr(stability, 'borderline', 0.5):.0%}）。")
         else:
@@ -308,8 +314,9 @@ def _movers(comparison: Any, names: Mapping[int, str], scheme: Any, fmt: Fmt) ->
     if fmt.zh:  # the labels compare() gives two gradings of the same window
         prev = prev.replace(" (previous)", "，上次").replace(" (current)", "，本次")
     if fmt.zh:
-        out = [f"与上次评级（{prev}）相比：两次均评级的 {fmt.n(both)} 户中 {fmt.n(s['n_stayed'])} 户"
-               f"（{fmt.pct(kept)}）等级不变，上升 {fmt.n(s['n_up'])} 户，下降 {fmt.n(s['n_down'])} 户；"
+        out = [f"与上次评级（{prev}）相比：两次均评级的 {fmt.n(both)} 户中 "
+               f"{fmt.n(s['n_stayed'])} 户（{fmt.pct(kept)}）等级不变，上升 {fmt.n(s['n_up'])} "
+               f"户，下降 {fmt.n(s['n_down'])} 户；"
                f"新增 {fmt.n(s['n_new'])} 户，退出 {fmt.n(s['n_departed'])} 户。"]
     else:
         out = [f"Against the previous grading ({prev}): of {fmt.n(both)} customers graded both "
@@ -393,7 +400,8 @@ def _plans(plans: Any, names: Mapping[int, str], scheme: Any, fmt: Fmt) -> list[
         common = scheme_label(scheme, "indicator", name, fmt.lang)
     if fmt.zh:
         text = (f"{tname} {fmt.n(len(customers))} 户中，{fmt.n(planned)} 户可通过改进可控指标升入"
-                f"{gname}（平均需提高 {fmt.score(gap, 2)} 分），{fmt.n(unreachable)} 户单靠可控指标无法达到")
+                f"{gname}（平均需提高 {fmt.score(gap, 2)} 分），{fmt.n(unreachable)} "
+                f"户单靠可控指标无法达到")
         text += f"；最常见的改进项是「{common}」（{fmt.n(k)} 户）。" if common else "。"
     else:
         text = (f"Of {fmt.n(len(customers))} {tname} customers, {fmt.n(planned)} can reach "
@@ -422,10 +430,11 @@ def _groups(groups: Any, names: Mapping[int, str], fmt: Fmt) -> list[str]:
     for prospect in ("growing", "declining"):  # loops over the few groups
         rows = frame[frame["prospect"] == prospect]
         if len(rows):
-            items = [f"{group_label(by, g, names, fmt.lang)}（{fmt.pct(r['kwh_growth'], sign=True)}）"
-                     if fmt.zh else
-                     f"{group_label(by, g, names, fmt.lang)} ({fmt.pct(r['kwh_growth'], sign=True)} a year)"
-                     for g, r in rows.iterrows()]
+            items = []
+            for g, r in rows.iterrows():  # the few groups
+                name, rate = group_label(by, g, names, fmt.lang), fmt.pct(r["kwh_growth"],
+                                                                          sign=True)
+                items.append(f"{name}（{rate}）" if fmt.zh else f"{name} ({rate} a year)")
             word = label("prospect", prospect, fmt.lang)
             parts.append(f"用电量{word}的有{fmt.join(items)}" if fmt.zh
                          else f"{word}: {fmt.join(items)}")
@@ -482,8 +491,10 @@ def key_findings(
     --------
     >>> t = pd.DataFrame({"score": [90.0, 60.0, 30.0],
     ...                   "tier": pd.array([0, 1, 1], dtype="Int64")})
-    >>> key_findings(t, {0: "特级客户", 1: "一级客户"}, Fmt("zh"))[0]
-    '本次评级 3 户：特级客户 1 户（33.3%，得分 90.00 分及以上）；一级客户 2 户（66.7%，得分 30.00 分及以上）。'
+    >>> print(key_findings(t, {0: "特级客户", 1: "一级客户"}, Fmt("zh"))[0])
+    ... # doctest: +NORMALIZE_WHITESPACE
+    本次评级 3 户：特级客户 1 户（33.3%，得分 90.00 分及以上）；一级客户 2 户（66.7%，得分 30.00
+    分及以上）。
     """
     out: list[str] = []
     if "tier" in table.columns and table["tier"].notna().any():

@@ -8,7 +8,7 @@ read once.  The report, the plots and the CLI take their labels from here; a sch
 labels (its dimensions, indicators and tiers) come first where a scheme is known
 (:func:`scheme_label`).
 
-Kinds: ``customer_class``, ``status``, ``reason``, ``dimension``, ``indicator``, ``abc``,
+Kinds: ``customer_class``, ``table``, ``status``, ``reason``, ``dimension``, ``indicator``, ``abc``,
 ``management``, ``complaint_level``, ``complaint_trigger``, ``prospect``, ``plan_status``,
 ``cause``, ``direction``, ``normalisation``, ``aggregation``, ``missing``, ``verdict``,
 ``gate``, ``clustering``.  An unknown code is shown as itself with underscores as spaces

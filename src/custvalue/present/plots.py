@@ -70,7 +70,7 @@ from custvalue.errors import (
 )
 from custvalue.grading import DEFAULT_LABELS, GRADED, GradingLike, grading_scheme, grading_table
 from custvalue.present._common import frame_of
-from custvalue.present.labels import label
+from custvalue.present.labels import label as code_label
 from custvalue.tiers import tier_sizes
 
 if TYPE_CHECKING:
@@ -1339,10 +1339,10 @@ def group_trend_lines(
         else:
             colour = None
             if by in ("abc", "customer_class"):  # business labels from the one label table
-                name = label(by, name, lang)
+                name = code_label(by, name, lang)
         if groups is not None and g in groups.index:
             rate = groups.at[g, f"{value}_growth"] if f"{value}_growth" in groups else np.nan
-            prospect = label("prospect", groups.at[g, "prospect"], lang)
+            prospect = code_label("prospect", groups.at[g, "prospect"], lang)
             if np.isfinite(rate):
                 name = f"{name} ({rate:+.1%}/{'年' if lang == 'zh' else 'yr'}, {prospect})"
         ax.plot(part["year"].to_numpy(), y, marker="o", label=_plain(name), color=colour,

@@ -127,6 +127,7 @@ class _Page:
     scheme: Any
     names: dict[int, str]
     image_format: ImageFormat
+    figures: bool = True
     tables: int = 0
     colours: dict[int, str] = field(default_factory=dict)
 
@@ -232,6 +233,8 @@ def _image(fig: Figure, image_format: ImageFormat) -> str:
 
 def _figure(page: _Page, draw: Callable[[Axes], Any], size: tuple[float, float],
             caption: str, alt: str) -> Block:
+    if not page.figures:
+        return {"kind": "none"}
     fig = Figure(figsize=size, layout="constrained")
     draw(fig.subplots())
     src = _image(fig, page.image_format)
@@ -364,8 +367,10 @@ def _profiles(page: _Page, table: pd.DataFrame, profile: Any) -> list[Block]:
             out[fmt.head(key_, unit)] = group[column].mean().to_numpy()
             kinds[fmt.head(key_, unit)] = unit
     if "customer_class" in rows.columns:
-        main = group["customer_class"].agg(
-            lambda s: s.mode().iloc[0] if s.notna().any() else None)
+        def most_common(s: pd.Series) -> Any:
+            return s.mode().iloc[0] if s.notna().any() else None
+
+        main = group["customer_class"].agg(most_common)
         out[fmt.head("main_class")] = [page.t("customer_class", c) for c in main.tolist()]
     caption = page.zh_en("各等级的均值（维度得分 0–100 分）",
                          "means per tier (dimension scores on 0–100)")
@@ -376,6 +381,8 @@ def _charts(page: _Page, table: pd.DataFrame) -> list[Block]:
     lang = page.lang
     has = set(table.columns)
     figs: list[Block] = []
+    if not page.figures:
+        return figs
     graded = {"score", "tier"} <= has and bool((table["score"].notna()
                                                 & table["tier"].notna()).any())
     if graded:
@@ -859,7 +866,8 @@ def _clustering(page: _Page, validation: Any) -> list[Block]:
         turned.columns = [_cluster_name(page, c) for c in centroids.index]
         names = [_feature_name(page, str(r)) for r in turned.index]
         turned.insert(0, fmt.head("measure"), names)
-        blocks += [_h3(page.zh_en("聚类中心（每列一个聚类）", "Cluster centres (a column per cluster)")),
+        blocks += [_h3(page.zh_en("聚类中心（每列一个聚类）",
+                                  "Cluster centres (a column per cluster)")),
                    _table(page, turned.reset_index(drop=True),
                           {c: "num" for c in turned.columns[1:]})]
     scan = getattr(validation, "k_scan", None)
@@ -935,18 +943,32 @@ def _diagnostics(page: _Page, diagnostics: Any) -> list[Block]:
     if isinstance(stats, pd.DataFrame) and not stats.empty:
         frame = pd.DataFrame({fmt.head("indicator"): [page.indicator(str(n))
                                                       for n in stats.index]})
-        for key, col, kind in (("missing_share", "missing_share", "pct"),
-                               ("skew", "skew", "num"), ("outlier_share", "outlier_share",
-                                                         "pct")):
-            if col in stats.columns:
-                frame[fmt.head(key)] = stats[col].to_numpy()
+        kinds = {}
+        for key, kind in (("missing_share", "pct"), ("skew", "num"), ("outlier_share", "pct")):
+            if key in stats.columns:
+                frame[fmt.head(key)] = stats[key].to_numpy()
+                kinds[fmt.head(key)] = kind
         flags = [c for c in ("constant", "skewed") if c in stats.columns]
         if flags:
-            frame[fmt.head("flags")] = [fmt.join([f for f in flags if bool(row[f])]) or "–"
-                                        for _, row in stats[flags].iterrows()]
-        blocks.append(_table(page, frame, {fmt.head("missing_share"): "pct",
-                                           fmt.head("skew"): "num",
-                                           fmt.head("outlier_share"): "pct"}))
+            on = stats[flags].fillna(False).astype(bool).to_numpy()
+            frame[fmt.head("flags")] = [fmt.join([page.t("diagnostic", f) for f, x
+                                                  in zip(flags, row, strict=True) if x]) or "–"
+                                        for row in on]
+        blocks.append(_table(page, frame, kinds))
+    pairs = getattr(diagnostics, "flags", None)
+    if isinstance(pairs, pd.DataFrame) and not pairs.empty and {"a", "b", "r", "kind"} <= set(
+            pairs.columns):
+        pairs = pairs[pairs["b"].notna()]
+        if len(pairs):
+            frame = pd.DataFrame({
+                fmt.head("indicator"): [page.indicator(str(a)) for a in pairs["a"]],
+                page.zh_en("与之相关的指标", "correlated with"):
+                    [page.indicator(str(b)) for b in pairs["b"]],
+                page.zh_en("相关系数", "correlation"): pairs["r"].to_numpy(),
+                fmt.head("flags"): [page.t("diagnostic", k) for k in pairs["kind"]]})
+            blocks += [_h3(page.zh_en("同一维度内的指标相关性提示",
+                                      "Correlation flags within a dimension")),
+                       _table(page, frame, {page.zh_en("相关系数", "correlation"): "num"})]
     return blocks
 
 
@@ -970,19 +992,27 @@ def _manifest_rows(page: _Page, manifest: Any) -> list[tuple[str, str]]:
     counts = data.get("row_counts") or {}
     if counts:
         rows.append((page.zh_en("输入行数", "input rows"),
-                     fmt.join([f"{k} {fmt.n(v)}" for k, v in counts.items()])))
-    options = data.get("options") or {}
+                     fmt.join([f"{page.t('table', k)} {fmt.n(v)}" for k, v in counts.items()])))
+    options = dict(data.get("options") or {})
+    if isinstance(options.get("customer_classes"), list | tuple):
+        options["customer_classes"] = [page.t("customer_class", c)
+                                       for c in options["customer_classes"]]
     if options:
         rows.append((page.zh_en("选项", "options"),
-                     "; ".join(f"{k} = {_plain(v)}" for k, v in options.items())))
+                     "; ".join(f"{k} = {_plain(v, fmt)}" for k, v in options.items())))
     return rows
 
 
-def _plain(value: Any) -> str:
+def _plain(value: Any, fmt: Fmt) -> str:
+    """A manifest value as text: lists joined, no Python reprs (None, True)."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return fmt.yes(value)
     if isinstance(value, list | tuple):
-        return ", ".join(map(str, value))
+        return ", ".join(_plain(v, fmt) for v in value)
     if isinstance(value, Mapping):
-        return "; ".join(f"{k} = {_plain(v)}" for k, v in value.items())
+        return "; ".join(f"{k} = {_plain(v, fmt)}" for k, v in value.items())
     return str(value)
 
 
@@ -1068,6 +1098,7 @@ def render_report(
     lang: Lang = "zh",
     image_format: ImageFormat = "svg",
     embed_font: bool = True,
+    figures: bool = True,
 ) -> str:
     """Render the grading report as one self-contained HTML page in one language.
 
@@ -1109,6 +1140,9 @@ def render_report(
         How plots are embedded.
     embed_font : bool
         Embed a subset of the CJK font (only the characters on the page).
+    figures : bool, default True
+        Draw the plots; ``False`` gives the text and tables only (much faster: the plots
+        take most of the time), without the charts section.
 
     Returns
     -------
@@ -1142,7 +1176,7 @@ def render_report(
     manifest = None if isinstance(grading, pd.DataFrame) else getattr(grading, "manifest", None)
     page = _Page(lang=lang, fmt=Fmt(lang), scheme=scheme,
                  names=plots.tier_names(table, lang=lang, scheme=scheme),
-                 image_format=image_format)
+                 image_format=image_format, figures=bool(figures))
 
     verdicts = _verdicts(validation, stability, scheme)
     graded_complaints = _graded_complaints(complaints, grading)
