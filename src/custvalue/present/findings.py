@@ -311,8 +311,8 @@ def _movers(comparison: Any, names: Mapping[int, str], scheme: Any, fmt: Fmt) ->
     both = s["n_common_graded"]
     kept = s["n_stayed"] / both if both else math.nan
     prev = str(getattr(comparison, "previous_label", ""))
-    if fmt.zh:  # the labels compare() gives two gradings of the same window
-        prev = prev.replace(" (previous)", "，上次").replace(" (current)", "，本次")
+    # compare() tells two gradings of the same window apart by " (previous)"
+    prev = prev.replace(" (previous)", "").replace(" (current)", "")
     if fmt.zh:
         out = [f"与上次评级（{prev}）相比：两次均评级的 {fmt.n(both)} 户中 "
                f"{fmt.n(s['n_stayed'])} 户（{fmt.pct(kept)}）等级不变，上升 {fmt.n(s['n_up'])} "
@@ -404,8 +404,8 @@ def _plans(plans: Any, names: Mapping[int, str], scheme: Any, fmt: Fmt) -> list[
                 f"户单靠可控指标无法达到")
         text += f"；最常见的改进项是「{common}」（{fmt.n(k)} 户）。" if common else "。"
     else:
-        text = (f"Of {fmt.n(len(customers))} {tname} customers, {fmt.n(planned)} can reach "
-                f"{gname} by improving indicators they control (by {fmt.score(gap, 2)} points "
+        text = (f"Of {fmt.n(len(customers))} {tname}-tier customers, {fmt.n(planned)} can "
+                f"reach the {gname} tier by improving indicators they control (by {fmt.score(gap, 2)} points "
                 f"on average) and {fmt.n(unreachable)} cannot by those alone")
         text += f"; the most common step is {common} ({fmt.n(k)} customers)." if common else "."
     return [text]

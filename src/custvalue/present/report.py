@@ -154,7 +154,7 @@ class _Page:
 
 # --------------------------------------------------------------------------- tables
 _NUMERIC = {"n", "pct", "pct1", "score", "score2", "money", "energy", "num", "signed_pct",
-            "signed_score"}
+            "signed_score", "numtext"}
 
 
 def _column_text(values: pd.Series, kind: str, fmt: Fmt) -> list[str]:
@@ -554,7 +554,7 @@ def _plans(page: _Page, plans: Any) -> list[Block]:
         target = planned["target"].dropna()
         tname = page.tier(int(target.iloc[0])) if len(target) else ""
         blocks += [_h3(page.zh_en(f"离{tname}最近的客户及其改进方案",
-                                  f"The customers closest to {tname} and their plans")),
+                                  f"The customers closest to the {tname} tier and their plans")),
                    _table(page, frame, kinds, note=page.zh_en(
                        f"按差距从小到大列出前 {len(planned):,} 户",
                        f"the {len(planned):,} with the smallest gap"))]
@@ -862,14 +862,17 @@ def _clustering(page: _Page, validation: Any) -> list[Block]:
                        page.zh_en("等级与聚类热力图", "tiers against clusters heatmap"))]
     centroids = getattr(validation, "centroids", None)
     if isinstance(centroids, pd.DataFrame) and not centroids.empty:
-        turned = centroids.T
+        shown = centroids.astype(float)  # rows: clusters; display strings by row kind
+        text = {c: [fmt.n(v) if c == "size" else fmt.score(v, 2) if c == "mean_score"
+                    else fmt.score(v, 3) for v in shown[c]] for c in shown.columns}
+        turned = pd.DataFrame(text, index=shown.index).T
         turned.columns = [_cluster_name(page, c) for c in centroids.index]
         names = [_feature_name(page, str(r)) for r in turned.index]
         turned.insert(0, fmt.head("measure"), names)
         blocks += [_h3(page.zh_en("聚类中心（每列一个聚类）",
                                   "Cluster centres (a column per cluster)")),
                    _table(page, turned.reset_index(drop=True),
-                          {c: "num" for c in turned.columns[1:]})]
+                          {c: "numtext" for c in turned.columns[1:]})]
     scan = getattr(validation, "k_scan", None)
     if isinstance(scan, pd.DataFrame) and not scan.empty:
         frame = scan.reset_index()
@@ -880,7 +883,12 @@ def _clustering(page: _Page, validation: Any) -> list[Block]:
 
 
 def _cluster_name(page: _Page, value: Any) -> str:
-    return page.zh_en(f"聚类 {value}", f"cluster {value}")
+    """Clusters are numbered from 1 on the page, as in the plots (0-based in the data)."""
+    try:
+        shown: Any = int(value) + 1
+    except (TypeError, ValueError):
+        shown = value
+    return page.zh_en(f"聚类 {shown}", f"cluster {shown}")
 
 
 def _feature_name(page: _Page, name: str) -> str:
@@ -944,7 +952,8 @@ def _diagnostics(page: _Page, diagnostics: Any) -> list[Block]:
         frame = pd.DataFrame({fmt.head("indicator"): [page.indicator(str(n))
                                                       for n in stats.index]})
         kinds = {}
-        for key, kind in (("missing_share", "pct"), ("skew", "num"), ("outlier_share", "pct")):
+        for key, kind in (("missing_share", "pct"), ("skew", "score2"),
+                          ("outlier_share", "pct")):
             if key in stats.columns:
                 frame[fmt.head(key)] = stats[key].to_numpy()
                 kinds[fmt.head(key)] = kind
