@@ -589,12 +589,13 @@ def score_histogram(
                            edgecolor="white", linewidth=0.4)
     peak = float(np.max(counts)) if np.size(counts) else 1.0
     ax.set_ylim(0, 1.45 * max(peak, 1.0))  # headroom for the cut labels
-    # labels of cuts closer than 8 % of the axis are staggered in height (three levels)
+    # labels of cuts closer than 18 % of the axis (about the width of a label) are staggered
+    # in height (three levels)
     # and alternate sides of their line, so that neighbouring labels do not overprint
     cut_at = _cut_scores(rows, cuts)
     levels, level, last = {}, 0, -math.inf
     for k, cut in sorted(cut_at.items(), key=lambda kv: kv[1]):
-        level = (level + 1) % 3 if cut - last < 0.08 * (hi - lo) else 0
+        level = (level + 1) % 3 if cut - last < 0.18 * (hi - lo) else 0
         levels[k], last = level, cut
     for k, cut in cut_at.items():
         gid = f"tier-cut-{k}"
