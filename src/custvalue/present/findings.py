@@ -405,8 +405,9 @@ def _plans(plans: Any, names: Mapping[int, str], scheme: Any, fmt: Fmt) -> list[
         text += f"；最常见的改进项是「{common}」（{fmt.n(k)} 户）。" if common else "。"
     else:
         text = (f"Of {fmt.n(len(customers))} {tname}-tier customers, {fmt.n(planned)} can "
-                f"reach the {gname} tier by improving indicators they control (by {fmt.score(gap, 2)} points "
-                f"on average) and {fmt.n(unreachable)} cannot by those alone")
+                f"reach the {gname} tier by improving indicators they control (by "
+                f"{fmt.score(gap, 2)} points on average) and {fmt.n(unreachable)} cannot by "
+                f"those alone")
         text += f"; the most common step is {common} ({fmt.n(k)} customers)." if common else "."
     return [text]
 
