@@ -3,16 +3,20 @@ languages (Chinese in zh, no Chinese in en), and the lookups behave."""
 
 from __future__ import annotations
 
+import math
 import re
 
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from custvalue.analysis.services import COMPLAINT_TRIGGERS, MANAGEMENT_LABELS, Catalogue
 from custvalue.errors import InvalidValueError
 from custvalue.grading import STATUSES
 from custvalue.indicators.catalog import INDICATOR_NAMES, REASONS
 from custvalue.inputs.contract import CUSTOMER_CLASSES, TABLES
+from custvalue.present.findings import Fmt
 from custvalue.present.labels import KINDS, label, label_series, labels, scheme_label
 from custvalue.scoring.scheme import Gates, Scheme
 
@@ -76,3 +80,28 @@ def test_the_scheme_label_comes_first():
                         "label": {"zh": "合作程度", "en": "partnership"}}}})
     assert scheme_label(renamed, "dimension", "cooperation", "en") == "partnership"
     assert scheme_label(None, "dimension", "cooperation", "en") == "cooperation"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_infinity=False))
+def test_money_and_energy_are_shown_in_the_languages_units(value):
+    """万元 and 万kWh in Chinese, yuan and MWh in English: the text reads back as the value
+    in the unit, to the decimals shown."""
+    zh, en = Fmt("zh"), Fmt("en")
+    assert math.isclose(float(zh.money(value).replace(",", "")), value / 1e4,
+                        rel_tol=5e-3, abs_tol=0.051)
+    assert math.isclose(float(en.money(value).replace(",", "")), value, rel_tol=5e-3,
+                        abs_tol=0.51)
+    assert math.isclose(float(zh.energy(value).replace(",", "")), value / 1e4,
+                        rel_tol=5e-3, abs_tol=0.051)
+    assert math.isclose(float(en.energy(value).replace(",", "")), value / 1e3,
+                        rel_tol=5e-3, abs_tol=0.051)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(min_size=1, max_size=30))
+def test_any_code_gets_a_readable_label(code):
+    assume(" + " not in code)  # compound causes are labelled part by part
+    text = label("reason", code, "en")
+    known = labels("reason", "en")
+    assert text == (known[code] if code in known else code.replace("_", " ")) and text

@@ -311,6 +311,9 @@ def test_findings_name_the_verdicts_and_the_largest_move(pages, real):
     assert f"The largest move is customer {top.index[0]}" in en
     s = real["comparison"].summary()
     assert f"{s['n_up']:,} moved up and {s['n_down']:,} down" in en
+    plans = real["plans"].customers
+    planned = int((plans["status"] == "planned").sum())
+    assert f"Of {len(plans):,} third-tier customers, {planned:,} can reach the second tier" in en
 
 
 def test_movers_table_matches_the_comparison(pages, real):
