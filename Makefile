@@ -33,6 +33,7 @@ demo: $(RUNTIME_STAMP)
 	$(BIN)/custvalue grade --data data/samples/2025-2027 $(TREAT) --out $(OUT)/2025-2027 --quiet
 	$(BIN)/custvalue compare $(OUT)/2022-2024 $(OUT)/2025-2027 --out $(OUT)/compare
 	$(BIN)/custvalue report $(OUT)/2025-2027 --previous $(OUT)/2022-2024 --draws 200 \
+	    --monthly data/samples/2025-2027 --complaints data/samples/complaints.example.csv \
 	    --out $(OUT)/report.html
 	@echo "demo written to $(OUT): grades, comparison of the two windows, report.html"
 
@@ -65,11 +66,13 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/bench_grade.py benchmarks/data/100k
 	$(BIN)/python benchmarks/bench_validation.py
 
-# Render the demo report in headless Chromium and screenshot it (installs Debian's chromium
-# when missing; needs root and the Debian mirrors).
+# Render the reports in headless Chromium, check each page (every section, no sideways
+# overflow) and screenshot it: a generated sample with every input, in both languages, and
+# the demo's report.  Installs Debian's chromium when missing (needs root and the mirrors).
 report-check: demo
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
-	PYTHON=$(BIN)/python scripts/render_report.sh $(OUT)/2025-2027 $(OUT)/report-check
+	$(BIN)/python scripts/report_check.py --out $(OUT)/report-check
+	$(BIN)/python scripts/report_check.py --html $(OUT)/report.html
 
 # Sampled mutation pass over the core modules (CPU-heavy, tens of minutes; not part of
 # `make test`).  docs/testing.md has the last figure; MUTANTS/SEED pick the sample.

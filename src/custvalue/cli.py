@@ -625,42 +625,105 @@ def report(
     out_file: Annotated[Path | None, typer.Option(
         "--out", help="HTML file to write (default DIR/report.html).")] = None,
     previous: Annotated[Path | None, typer.Option(
-        help="An earlier grading folder: adds the regrade transitions.")] = None,
+        help="An earlier grading folder: adds the tier changes (movers and their causes).")
+    ] = None,
     checks: Annotated[bool, typer.Option(
-        help="Include clustering validation and tier robustness (computed).")] = True,
+        help="Include clustering validation, tier robustness and indicator diagnostics "
+             "(computed).")] = True,
     draws: Annotated[int, typer.Option(help="Weight draws for the robustness section.")] = 500,
+    plans: Annotated[bool, typer.Option(
+        help="Include the improvement plans of the worst tier's customers.")] = True,
+    services: Annotated[bool, typer.Option(
+        help="Include the services per tier and the ABC management actions.")] = True,
+    monthly: Annotated[Path | None, typer.Option(
+        help="The monthly billing table (file, or the data folder holding it): adds the "
+             "customer group trends.")] = None,
+    group_by: Annotated[str, typer.Option(
+        help="Grading column the group trends group by (tier, abc, customer_class ...).")
+    ] = "tier",
+    complaints: Annotated[Path | None, typer.Option(
+        help="A complaints table (CSV, Excel or Parquet: customer_id, reported_level, "
+             "trigger columns): adds the complaint grading.")] = None,
+    title: Annotated[str | None, typer.Option(help="Title of the report.")] = None,
     lang: Annotated[Literal["zh", "en"], typer.Option(
-        help="Language of the report.")] = "zh",
+        help="Language of the report (one language per report).")] = "zh",
     seed: Annotated[int, typer.Option(help="Random seed of the checks.")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", help="Print only errors.")] = False,
     debug: Debug = False,
 ) -> None:
-    """Write one self-contained HTML report of the grading in DIR.
+    """Write one self-contained HTML report of the grading in DIR, in one language.
 
-    Summary, profiles, plots, validation and robustness, scheme and weights, manifest.
+    Key findings, overview, tier profiles, charts, validation verdicts, tier changes
+    (--previous), improvement plans, services and ABC actions, group trends (--monthly),
+    complaint grading (--complaints), the scheme, and a folded technical appendix.
     """
     from custvalue.grading import Grading
     from custvalue.present.report import write_report
 
     def action() -> None:
         grading = Grading.load(grading_dir)
-        extra: dict[str, object] = {}
+        extra: dict[str, object] = {"services": services}
         if checks:
+            from custvalue.analysis.diagnostics import diagnose
             from custvalue.validation import tier_stability, validate_tiers
 
             extra["validation"] = validate_tiers(grading, seed=seed)
             extra["stability"] = tier_stability(grading, draws=draws, seed=seed)
+            extra["diagnostics"] = diagnose(grading)
         if previous is not None:
             from custvalue.regrade import compare as run_compare
 
             extra["comparison"] = run_compare(previous, grading_dir)
+        if plans:
+            extra["plans"] = grading.improvement_plans()
+        if monthly is not None:
+            from custvalue.analysis.groups import group_trends
+
+            extra["groups"] = group_trends(_report_monthly(monthly), grading, by=group_by)
+        if complaints is not None:
+            extra["complaints"] = _report_complaints(complaints)
         target = out_file if out_file is not None else grading_dir / "report.html"
-        path = write_report(grading, target, lang=lang, **extra)
+        path = write_report(grading, target, lang=lang, title=title, **extra)
         if not quiet:
             out.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)", highlight=False,
                       markup=False)
 
     _run(debug, action)
+
+
+def _report_monthly(path: Path) -> Path:
+    """The monthly table of ``report --monthly``: the file, or ``monthly.*`` in a folder."""
+    if path.is_dir():
+        from custvalue.inputs.io import find_tables
+
+        found = find_tables(path).get("monthly")
+        if found is None:
+            raise InputError("monthly", None, f"no monthly table in {path}",
+                             fix="pass the monthly file, or the folder holding monthly.csv")
+        return found
+    return path
+
+
+def _report_complaints(path: Path) -> pd.DataFrame:
+    """The complaints table of ``report --complaints`` (not a contract table: read as is)."""
+    import pandas as pd
+
+    from custvalue.errors import UnsupportedInputError
+    from custvalue.inputs.io import detect_encoding
+
+    if not path.is_file():
+        raise UnsupportedInputError("complaints", None, f"no such file: {path}",
+                                    fix="pass a CSV, Excel or Parquet file")
+    suffix = path.suffix.lower()
+    ids = {"customer_id": str, "complaint_id": str}
+    if suffix == ".csv":
+        return pd.read_csv(path, encoding=detect_encoding(path), dtype=ids)
+    if suffix in (".xlsx", ".xls"):
+        return pd.read_excel(path, dtype=ids)
+    if suffix in (".parquet", ".pq"):
+        return pd.read_parquet(path)
+    raise UnsupportedInputError("complaints", None, f"unknown file type {suffix!r}",
+                                fix="pass a .csv, .xlsx or .parquet file")
 
 
 scheme_app = typer.Typer(help="Show, write and check grading schemes.", no_args_is_help=True)

@@ -344,6 +344,54 @@ def test_report_writes_one_self_contained_file(graded, tmp_path):
     assert "src=\"http" not in page  # nothing fetched from the network
 
 
+def test_report_in_english_with_groups_and_complaints(windows, graded, tmp_path):
+    """--lang en, --monthly (a data folder), --group-by, --complaints, --no-checks."""
+    table = Grading.load(graded[1]).table
+    complaints = pd.DataFrame({"complaint_id": ["Q1", "Q2", "Q3"],
+                               "customer_id": table.index[:3],
+                               "reported_level": ["ordinary", "key", "ordinary"],
+                               "social_impact_risk": [False, False, True]})
+    complaints.to_csv(tmp_path / "complaints.csv", index=False)
+    target = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", str(graded[1]), "--lang", "en", "--no-checks",
+                                 "--monthly", str(windows[1]), "--group-by", "abc",
+                                 "--complaints", str(tmp_path / "complaints.csv"),
+                                 "--title", "Board <pack>", "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    page = target.read_text("utf-8")
+    for key in ("findings", "summary", "plans", "services", "groups", "complaints"):
+        assert f'<section id="{key}">' in page, key
+    for key in ("validation", "movers"):
+        assert f'<section id="{key}">' not in page, key
+    assert "<title>Board &lt;pack&gt;</title>" in page
+    assert "class A (key)" in page and "emergency" in page
+
+
+def test_report_without_plans_and_services(graded, tmp_path):
+    target = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", str(graded[1]), "--no-checks", "--no-plans",
+                                 "--no-services", "--out", str(target), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert result.output == ""
+    page = target.read_text("utf-8")
+    assert '<section id="plans">' not in page and '<section id="services">' not in page
+    assert '<section id="summary">' in page
+
+
+@pytest.mark.parametrize(("option", "name", "message"), [
+    ("--complaints", "nothing.csv", "no such file"),
+    ("--complaints", "complaints.txt", "unknown file type"),
+    ("--monthly", "empty", "no monthly table"),
+])
+def test_report_input_errors_exit_2(graded, tmp_path, option, name, message):
+    (tmp_path / "complaints.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(app, ["report", str(graded[1]), "--no-checks", "--no-plans",
+                                 option, str(tmp_path / name), "--out", str(tmp_path / "r.html")])
+    assert result.exit_code == EXIT_BAD_INPUT, result.output
+    assert message in result.output
+
+
 def test_no_checks_gives_the_same_grading(windows, graded, tmp_path):
     result = runner.invoke(app, ["grade", "--data", str(windows[0]), *TREAT, "--no-checks",
                                  "--out", str(tmp_path / "g")])

@@ -133,6 +133,7 @@ class FakeValidation:
     ari: float = 0.41
     silhouette: float = 0.23
     method: str = "kmeans"
+    disagreement: float = 0.3
 
 
 @dataclass
@@ -147,3 +148,38 @@ class FakeComparison:
 @pytest.fixture
 def grading(table: pd.DataFrame) -> FakeGrading:
     return FakeGrading(table)
+
+
+@pytest.fixture(scope="session")
+def real() -> dict[str, Any]:
+    """A real sample grading (300 customers, 36 months) and every input the report takes:
+    validation, robustness (50 draws), a comparison with a grading of other data, the
+    improvement plans, group trends, graded complaints and diagnostics (about 15 s)."""
+    import custvalue
+    from custvalue.analysis.diagnostics import diagnose
+    from custvalue.analysis.groups import group_trends
+    from custvalue.regrade import compare
+    from custvalue.validation import tier_stability, validate_tiers
+
+    treat = {"duplicates": "last", "negative_energy": "allow"}
+    tables = custvalue.samples.generate(300, months=36, seed=5)
+    grading = custvalue.grade(**tables, **treat)
+    previous = custvalue.grade(**custvalue.samples.generate(300, months=36, seed=6), **treat)
+    ids = grading.table.index[::10][:25]
+    complaints = pd.DataFrame({
+        "complaint_id": [f"Q{i:02d}" for i in range(len(ids))],
+        "customer_id": ids,
+        "reported_level": ["key" if i % 7 == 0 else "ordinary" for i in range(len(ids))],
+        "repeat_after_poor_handling": [i % 5 == 1 for i in range(len(ids))],
+        "economic_loss_risk": [i == 3 for i in range(len(ids))],
+    })
+    return {
+        "grading": grading,
+        "validation": validate_tiers(grading, seed=0),
+        "stability": tier_stability(grading, draws=50, seed=0),
+        "comparison": compare(previous, grading),
+        "plans": grading.improvement_plans(),
+        "groups": group_trends(tables["monthly"], grading),
+        "complaints": complaints,
+        "diagnostics": diagnose(grading),
+    }

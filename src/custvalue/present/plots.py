@@ -70,6 +70,7 @@ from custvalue.errors import (
 )
 from custvalue.grading import DEFAULT_LABELS, GRADED, GradingLike, grading_scheme, grading_table
 from custvalue.present._common import frame_of
+from custvalue.present.labels import label as code_label
 from custvalue.tiers import tier_sizes
 
 if TYPE_CHECKING:
@@ -588,12 +589,13 @@ def score_histogram(
                            edgecolor="white", linewidth=0.4)
     peak = float(np.max(counts)) if np.size(counts) else 1.0
     ax.set_ylim(0, 1.45 * max(peak, 1.0))  # headroom for the cut labels
-    # labels of cuts closer than 8 % of the axis are staggered in height (three levels)
+    # labels of cuts closer than 18 % of the axis (about the width of a label) are staggered
+    # in height (three levels)
     # and alternate sides of their line, so that neighbouring labels do not overprint
     cut_at = _cut_scores(rows, cuts)
     levels, level, last = {}, 0, -math.inf
     for k, cut in sorted(cut_at.items(), key=lambda kv: kv[1]):
-        level = (level + 1) % 3 if cut - last < 0.08 * (hi - lo) else 0
+        level = (level + 1) % 3 if cut - last < 0.18 * (hi - lo) else 0
         levels[k], last = level, cut
     for k, cut in cut_at.items():
         gid = f"tier-cut-{k}"
@@ -1338,12 +1340,11 @@ def group_trend_lines(
                 "未评级" if lang == "zh" else "ungraded")
         else:
             colour = None
+            if by in ("abc", "customer_class"):  # business labels from the one label table
+                name = code_label(by, name, lang)
         if groups is not None and g in groups.index:
             rate = groups.at[g, f"{value}_growth"] if f"{value}_growth" in groups else np.nan
-            prospect = str(groups.at[g, "prospect"])
-            if lang == "zh":
-                prospect = {"growing": "增长", "stable": "平稳", "declining": "下降"}.get(
-                    prospect, prospect)
+            prospect = code_label("prospect", groups.at[g, "prospect"], lang)
             if np.isfinite(rate):
                 name = f"{name} ({rate:+.1%}/{'年' if lang == 'zh' else 'yr'}, {prospect})"
         ax.plot(part["year"].to_numpy(), y, marker="o", label=_plain(name), color=colour,
