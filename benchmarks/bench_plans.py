@@ -46,10 +46,12 @@ def synthetic_grading(n: int, seed: int = 0) -> Grading:
     quality = rng.beta(4, 2, n)  # a latent "good customer" level behind the behaviour
     kwh = rng.lognormal(11, 2, n)
     cols = {
-        "total_kwh": kwh,
-        "revenue": kwh * rng.uniform(0.5, 0.9, n),
+        "kwh_per_year": kwh,
+        "revenue_per_year": kwh * rng.uniform(0.5, 0.9, n),
+        "avg_price": rng.normal(0.65, 0.08, n),
         "usage_growth": rng.normal(0.03, 0.1, n),
         "electricity_share": rng.uniform(0.2, 1.0, n),
+        "substitution_potential": rng.uniform(0.0, 0.5, n),
         "pf_compliance": np.clip(quality + rng.normal(0, 0.15, n), 0, 1),
         "on_time_rate": np.clip(quality + rng.normal(0, 0.1, n), 0, 1),
         "days_late": rng.exponential(10 * (1 - quality) + 0.1),
@@ -64,7 +66,7 @@ def synthetic_grading(n: int, seed: int = 0) -> Grading:
     ids = pd.Index(np.char.add("C", np.char.zfill(np.arange(n).astype(str), 8)),
                    name="customer_id").astype(str)
     frame = pd.DataFrame(cols, index=ids)
-    optional = [c for c in frame.columns if c not in ("total_kwh", "revenue")]
+    optional = [c for c in frame.columns if c not in ("kwh_per_year", "revenue_per_year")]
     gaps = rng.random((n, len(optional))) < 0.2
     frame[optional] = frame[optional].mask(gaps)
     table = Scorer(scheme).fit_transform(frame)
