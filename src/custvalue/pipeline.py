@@ -226,10 +226,11 @@ def grade(
         indicators = _to_indexed_pandas(indicators)
         findings += _not_assessable(indicators, scheme, opts.not_assessable)
 
+    fitted: dict[str, Any] = {}
     table, tiers = score_and_tier(indicators, register, scheme, pins=pins,
                                   pins_count_against_quota=pins_count_against_quota,
                                   strata=strata, timings=timings, progress=progress,
-                                  window_last_day=window_used.last_day)
+                                  window_last_day=window_used.last_day, fitted=fitted)
     row_counts["grading"] = len(table)
     logger.info("grade: %d customers, %d graded, in %.3f s", len(table),
                 int(table["graded"].sum()), sum(timings.values()))
@@ -246,7 +247,8 @@ def grade(
         timings=timings,
         schema_version=SCHEMA_VERSION,
     )
-    return Grading(table=table, scheme=scheme, manifest=manifest, findings=findings)
+    return Grading(table=table, scheme=scheme, manifest=manifest, findings=findings,
+                   bounds=fitted.get("bounds"))
 
 
 def score_and_tier(
@@ -260,6 +262,7 @@ def score_and_tier(
     timings: dict[str, float] | None = None,
     progress: ProgressCallback | None = None,
     window_last_day: dt.date | str | None = None,
+    fitted: dict[str, Any] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The scoring, tier and ABC stages of :func:`grade`: the grading table from indicators.
 
@@ -283,19 +286,26 @@ def score_and_tier(
     window_last_day : date or str, optional
         The grading window's last day: accounts closed on or before it are departed
         (``scheme.eligibility``); None leaves the departed rule out.
+    fitted : dict, optional
+        Receives ``"bounds"``: the fitted normalisation bounds
+        (:func:`custvalue.scoring.bounds.bounds_table`), kept by the grading.
 
     Returns
     -------
     (pandas.DataFrame, pandas.DataFrame)
         The grading table (sorted by ``customer_id``) and the tier frame.
     """
-    from custvalue.scoring import score as score_indicators
+    from custvalue.scoring import score_result
+    from custvalue.scoring.bounds import bounds_table
     from custvalue.tiers import abc_by_count, abc_by_value, apply_pins, assign_tiers
 
     timings = {} if timings is None else timings
     with _timed(timings, "scoring", progress):
         indicators = _with_importance_level(indicators, register, scheme)
-        scored = score_indicators(indicators, scheme)
+        result = score_result(indicators, scheme)
+        scored = result.table
+        if fitted is not None:
+            fitted["bounds"] = bounds_table(result.scorer)
         scored = _eligibility(scored, register, indicators, window_last_day, scheme)
 
     with _timed(timings, "tiers", progress):

@@ -228,3 +228,81 @@ def test_cli_plan_writes_a_table(tmp_path) -> None:
     assert len(table) == len(expected)
     assert set(table["customer_id"]) == set(grading.table.index[grading.table["tier"] == 3])
     assert np.allclose(table["score_planned"], expected["score_planned"])
+
+
+def _scored_grading(frame: pd.DataFrame, scheme: Scheme) -> Grading:
+    """A grading that keeps its fitted bounds, as ``grade`` makes it."""
+    from custvalue.scoring.bounds import bounds_table
+
+    scorer = Scorer(scheme).fit(frame)
+    table = scorer.transform(frame)
+    table["tier"] = assign_tiers(table["score"].where(table["graded"]),
+                                 scheme.tiers.quotas)["tier"]
+    return Grading.from_table(table, scheme, bounds=bounds_table(scorer))
+
+
+@pytest.mark.parametrize("method", ["arithmetic", "topsis"])
+def test_stored_bounds_give_the_plans_of_refitted_ones(method: str, tmp_path) -> None:
+    """Plans from the bounds a grading keeps (in memory, saved and loaded) equal plans
+    from bounds refitted on its table (a grading saved before the bounds were kept)."""
+    import json
+
+    from custvalue.grading import BOUNDS_FILE, MANIFEST_FILE
+
+    scheme = _scheme(method)
+    grading = _scored_grading(_frame(4, n=120), scheme)
+    assert grading.bounds is not None
+    refit = improvement_plans(Grading.from_table(grading.table, scheme), target=1)
+    stored = improvement_plans(grading, target=1)
+    pd.testing.assert_frame_equal(stored.customers, refit.customers)
+    pd.testing.assert_frame_equal(stored.steps, refit.steps)
+    # saved and loaded: the bounds come back from bounds.json, exactly
+    folder = grading.save(tmp_path / "g")
+    back = Grading.load(folder)
+    pd.testing.assert_frame_equal(back.bounds, grading.bounds)
+    pd.testing.assert_frame_equal(improvement_plans(back, target=1).steps, stored.steps)
+    # a folder of schema version 2 (no bounds.json, no checksums) loads and plans by refitting
+    (folder / BOUNDS_FILE).unlink()
+    (folder / "checksums.json").unlink()
+    manifest = json.loads((folder / MANIFEST_FILE).read_text("utf-8"))
+    (folder / MANIFEST_FILE).write_text(json.dumps({**manifest, "schema_version": 2}),
+                                        encoding="utf-8")
+    old = Grading.load(folder)
+    assert old.bounds is None and old.manifest.schema_version == 2
+    pd.testing.assert_frame_equal(improvement_plans(old, target=1).customers,
+                                  stored.customers)
+
+
+def test_bounds_of_other_settings_are_refitted_not_used() -> None:
+    """Bounds kept from a scheme with another threshold are not used: the plans refit."""
+    from custvalue.scoring.bounds import fits_from_bounds
+
+    scheme = _scheme()
+    grading = _scored_grading(_frame(5), scheme)
+    data = scheme.to_dict()
+    data["dimensions"]["pay"]["indicators"]["days_late"]["normalisation"]["upper"] = 60
+    other = Scheme.from_dict(data)
+    with pytest.raises(ValueError, match="days_late"):
+        fits_from_bounds(grading.bounds, other)
+    # with the other scheme the table's normalised values are not reproduced: refused
+    with pytest.raises(InvalidValueError, match="do not give back"):
+        improvement_plans(grading.with_scheme(other), target=2)
+    # a bounds table edited by hand (another fitted maximum) is caught by the same check
+    edited = grading.bounds.copy()
+    edited.loc["faults", "high"] *= 2
+    from dataclasses import replace
+
+    with pytest.raises(InvalidValueError, match="do not give back"):
+        improvement_plans(replace(grading, bounds=edited), target=2)
+
+
+def test_a_customer_list_may_start_with_customers_already_there() -> None:
+    scheme = _scheme()
+    grading = _scored_grading(_frame(6), scheme)
+    tiers = grading.table["tier"]
+    ids = [tiers.index[tiers == 0][0], *tiers.index[tiers == 3][:3], tiers.index[tiers == 1][0]]
+    plans = improvement_plans(grading, target=1, customers=ids)
+    assert plans.customers["status"].tolist()[0] == "already"
+    assert plans.customers.loc[ids[0], "plan"] == ""
+    batch = improvement_plans(grading, target=1)
+    pd.testing.assert_frame_equal(plans.customers.loc[ids[1:4]], batch.customers.loc[ids[1:4]])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
@@ -44,3 +45,22 @@ def test_saved_grading_carries_the_schema_version(grading, tmp_path):
     back = Grading.load(folder)
     assert back.manifest.schema_version == SCHEMA_VERSION
     assert back.equals(grading)
+
+
+def test_the_grading_keeps_the_bounds_it_was_scored_with(grading, tmp_path):
+    """grade() keeps the fitted bounds; they are what the Normaliser fits on the table,
+    they are saved in bounds.json and rescore() keeps those of the new scheme."""
+    from custvalue.grading import BOUNDS_FILE
+    from custvalue.scoring import Normaliser, Scheme
+
+    scheme = grading.scheme
+    refit = Normaliser(scheme).fit(grading.table[list(scheme.columns)]).bounds_
+    kept = grading.bounds
+    assert kept is not None and list(kept.index) == list(scheme.indicator_names)
+    cols = ["low", "high", "mean", "std", "clip_low", "clip_high"]
+    np.testing.assert_array_equal(kept[cols].to_numpy(float), refit[cols].to_numpy(float))
+    folder = grading.save(tmp_path / "g")
+    saved = json.loads((folder / BOUNDS_FILE).read_text("utf-8"))
+    assert [r["indicator"] for r in saved["indicators"]] == list(scheme.indicator_names)
+    geo = grading.rescore(Scheme.from_dict({**scheme.to_dict(), "aggregation": "topsis"}))
+    assert geo.bounds is not None and geo.bounds["topsis_scale"].notna().all()

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from custvalue.errors import SchemeError
 from custvalue.scoring import Scheme, score
-from custvalue.tiers import tier_sizes
+from custvalue.tiers import assign_tiers_batch, tier_sizes
 from custvalue.validation import leave_one_out, uncertainty
 from custvalue.validation.uncertainty import _variant
 
@@ -215,3 +215,53 @@ def test_tier_kernel_equals_cutting_a_stable_sort(values, quotas):
     expected = np.empty_like(order)
     np.put_along_axis(expected, order, np.repeat(np.arange(len(sizes)), sizes)[None, :], 1)
     np.testing.assert_array_equal(_tiers_kernel(score, sizes), expected)
+    # and the owner of the tier rule agrees where every customer has a score (the kernel's
+    # case: the runs re-tier the graded customers; assign_tiers_batch leaves NaN out of
+    # the quotas, the kernel places it last)
+    if not np.isnan(score).any():
+        batch = assign_tiers_batch(np.round(score * 100, 9), quotas).tier
+        np.testing.assert_array_equal(_tiers_kernel(score, sizes), batch)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from([0.1, 0.2, 0.2, 0.5, 0.9]), min_size=4, max_size=40),
+       st.integers(0, 3))
+def test_tier_kernel_cuts_ties_by_position_in_every_row(values, shift):
+    """Rows whose ties straddle a cut and rows without: the kernel handles them apart."""
+    from custvalue.validation.uncertainty import _tiers_kernel
+
+    a = np.array(values)
+    score = np.stack([a, np.roll(a, shift), np.linspace(0, 1, a.size)])
+    quotas = (0.25, 0.5, 0.25)
+    expected = assign_tiers_batch(np.round(score * 100, 9), quotas).tier
+    np.testing.assert_array_equal(_tiers_kernel(score, np.asarray(tier_sizes(a.size, quotas))),
+                                  expected)
+
+
+@pytest.mark.parametrize("aggregation", ["arithmetic", "geometric", "topsis"])
+def test_shared_arrays_equal_scoring_each_variant_afresh(aggregation):
+    """Normalisations and policies shared between runs give what a fresh Scorer gives."""
+    from dataclasses import fields
+
+    from custvalue.scoring import Scorer
+    from custvalue.validation.uncertainty import _Normalised
+
+    shared = _Normalised(RAW, SCHEME)
+    for norm in ("minmax", "rank"):
+        for missing in ("neutral", "worst"):
+            for agg in ("geometric", "topsis", aggregation):  # the cache is reused
+                variant = _variant(SCHEME, {"normalisation": norm, "missing": missing,
+                                            "aggregation": agg, "winsorise": (0.1, 0.9)})
+                got = shared.arrays(variant)
+                want = Scorer(variant).fit(RAW).arrays(RAW)
+                for f in fields(want):
+                    a, b = getattr(got, f.name), getattr(want, f.name)
+                    if f.name == "topsis":
+                        assert (a is None) == (b is None)
+                        if a is not None:
+                            np.testing.assert_array_equal(a.ideal, b.ideal)
+                            np.testing.assert_array_equal(a.scale, b.scale)
+                    elif isinstance(b, np.ndarray):
+                        np.testing.assert_array_equal(a, b)
+                    else:
+                        assert a == b, f.name

@@ -17,6 +17,7 @@ import warnings
 from typing import Any
 
 from custvalue.grading.contract import (
+    BOUNDS_FILE,
     CHECKS_FILE,
     DEFAULT_LABELS,
     DEFAULT_QUOTAS,
@@ -58,6 +59,7 @@ from custvalue.grading.protocol import Result, jsonable, write_atomic
 from custvalue.grading.result import Grading
 
 __all__ = [
+    "BOUNDS_FILE",
     "CHECKS_FILE",
     "DEFAULT_LABELS",
     "DEFAULT_QUOTAS",

@@ -34,6 +34,7 @@ from typing import Any, Final, Literal
 import pandas as pd
 
 __all__ = [
+    "BOUNDS_FILE",
     "CHECKS_FILE",
     "DEFAULT_LABELS",
     "DEFAULT_QUOTAS",
@@ -203,5 +204,9 @@ SCHEME_FILE: Final = "scheme.json"
 MANIFEST_FILE: Final = "manifest.json"
 CHECKS_FILE: Final = "checks.json"
 SUMMARY_FILE: Final = "summary.txt"
-GRADING_FILES: Final = (GRADES_FILE, SCHEME_FILE, MANIFEST_FILE, CHECKS_FILE, SUMMARY_FILE)
+#: The fitted normalisation bounds (and TOPSIS reference) the scores were made with, one
+#: record per indicator (``custvalue.scoring.bounds``); since schema version 3, optional.
+BOUNDS_FILE: Final = "bounds.json"
+GRADING_FILES: Final = (GRADES_FILE, SCHEME_FILE, MANIFEST_FILE, CHECKS_FILE, SUMMARY_FILE,
+                        BOUNDS_FILE)
 REQUIRED_FILES: Final = (GRADES_FILE, SCHEME_FILE, MANIFEST_FILE)

@@ -109,9 +109,11 @@ def as_grading(source: GradingLike, scheme: Scheme | None = None, *,
                              "has no scheme",
                              fix="pass the Grading itself, or the scheme with the table")
         findings = getattr(source, "findings", None)
+        bounds = getattr(source, "bounds", None)
         return Grading(table=table, scheme=scheme,
                        manifest=_manifest(getattr(source, "manifest", None), scheme, table),
-                       findings=list(findings) if isinstance(findings, list) else [])
+                       findings=list(findings) if isinstance(findings, list) else [],
+                       bounds=bounds if isinstance(bounds, pd.DataFrame) else None)
     raise UnsupportedInputError(
         name, None, f"cannot read a grading from {type(source).__name__}",
         fix="give a Grading, a pandas DataFrame or a saved grading folder")

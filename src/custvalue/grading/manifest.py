@@ -25,8 +25,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["SCHEMA_VERSION", "Fingerprint", "Manifest", "fingerprint"]
 
-#: Version of the saved grading layout (table columns, files); bumped on any breaking change.
-SCHEMA_VERSION = 2
+#: Version of the saved grading layout (table columns, files); bumped on any change of it.
+#: 3: ``bounds.json`` (the fitted normalisation bounds) beside the table; gradings of
+#: versions 1 and 2 have none and still load (their bounds are refitted where needed).
+SCHEMA_VERSION = 3
 
 _CHUNK = 1 << 20
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -28,6 +29,7 @@ import pandas as pd
 
 from custvalue.errors import InputError
 from custvalue.grading.contract import (
+    BOUNDS_FILE,
     CHECKS_FILE,
     GRADED,
     GRADES_FILE,
@@ -71,15 +73,23 @@ class Grading(Result):
         Versions, input fingerprints, row counts, window, timings, creation time.
     findings : list of dict
         The input-check findings (``CheckReport.findings`` as plain data).
+    bounds : pandas.DataFrame or None
+        The normalisation bounds (and TOPSIS reference) fitted on the scored customers,
+        one row per indicator (:func:`custvalue.scoring.bounds.bounds_table`): what the
+        ``norm__*`` columns and the scores were made with, kept so that re-scoring its
+        customers (improvement plans) does not fit again.  ``None`` for a grading saved
+        before schema version 3 or built from a bare table; users of the bounds then
+        refit them from the table's raw columns.
     """
 
     table: pd.DataFrame
     scheme: Scheme
     manifest: Manifest
     findings: list[dict[str, Any]] = field(default_factory=list)
+    bounds: pd.DataFrame | None = None
 
     def equals(self, other: object) -> bool:
-        """Same table (values, dtypes, order), scheme, manifest and findings.
+        """Same table (values, dtypes, order), scheme, manifest, findings and bounds.
 
         Examples
         --------
@@ -91,7 +101,8 @@ class Grading(Result):
         """
         return (isinstance(other, Grading) and self.table.equals(other.table)
                 and self.scheme == other.scheme and self.manifest == other.manifest
-                and self.findings == other.findings)
+                and self.findings == other.findings
+                and _same_bounds(self.bounds, other.bounds))
 
     # -- views ---------------------------------------------------------------------------
     @property
@@ -288,35 +299,43 @@ class Grading(Result):
         timings: dict[str, float] = {}
         end = (self.manifest.window or {}).get("end") if self.manifest is not None else None
         last_day = pd.Period(str(end), freq="M").end_time.normalize() if end else None
+        fitted: dict[str, Any] = {}
         new, _ = score_and_tier(
             indicators, register, scheme, pins=pins, strata=strata, timings=timings,
-            window_last_day=last_day,
+            window_last_day=last_day, fitted=fitted,
             pins_count_against_quota=bool(options.get("pins_count_against_quota", True)))
         manifest = self.manifest.model_copy(update={
             "scheme_hash": scheme.hash(), "timings": timings}) if self.manifest is not None \
             else None
-        return Grading(table=new, scheme=scheme, manifest=manifest, findings=self.findings)
+        return Grading(table=new, scheme=scheme, manifest=manifest, findings=self.findings,
+                       bounds=fitted.get("bounds"))
 
 
     # -- construction and the result protocol --------------------------------------------------
     @classmethod
     def from_table(cls, table: pd.DataFrame, scheme: Scheme,
-                   manifest: Manifest | None = None) -> Grading:
+                   manifest: Manifest | None = None,
+                   bounds: pd.DataFrame | None = None) -> Grading:
         """A grading around an existing table (e.g. one edited in a notebook).
 
-        The manifest, when not given, records only the scheme hash and the row count.
+        The manifest, when not given, records only the scheme hash and the row count;
+        ``bounds`` are the fitted bounds the table was scored with, if known.
         """
         from custvalue import __version__
 
         manifest = manifest or Manifest(package_version=__version__,
                                         scheme_hash=scheme.hash(),
                                         row_counts={"grading": len(table)})
-        return cls(table=table, scheme=scheme, manifest=manifest)
+        return cls(table=table, scheme=scheme, manifest=manifest, bounds=bounds)
 
     def with_scheme(self, scheme: Scheme) -> Grading:
-        """The same table under another scheme object (nothing is re-scored)."""
+        """The same table under another scheme object (nothing is re-scored).
+
+        The fitted bounds are kept; a user of them checks them against the scheme it is
+        given (and refits when they were fitted with other settings).
+        """
         return Grading(table=self.table, scheme=scheme, manifest=self.manifest,
-                       findings=self.findings)
+                       findings=self.findings, bounds=self.bounds)
 
     def to_frame(self) -> pd.DataFrame:
         """The grading table (one row per register customer)."""
@@ -356,7 +375,9 @@ class Grading(Result):
         write_folder`: a temporary folder swapped in by one rename, a lock against a second
         writer, ``checksums.json`` with the SHA-256 of every file, files of an earlier run
         removed); ``extra`` adds files (the CLI's ``grades.csv`` and ``summary.txt``).
-        A non-empty folder that is not a grading is refused unless ``force``.
+        The fitted bounds, when known, go to ``bounds.json`` (one record per indicator,
+        floats written exactly).  A non-empty folder that is not a grading is refused
+        unless ``force``.
         """
         files = {
             GRADES_FILE: self.parquet_bytes(),
@@ -364,6 +385,7 @@ class Grading(Result):
             MANIFEST_FILE: self.manifest.model_dump_json(indent=2).encode("utf-8"),
             CHECKS_FILE: json.dumps(self.findings, indent=2, default=str,
                                     ensure_ascii=False).encode("utf-8"),
+            **({BOUNDS_FILE: _bounds_json(self.bounds)} if self.bounds is not None else {}),
             **(extra or {}),
         }
         return write_folder(folder, files, force=force)
@@ -410,7 +432,11 @@ class Grading(Result):
 
     @classmethod
     def load(cls, folder: str | Path) -> Grading:
-        """Read a grading written by :meth:`save`; the round trip is exact."""
+        """Read a grading written by :meth:`save`; the round trip is exact.
+
+        A folder without ``bounds.json`` (saved before schema version 3) loads with
+        ``bounds=None``.
+        """
         base = Path(folder)
         missing = [f for f in REQUIRED_FILES
                    if not (base / f).exists()]
@@ -432,13 +458,18 @@ class Grading(Result):
             findings_path = base / CHECKS_FILE
             findings = (json.loads(findings_path.read_text("utf-8")) if findings_path.exists()
                         else [])
+            current = BOUNDS_FILE
+            bounds_path = base / BOUNDS_FILE
+            bounds = (_bounds_from_json(bounds_path.read_text("utf-8"))
+                      if bounds_path.exists() else None)
         except InputError:
             raise
         except Exception as exc:  # pyarrow, pydantic, JSON: a damaged file
             raise InputError("grading", current, f"not a valid grading: {base / current} "
                              f"cannot be read ({type(exc).__name__}: {exc})",
                              fix="grade again, or restore the folder from a snapshot") from None
-        return cls(table=table, scheme=scheme, manifest=manifest, findings=findings)
+        return cls(table=table, scheme=scheme, manifest=manifest, findings=findings,
+                   bounds=bounds)
 
     # -- display -----------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -484,3 +515,24 @@ class Grading(Result):
                 f"<td>{target}</td><td>{rng}</td></tr>")
         return (f"<div><p><b>{html.escape(repr(self))}</b></p>"
                 f"<table><tr>{head}</tr>{''.join(body)}</table></div>")
+
+
+def _same_bounds(a: pd.DataFrame | None, b: pd.DataFrame | None) -> bool:
+    return (a is None and b is None) or (a is not None and b is not None and a.equals(b))
+
+
+def _bounds_json(bounds: pd.DataFrame) -> bytes:
+    """The bounds table as JSON: ``{"indicators": [record, ...]}``, NaN as null."""
+    records = [{str(k): (None if isinstance(v, float) and math.isnan(v) else v)
+                for k, v in row.items()}
+               for row in bounds.reset_index().to_dict(orient="records")]
+    return (json.dumps({"indicators": records}, indent=2, ensure_ascii=False,
+                       allow_nan=False) + "\n").encode("utf-8")
+
+
+def _bounds_from_json(text: str) -> pd.DataFrame:
+    """The bounds table read back from :func:`_bounds_json` (standard dtypes)."""
+    from custvalue.scoring.bounds import standard_bounds
+
+    records = json.loads(text)["indicators"]
+    return standard_bounds(pd.DataFrame.from_records(records))

@@ -45,9 +45,9 @@ def save_snapshot(
 
     The snapshot holds the files of a saved grading (:data:`GRADING_FILES`: the required
     ``grades.parquet``, and ``manifest.json``, ``scheme.json``, ``checks.json``,
-    ``summary.txt`` where present; the CLI's ``grades.csv`` copy is not kept).  It is
-    written to a temporary folder inside ``history_dir`` first and then renamed, so a
-    failed write leaves no half snapshot.
+    ``summary.txt``, ``bounds.json`` where present; the CLI's ``grades.csv`` copy is not
+    kept).  It is written to a temporary folder inside ``history_dir`` first and then
+    renamed, so a failed write leaves no half snapshot.
 
     Parameters
     ----------
