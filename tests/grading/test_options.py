@@ -14,7 +14,8 @@ from custvalue.inputs.checks import CheckOptions, OptionOverrides, check_tables
 from custvalue.inputs.samples import generate
 from custvalue.pipeline import grade
 
-TREATMENTS = {"duplicates", "negative_energy", "unknown_customers", "customer_classes"}
+TREATMENTS = {"duplicates", "negative_energy", "unknown_customers", "not_assessable",
+              "customer_classes"}
 
 
 @pytest.fixture(scope="module")
