@@ -10,6 +10,8 @@ module holds what they share for that:
 * :func:`text_categorical` and :func:`join_texts`: text columns (reasons, notes, labels) as
   pandas categoricals built from integer codes, so that a million customers with a handful of
   distinct texts cost a handful of strings;
+* :func:`descending_order`: the rank order of a score (descending, ties by position), the
+  one sort the ranks, tiers and ABC classes of a million customers each need;
 * :data:`CATEGORICAL_COLUMNS` and :func:`saved_table` / :func:`loaded_table`: which columns of
   the grading table are categorical in memory, and the dtypes they keep in the saved files
   (schema version 2: plain text), so that ``grades.parquet`` and ``grades.csv`` stay
@@ -38,6 +40,7 @@ __all__ = [
     "CATEGORICAL_COLUMNS",
     "SAVED_TEXT_DTYPES",
     "codes_of",
+    "descending_order",
     "ids_sorted_unique",
     "join_texts",
     "label_categorical",
@@ -47,13 +50,14 @@ __all__ = [
     "text_categorical",
 ]
 
-#: Text columns of the grading table held as categoricals (besides ``abc``, which is an
-#: ordered categorical in the saved file too), with the dtype each keeps in the saved
-#: files: ``str`` (pandas' default text dtype, missing = NaN) or ``string`` (missing = NA).
-#: ``reason__*`` columns follow the ``reason__`` rule of :data:`SAVED_TEXT_DTYPES`.
+#: Text columns that the per-customer stage makes, held as categoricals in the grading
+#: table (besides ``abc``, an ordered categorical in the saved file too), with the dtype
+#: each keeps in the saved files: ``str`` (pandas' default text dtype, missing = NaN) or
+#: ``string`` (missing = NA).  The indicator stage's ``reason__*`` columns stay as it gives
+#: them (Arrow-backed text: no Python object per row).
 SAVED_TEXT_DTYPES: Final = {"reason": "str", "tier_zh": "string", "tier_en": "string",
-                            "tier_note": "string", "reason__": "str"}
-#: Columns (or, ending in ``__``, column prefixes) that are categorical in memory.
+                            "tier_note": "string"}
+#: The columns that are categorical in memory.
 CATEGORICAL_COLUMNS: Final = tuple(SAVED_TEXT_DTYPES)
 
 
@@ -109,6 +113,36 @@ def same_ids(a: pd.Index, b: pd.Index) -> bool:
     if left is not None and right is not None:
         return bool(left.equals(right))
     return bool(a.equals(b))
+
+
+def descending_order(values: np.ndarray) -> np.ndarray:
+    """Positions of the non-NaN ``values``, largest first, equal values by position.
+
+    The same order as ``np.argsort(-values, kind="stable")`` restricted to the non-NaN
+    values, about twice as fast: an unstable (SIMD) sort, then only the runs of equal
+    values are put back in position order.
+
+    Examples
+    --------
+    >>> descending_order(np.array([5.0, 7.0, np.nan, 5.0, 9.0])).tolist()
+    [4, 1, 0, 3]
+    """
+    x = np.asarray(values, dtype=np.float64)
+    present = np.flatnonzero(~np.isnan(x))
+    key = -x[present]
+    order = np.argsort(key)
+    sk = key[order]
+    eq = sk[1:] == sk[:-1]
+    if eq.any():
+        tied = np.zeros(sk.size, dtype=bool)
+        tied[1:] |= eq
+        tied[:-1] |= eq
+        start = tied.copy()
+        start[1:] &= ~eq
+        run = np.cumsum(start)[tied]
+        pos = order[tied]
+        order[tied] = pos[np.lexsort((pos, run))]
+    return present[order]
 
 
 def codes_of(values: Any) -> tuple[np.ndarray, list[str]]:
@@ -265,18 +299,13 @@ def saved_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _saved_dtype(column: str) -> str | None:
-    if column in SAVED_TEXT_DTYPES and not column.endswith("__"):
-        return SAVED_TEXT_DTYPES[column]
-    if column.startswith("reason__"):
-        return SAVED_TEXT_DTYPES["reason__"]
-    return None
+    return SAVED_TEXT_DTYPES.get(column)
 
 
 def loaded_table(table: pd.DataFrame, labels: Sequence[Sequence[str]] = ()) -> pd.DataFrame:
     """The categorical text columns of a table read from a saved file, in place.
 
-    ``reason``, ``tier_note`` and ``reason__*`` get their sorted distinct texts as
-    categories; ``tier_zh`` and ``tier_en`` the scheme's labels in tier order (``labels`` =
+    ``reason`` and ``tier_note`` get their sorted distinct texts as categories; ``tier_zh`` and ``tier_en`` the scheme's labels in tier order (``labels`` =
     ``(labels_zh, labels_en)``), as :func:`custvalue.grade` makes them.
 
     Examples

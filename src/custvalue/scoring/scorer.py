@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from custvalue.errors import SchemeError
 from custvalue.grading import DIM_PREFIX, RANK_DECIMALS, REASON_PREFIX
-from custvalue.grading.columns import join_texts, text_categorical
+from custvalue.grading.columns import descending_order, join_texts, text_categorical
 from custvalue.scoring.arrays import ScoringArrays, aggregate, build_arrays
 from custvalue.scoring.explain import Explanation, explain
 from custvalue.scoring.kernels import Aggregated
@@ -40,11 +40,10 @@ def rank_scores(score: np.ndarray, decimals: int = RANK_DECIMALS) -> np.ndarray:
     [3, 1, 0, 2]
     """
     s = np.round(np.asarray(score, dtype=float), decimals)
-    graded = ~np.isnan(s)
-    order = np.argsort(np.where(graded, -s, np.inf), kind="stable")
+    order = descending_order(s)  # graded only, best first, ties by position
     ranks = np.zeros(s.size, dtype=np.int64)
-    ranks[order] = np.arange(1, s.size + 1)
-    return np.where(graded, ranks, 0)
+    ranks[order] = np.arange(1, order.size + 1)
+    return ranks
 
 
 @dataclass(frozen=True, repr=False)
@@ -299,21 +298,19 @@ def _table(raw: pd.DataFrame, norm: pd.DataFrame, arr: ScoringArrays, agg: Aggre
     graded = ~np.isnan(score_100)
     ranks = rank_scores(score_100)
 
-    parts: dict[str, Any] = {}
-    for col in scheme.columns:
-        parts[col] = raw[col].array
-        rcol = REASON_PREFIX + col
-        if rcol in raw.columns:
-            parts[rcol] = raw[rcol].array
-    for col in norm.columns:
-        parts[col] = norm[col].to_numpy()
-    for d, name in enumerate(arr.dimensions):
-        parts[DIM_PREFIX + name] = agg.dims[:, d] * 100.0
-    parts["score"] = score_100
-    parts["rank"] = pd.arrays.IntegerArray(ranks, ~graded)
-    parts["graded"] = graded
-    parts["reason"] = _reasons(arr, agg, scheme, graded)
-    return pd.DataFrame(parts, index=index)
+    # pieces that share their data (the raw columns, the normalised block, the dimension
+    # block), put side by side without a copy: they all carry the one index object
+    raw_cols = list(dict.fromkeys(c for col in scheme.columns for c in (col, REASON_PREFIX + col)
+                                  if c == col or c in raw.columns))
+    dims = pd.DataFrame(agg.dims * 100.0, index=index, copy=False,
+                        columns=[DIM_PREFIX + name for name in arr.dimensions])
+    rest = pd.DataFrame({
+        "score": score_100,
+        "rank": pd.arrays.IntegerArray(ranks, ~graded),
+        "graded": graded,
+        "reason": _reasons(arr, agg, scheme, graded),
+    }, index=index)
+    return pd.concat([raw[raw_cols], norm.set_axis(index, axis=0), dims, rest], axis=1)
 
 
 def score(

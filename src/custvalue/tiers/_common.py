@@ -25,7 +25,12 @@ from custvalue.errors import (
     UnsupportedInputError,
 )
 from custvalue.grading import DEFAULT_LABELS
-from custvalue.grading.columns import ids_sorted_unique, join_texts, label_categorical
+from custvalue.grading.columns import (
+    descending_order,
+    ids_sorted_unique,
+    join_texts,
+    label_categorical,
+)
 
 TiesRule = Literal["stable", "together"]
 
@@ -131,18 +136,14 @@ def assign_kernel(
     """
     n = score.size
     k = len(shares)
-    idx = np.arange(n)
     graded = ~np.isnan(score)
     pinned = np.zeros(n, dtype=bool) if pin is None else pin >= 0
-    g_idx = idx[graded]
-    neg = -score[graded]
 
     # rank order: group, score descending, customer_id ascending (positions are id order):
-    # stable sorts keep equal keys in position order, so two stable sorts (score, then
-    # group) give the order of a lexsort on (group, -score, position) at half the cost
-    by_score = g_idx[np.argsort(neg, kind="stable")]
+    # the rank order by score, then a stable sort by group keeps it within each group
+    by_score = descending_order(score)  # graded only
     rank_overall = np.full(n, np.nan)
-    rank_overall[by_score] = np.arange(1, g_idx.size + 1)
+    rank_overall[by_score] = np.arange(1, by_score.size + 1)
     if n_groups > 1:
         order = by_score[np.argsort(code[by_score], kind="stable")]
         pos, _ = run_positions(run_starts(code[order]))
@@ -150,6 +151,21 @@ def assign_kernel(
         rank[order] = pos + 1
     else:
         order, rank = by_score, rank_overall
+    if n_groups == 1 and pin is None:  # the common case: the seats in rank order
+        target = sizes_kernel(np.array([order.size]), shares)
+        qtier = np.repeat(np.arange(k), target[0])
+        shared = qtier
+        if ties == "together":
+            _, start = run_positions(run_starts(score[order]))
+            shared = qtier[start]
+        tier = np.full(n, -1, dtype=np.int64)
+        tier[order] = shared
+        quota_tier = np.full(n, -1, dtype=np.int64)
+        quota_tier[order] = qtier
+        return {"rank": rank, "rank_overall": rank_overall, "tier": tier,
+                "quota_tier": quota_tier, "target": target,
+                "actual": np.bincount(shared, minlength=k)[None, :],
+                "pins": np.zeros((1, k), dtype=np.int64)}
 
     # unpinned graded customers fill the seats left to them, in rank order
     fill = order[~pinned[order]]
