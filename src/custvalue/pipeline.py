@@ -5,6 +5,11 @@ per register customer (graded or with a reason), the scheme, and a :class:`Manif
 A grading saves to a folder (``grades.parquet`` + ``scheme.json`` + ``manifest.json`` +
 ``checks.json``) and loads back exactly.
 
+This module is long because it holds both halves of the grade: the wiring of the input
+stages (read once, check, indicators) and the per-customer stage that :func:`grade` and
+:meth:`Grading.rescore` share (:func:`score_and_tier`: scoring, eligibility, tiers, ABC and
+the table, put together by position without joins or copies).
+
 Examples
 --------
 >>> import custvalue

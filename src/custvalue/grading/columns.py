@@ -319,9 +319,16 @@ def loaded_table(table: pd.DataFrame, labels: Sequence[Sequence[str]] = ()) -> p
         if _saved_dtype(column) is None or isinstance(table[column].dtype,
                                                       pd.CategoricalDtype):
             continue
-        if column in by_name:
+        if column in ("tier_zh", "tier_en"):
+            given = by_name.get(column)
+            if given is None and "tier" in table.columns:  # no scheme: in tier order
+                pairs = pd.DataFrame({"tier": table["tier"].to_numpy(dtype=float,
+                                                                     na_value=np.nan),
+                                      "label": table[column].to_numpy(dtype=object)})
+                given = pairs.dropna().drop_duplicates().sort_values(
+                    "tier", kind="stable")["label"].astype(str).tolist()
             present = [str(x) for x in pd.unique(table[column].dropna())]
-            categories = list(dict.fromkeys([*by_name[column], *present]))
+            categories = list(dict.fromkeys([*(given or []), *present]))
             codes = pd.Categorical(table[column], categories=categories).codes
             table[column] = label_categorical(codes, categories)
         else:

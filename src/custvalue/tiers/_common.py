@@ -4,6 +4,10 @@ The kernels (``*_kernel``) work on numpy arrays without validation; the ``check_
 functions validate the inputs of the public functions in :mod:`~custvalue.tiers.quotas`,
 :mod:`~custvalue.tiers.pins` and :mod:`~custvalue.tiers.abc`.  Names here are public inside
 :mod:`custvalue.tiers` (the module itself is private).
+
+This module is long because the single and the batched tier kernels, which must agree
+exactly, live side by side with the checks and the frame building the three public modules
+share.
 """
 
 from __future__ import annotations
