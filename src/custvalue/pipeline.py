@@ -383,10 +383,9 @@ def _grading_table(register: pd.DataFrame, indicators: pd.DataFrame, scored: pd.
         if not names:
             return
         part = frame if len(names) == len(frame.columns) else frame[names]
-        if same_ids(frame.index, index):
-            part = part.set_axis(index, axis=0)
-        else:  # some register customers have no row here: reindex (missing values)
-            part = part.reindex(index)
+        # the same customers: the one index object; else reindex (missing values)
+        part = part.set_axis(index, axis=0) if same_ids(frame.index, index) else \
+            part.reindex(index)
         pieces.append(part)
         taken.update(names)
 

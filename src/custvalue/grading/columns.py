@@ -22,10 +22,10 @@ Examples
 >>> codes = np.array([0, -1, 1, 0])
 >>> text_categorical(codes, ["b", "a"]).tolist()
 ['b', nan, 'a', 'b']
->>> joined = join_texts([(np.array([0, -1, 0]), ["x missing"]),
+>>> joined = join_texts([(np.array([0, -1, -1]), ["x missing"]),
 ...                      (np.array([0, 0, -1]), ["no y"])])
 >>> joined.tolist(), list(joined.categories)
-([nan, 'no y', 'x missing'], ['no y', 'x missing'])
+(['x missing; no y', 'no y', nan], ['no y', 'x missing; no y'])
 """
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ def text_categorical(codes: np.ndarray, texts: Sequence[str | None]) -> pd.Categ
     n_texts = len(texts)
     used = np.bincount(codes[codes >= 0], minlength=n_texts) > 0 if codes.size else \
         np.zeros(n_texts, dtype=bool)
-    kept = sorted({str(texts[i]) for i in np.flatnonzero(used) if texts[i]})
+    kept = sorted({str(texts[i]) for i in np.flatnonzero(used).tolist() if texts[i]})
     position = {t: i for i, t in enumerate(kept)}
     lut = np.array([position.get(str(t), -1) if t else -1 for t in texts] + [-1],
                    dtype=np.int64)
@@ -293,8 +293,9 @@ def saved_table(table: pd.DataFrame) -> pd.DataFrame:
     >>> saved_table(t)["reason"].dtype
     <StringDtype(na_value=nan)>
     """
-    cast = {c: _saved_dtype(c) for c in table.columns
-            if isinstance(table[c].dtype, pd.CategoricalDtype) and _saved_dtype(c)}
+    cast: dict[Any, Any] = {c: _saved_dtype(c) for c in table.columns
+                            if isinstance(table[c].dtype, pd.CategoricalDtype)
+                            and _saved_dtype(c)}
     return table.astype(cast) if cast else table
 
 
@@ -305,8 +306,10 @@ def _saved_dtype(column: str) -> str | None:
 def loaded_table(table: pd.DataFrame, labels: Sequence[Sequence[str]] = ()) -> pd.DataFrame:
     """The categorical text columns of a table read from a saved file, in place.
 
-    ``reason`` and ``tier_note`` get their sorted distinct texts as categories; ``tier_zh`` and ``tier_en`` the scheme's labels in tier order (``labels`` =
-    ``(labels_zh, labels_en)``), as :func:`custvalue.grade` makes them.
+    ``reason`` and ``tier_note`` get their sorted distinct texts as categories;
+    ``tier_zh`` and ``tier_en`` the scheme's labels in tier order (``labels`` =
+    ``(labels_zh, labels_en)``), as :func:`custvalue.grade` makes them; without
+    ``labels``, the labels present, in the order of the ``tier`` column.
 
     Examples
     --------

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from custvalue.errors import InputError
+from custvalue.grading.columns import loaded_table, saved_table
 from custvalue.grading.contract import (
     CHECKS_FILE,
     GRADED,
@@ -37,7 +38,6 @@ from custvalue.grading.contract import (
     UNGRADED,
     UNGRADED_LABELS,
 )
-from custvalue.grading.columns import loaded_table, saved_table
 from custvalue.grading.folder import verify_folder, write_folder
 from custvalue.grading.manifest import Manifest
 from custvalue.grading.protocol import Result, jsonable

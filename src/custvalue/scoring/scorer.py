@@ -7,7 +7,6 @@ Ties in rank are broken by ``customer_id`` ascending at :data:`RANK_DECIMALS` de
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
