@@ -382,7 +382,8 @@ def _grading_table(register: pd.DataFrame, indicators: pd.DataFrame, scored: pd.
     def add(frame: pd.DataFrame, names: list[str]) -> None:
         if not names:
             return
-        part = frame if len(names) == len(frame.columns) else frame[names]
+        # names keep the frame's order: dropping the others keeps views of its blocks
+        part = frame.drop(columns=[c for c in frame.columns if c not in set(names)])
         # the same customers: the one index object; else reindex (missing values)
         part = part.set_axis(index, axis=0) if same_ids(frame.index, index) else \
             part.reindex(index)

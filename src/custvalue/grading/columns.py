@@ -119,17 +119,25 @@ def descending_order(values: np.ndarray) -> np.ndarray:
     """Positions of the non-NaN ``values``, largest first, equal values by position.
 
     The same order as ``np.argsort(-values, kind="stable")`` restricted to the non-NaN
-    values, about twice as fast: an unstable (SIMD) sort, then only the runs of equal
-    values are put back in position order.
+    values, faster.  Scores on the grid of ``RANK_DECIMALS`` (9) decimals -- what the
+    ranks and tiers of a grading compare -- are sorted as single 64-bit integers (the value
+    on the grid, then the position), which a plain sort orders in one pass; other values
+    by an unstable sort whose runs of equal values are then put back in position order.
 
     Examples
     --------
     >>> descending_order(np.array([5.0, 7.0, np.nan, 5.0, 9.0])).tolist()
     [4, 1, 0, 3]
+    >>> descending_order(np.array([0.1 + 0.2, 0.3, np.nan, 1e-12])).tolist()
+    [0, 1, 3]
     """
     x = np.asarray(values, dtype=np.float64)
     present = np.flatnonzero(~np.isnan(x))
-    key = -x[present]
+    key = x[present]
+    packed = _grid_order(key)
+    if packed is not None:
+        return present[packed]
+    key = -key
     order = np.argsort(key)
     sk = key[order]
     eq = sk[1:] == sk[:-1]
@@ -143,6 +151,32 @@ def descending_order(values: np.ndarray) -> np.ndarray:
         pos = order[tied]
         order[tied] = pos[np.lexsort((pos, run))]
     return present[order]
+
+
+_GRID = 10**9  # RANK_DECIMALS of the grading contract
+
+
+def _grid_order(v: np.ndarray) -> np.ndarray | None:
+    """The descending order of ``v`` by one integer sort, or None when it does not apply.
+
+    It applies when every value is on the grid of 9 decimals (``round(v, 9) == v``) and
+    small enough that ``v * 10**9`` is an exact integer: then equal values give equal
+    integers and different values different ones, in the same order, and the integer
+    ``(max - q) * 2**bits + position`` sorts by value descending, then position.
+    """
+    n = v.size
+    if n < 2 or not np.abs(v).max() < 2.0**52 / _GRID / 4:
+        return None
+    if not np.array_equal(np.round(v, 9), v):
+        return None
+    q = np.rint(v * _GRID).astype(np.int64)
+    top = int(q.max())
+    bits = int(n - 1).bit_length()
+    if top - int(q.min()) >= 2 ** (62 - bits):
+        return None
+    key = ((top - q) << bits) | np.arange(n, dtype=np.int64)
+    key.sort()
+    return key & ((1 << bits) - 1)
 
 
 def codes_of(values: Any) -> tuple[np.ndarray, list[str]]:

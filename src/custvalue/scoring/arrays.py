@@ -55,7 +55,8 @@ class ScoringArrays:
 
     Attributes
     ----------
-    customer_id : numpy.ndarray of str, shape (N,)
+    customer_id : pandas.Index of str, shape (N,)
+        The ids (positions, masks and ``==`` work as on an array).
     indicators, dimensions : tuple of str
         Names in scheme order (I indicators, D dimensions).
     values : numpy.ndarray, shape (N, I)
@@ -77,7 +78,7 @@ class ScoringArrays:
         Aggregation method; ``floor`` its geometric floor; ``topsis`` the fitted reference.
     """
 
-    customer_id: np.ndarray
+    customer_id: pd.Index
     indicators: tuple[str, ...]
     dimensions: tuple[str, ...]
     values: np.ndarray
@@ -190,7 +191,7 @@ def build_arrays(
     if scheme.aggregation.method == "topsis" and topsis is None:
         topsis = fit_topsis_reference(values, available, scheme.aggregation.topsis_normalisation)
     return ScoringArrays(
-        customer_id=norm.index.to_numpy(dtype=object).astype(str),
+        customer_id=pd.Index(norm.index, dtype=str),  # no copy of Arrow-backed ids
         indicators=names,
         dimensions=scheme.dimension_names,
         values=values,

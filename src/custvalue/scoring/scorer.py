@@ -309,7 +309,9 @@ def _table(raw: pd.DataFrame, norm: pd.DataFrame, arr: ScoringArrays, agg: Aggre
         "graded": graded,
         "reason": _reasons(arr, agg, scheme, graded),
     }, index=index)
-    return pd.concat([raw[raw_cols], norm.set_axis(index, axis=0), dims, rest], axis=1)
+    # each raw column as it is (a selection of several could copy a block)
+    return pd.concat([*(raw[c] for c in raw_cols), norm.set_axis(index, axis=0), dims, rest],
+                     axis=1)
 
 
 def score(
