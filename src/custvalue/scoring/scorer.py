@@ -342,7 +342,8 @@ def score(
     pandas.DataFrame
         Indexed by ``customer_id`` (sorted): raw scheme columns and their ``reason__*``,
         ``norm__*``, ``dim__*`` (0–100), ``score`` (0–100), ``rank`` (Int64, 1 = best,
-        ties by ``customer_id``), ``graded`` (bool), ``reason``.
+        ties by ``customer_id``), ``graded`` (bool), ``reason`` (a categorical: why
+        a customer is ungraded, missing when graded).
 
     Raises
     ------
