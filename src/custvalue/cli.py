@@ -470,9 +470,18 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     >>> safe["a"].tolist(), safe["b"].tolist()
     (["'=1+1", 'ok', "'@x"], [-1.0, 2.0, 3.0])
     """
+    import pandas as pd
+
     out = frame.copy()
     for column in out.columns:
         values = out[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):  # the texts are the categories
+            names = pd.Series(values.cat.categories.astype(object))
+            risky_names = names.str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
+            if risky_names.any():
+                out[column] = values.cat.rename_categories(
+                    names.where(~risky_names, "'" + names.astype(str)).tolist())
+            continue
         if values.dtype == object or str(values.dtype).startswith(("string", "str")):
             text = values.astype("string")
             risky = text.str.startswith(FORMULA_STARTS).fillna(False).astype(bool)

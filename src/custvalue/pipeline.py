@@ -5,6 +5,11 @@ per register customer (graded or with a reason), the scheme, and a :class:`Manif
 A grading saves to a folder (``grades.parquet`` + ``scheme.json`` + ``manifest.json`` +
 ``checks.json``) and loads back exactly.
 
+This module is long because it holds both halves of the grade: the wiring of the input
+stages (read once, check, indicators) and the per-customer stage that :func:`grade` and
+:meth:`Grading.rescore` share (:func:`score_and_tier`: scoring, eligibility, tiers, ABC and
+the table, put together by position without joins or copies).
+
 Examples
 --------
 >>> import custvalue
@@ -40,6 +45,12 @@ from custvalue.grading import (
     Grading,
     Manifest,
     fingerprint,
+)
+from custvalue.grading.columns import (
+    codes_of,
+    ids_sorted_unique,
+    same_ids,
+    text_categorical,
 )
 from custvalue.inputs.checks import CheckOptions, CheckReport, OptionOverrides, check_tables
 from custvalue.inputs.io import (
@@ -295,25 +306,36 @@ def score_and_tier(
     (pandas.DataFrame, pandas.DataFrame)
         The grading table (sorted by ``customer_id``) and the tier frame.
     """
-    from custvalue.scoring import score_result
+    from custvalue.scoring import Scorer
     from custvalue.scoring.bounds import bounds_table
     from custvalue.tiers import abc_by_count, abc_by_value, apply_pins, assign_tiers
 
     timings = {} if timings is None else timings
+    if not ids_sorted_unique(register.index):  # grade() sorts it; a caller may not have
+        register = register.sort_index()
     with _timed(timings, "scoring", progress):
         indicators = _with_importance_level(indicators, register, scheme)
-        result = score_result(indicators, scheme)
-        scored = result.table
+        scorer = Scorer(scheme).fit(indicators)
+        scored = scorer.transform(indicators)  # a new frame, sorted by customer_id
         if fitted is not None:
-            fitted["bounds"] = bounds_table(result.scorer)
-        scored = _eligibility(scored, register, indicators, window_last_day, scheme)
+            fitted["bounds"] = bounds_table(scorer)
+        # the register and indicator rows of the scored customers, by position (the same
+        # order in grade(): no lookup of the ids at all)
+        reg_rows = _positions(register.index, scored.index)
+        ind_rows = _positions(indicators.index, scored.index)
+        _eligibility(scored, register, reg_rows, indicators, ind_rows, window_last_day,
+                     scheme)
 
     with _timed(timings, "tiers", progress):
         # Tiers see the score at the precision ranks use (RANK_DECIMALS), so that rank order
         # and tier order agree when two scores differ only by floating-point noise.
-        scores = scored["score"].where(scored["graded"]).round(RANK_DECIMALS)
+        graded = scored["graded"].to_numpy(dtype=bool)
+        rounded = np.round(np.where(graded, scored["score"].to_numpy(dtype=float), np.nan),
+                           RANK_DECIMALS)
+        scores = pd.Series(rounded, index=scored.index, name="score", copy=False)
         labels = list(zip(scheme.tiers.labels_zh, scheme.tiers.labels_en, strict=True))
-        by = register.loc[scores.index, strata] if strata else None
+        by = pd.Series(_take(register[strata], reg_rows), index=scored.index, name=strata) \
+            if strata else None
         pin_frame = None
         if pins is not None:
             pin_frame = pins if isinstance(pins, pd.DataFrame) else _to_indexed_pandas(
@@ -348,27 +370,76 @@ def score_and_tier(
             tiers = tiers.drop(columns=["rank_overall"]).rename(
                 columns={"rank": "rank_in_stratum", "group": "stratum"})
         abc_cfg = scheme.abc
-        basis = scores if abc_cfg.basis == "score" else indicators[abc_cfg.basis]
-        basis = basis.where(scored["graded"])
+        basis = rounded if abc_cfg.basis == "score" else np.where(
+            graded, _take(indicators[abc_cfg.basis], ind_rows), np.nan)
+        basis_series = pd.Series(np.asarray(basis, dtype=float), index=scored.index,
+                                 name=abc_cfg.basis, copy=False)
         if abc_cfg.method == "count":
-            abc_out: pd.Series | pd.DataFrame = abc_by_count(basis, abc_cfg.quotas)
+            abc_out: pd.Series | pd.DataFrame = abc_by_count(basis_series, abc_cfg.quotas)
         else:
-            abc_out = abc_by_value(basis, abc_cfg.cuts)
+            abc_out = abc_by_value(basis_series, abc_cfg.cuts)
         abc = abc_out["abc"] if isinstance(abc_out, pd.DataFrame) else abc_out
 
-    table = register.join(indicators.drop(columns=[c for c in REGISTER_COLUMNS
-                                                   if c in indicators.columns]), how="left")
-    score_cols = [c for c in scored.columns if c not in table.columns]
-    table = table.join(scored[score_cols])
-    table = table.join(tiers.drop(columns=[c for c in tiers.columns if c in table.columns]))
+    return _grading_table(register, indicators, scored, tiers, abc, scheme, strata), tiers
+
+
+def _grading_table(register: pd.DataFrame, indicators: pd.DataFrame, scored: pd.DataFrame,
+                   tiers: pd.DataFrame, abc: pd.Series, scheme: Scheme,
+                   strata: str | None) -> pd.DataFrame:
+    """The grading table: one row per register customer, put together without a copy.
+
+    Register columns, then the indicator columns, the score columns, the tier columns,
+    ``provisional_tier``, ``percentile`` and ``abc``.  When the frames list the same
+    customers in the same order (what :func:`grade` gives) they are set side by side on
+    one index object: nothing is joined, looked up by id or copied.
+    """
+    index = register.index
+    pieces = [register]
+    taken = set(register.columns)
+
+    def add(frame: pd.DataFrame, names: list[str]) -> None:
+        if not names:
+            return
+        # names keep the frame's order: dropping the others keeps views of its blocks
+        part = frame.drop(columns=[c for c in frame.columns if c not in set(names)])
+        # the same customers: the one index object; else reindex (missing values)
+        part = part.set_axis(index, axis=0) if same_ids(frame.index, index) else \
+            part.reindex(index)
+        pieces.append(part)
+        taken.update(names)
+
+    add(indicators, [c for c in indicators.columns
+                     if c not in REGISTER_COLUMNS and c not in taken])
+    add(scored, [c for c in scored.columns if c not in taken])
+    add(tiers, [c for c in tiers.columns if c not in taken])
+    table = pd.concat(pieces, axis=1)
+    score = np.round(table["score"].to_numpy(dtype=float), RANK_DECIMALS)
+    extra: dict[str, Any] = {}
     if "provisional_score" in table.columns:
-        table["provisional_tier"] = _provisional_tiers(
-            table["provisional_score"].round(RANK_DECIMALS), table["score"].round(RANK_DECIMALS),
-            table["tier"], len(scheme.tiers.quotas), table[strata] if strata else None)
-    table["percentile"] = _percentile(table["score"].round(RANK_DECIMALS))
-    table["abc"] = abc.reindex(table.index)
-    table = table.sort_index()
-    return table, tiers
+        extra["provisional_tier"] = _provisional_tiers(
+            table["provisional_score"].round(RANK_DECIMALS), pd.Series(score, index=index),
+            table["tier"], len(scheme.tiers.quotas), table[strata] if strata else None).array
+    extra["percentile"] = _percentile_kernel(
+        score, table["rank"].to_numpy(dtype=np.int64, na_value=0))
+    add(pd.DataFrame(extra, index=index), list(extra))
+    add(abc.to_frame("abc"), ["abc"])
+    return pd.concat([table, *pieces[-2:]], axis=1)
+
+
+def _positions(index: pd.Index, wanted: pd.Index) -> np.ndarray | None:
+    """Positions of the ids ``wanted`` in ``index``; None when they are the same ids."""
+    if same_ids(index, wanted):
+        return None
+    return index.get_indexer(wanted)
+
+
+def _take(column: pd.Series, rows: np.ndarray | None) -> Any:
+    """The values of ``column`` at the positions ``rows`` (all, in order, when None;
+    missing at position -1)."""
+    values = column.array
+    if rows is None:
+        return values
+    return values.take(rows, allow_fill=True)
 
 
 def _native_engine(source: Any) -> bool:
@@ -455,8 +526,9 @@ def _not_assessable(indicators: pd.DataFrame, scheme: Scheme,
     return out
 
 
-def _eligibility(scored: pd.DataFrame, register: pd.DataFrame, indicators: pd.DataFrame,
-                 last_day: dt.date | str | None, scheme: Scheme) -> pd.DataFrame:
+def _eligibility(scored: pd.DataFrame, register: pd.DataFrame, reg_rows: np.ndarray | None,
+                 indicators: pd.DataFrame, ind_rows: np.ndarray | None,
+                 last_day: dt.date | str | None, scheme: Scheme) -> None:
     """Take departed accounts and short histories out of the quotas (``scheme.eligibility``).
 
     A customer whose register ``closed`` is on or before the window's last day becomes
@@ -465,36 +537,41 @@ def _eligibility(scored: pd.DataFrame, register: pd.DataFrame, indicators: pd.Da
     ``eligibility.min_exposure_months`` months of exposure becomes ungraded with the reason
     :data:`~custvalue.grading.SHORT_HISTORY`; its score moves to ``provisional_score`` and
     ``provisional`` is True.  Both keep their indicators and dimension scores.
+
+    Changes ``scored`` (the scorer's new table) in place; ``reg_rows`` / ``ind_rows`` are
+    the positions of its rows in ``register`` / ``indicators`` (None: the same rows).
     """
     rules = scheme.eligibility
-    out = scored.copy()
-    graded = out["graded"].to_numpy(dtype=bool)
-    departed = np.zeros(len(out), dtype=bool)
+    n = len(scored)
+    graded = scored["graded"].to_numpy(dtype=bool)
+    score = scored["score"].to_numpy(dtype=float)
+    departed = np.zeros(n, dtype=bool)
     if rules.departed == "ungraded" and "closed" in register.columns and last_day is not None:
-        closed = pd.to_datetime(register["closed"].reindex(out.index), errors="coerce")
+        closed = pd.to_datetime(pd.Series(_take(register["closed"], reg_rows)),
+                                errors="coerce")
         departed = (closed.dt.normalize() <= pd.Timestamp(last_day)).to_numpy(bool)
-    exposure = indicators["exposure_months"].reindex(out.index) \
-        if "exposure_months" in indicators.columns else pd.Series(np.nan, index=out.index)
-    short = (graded & ~departed
-             & (exposure.to_numpy(dtype=float) < rules.min_exposure_months))
-    out["provisional_score"] = out["score"].where(short)
-    out["provisional"] = pd.Series(short, index=out.index)
+    exposure = (np.asarray(_take(indicators["exposure_months"], ind_rows), dtype=float)
+                if "exposure_months" in indicators.columns else np.full(n, np.nan))
+    short = graded & ~departed & (exposure < rules.min_exposure_months)
+    scored["provisional_score"] = np.where(short, score, np.nan)
+    scored["provisional"] = short
     drop = departed | short
     if drop.any():
-        out.loc[drop, "score"] = np.nan
-        out["rank"] = out["rank"].mask(pd.Series(drop, index=out.index))
-        out["graded"] = pd.Series(graded & ~drop, index=out.index)
-        reason = out["reason"].copy()
-        reason[short] = SHORT_HISTORY
-        reason[departed] = DEPARTED
-        out["reason"] = pd.Series(reason.tolist(), index=out.index)  # dtype as the scorer
-        # ranks of the remaining customers are 1..n without gaps
-        remaining = out["score"].round(RANK_DECIMALS)
-        from custvalue.scoring import rank_scores
-
-        out["rank"] = pd.Series(rank_scores(remaining.to_numpy()), index=out.index).astype(
-            "Int64").mask(~out["graded"])
-    return out
+        remaining = graded & ~drop
+        scored["score"] = np.where(drop, np.nan, score)
+        scored["graded"] = remaining
+        codes, texts = codes_of(scored["reason"])
+        codes = np.where(short, len(texts), np.where(departed, len(texts) + 1, codes))
+        scored["reason"] = text_categorical(codes, [*texts, SHORT_HISTORY, DEPARTED])
+        # ranks of the remaining customers are 1..n without gaps, in the order they had:
+        # taking customers out of a ranking keeps the order of the others (no new sort)
+        rank = scored["rank"].to_numpy(dtype=np.int64, na_value=0)
+        order = np.empty(int(graded.sum()), dtype=np.int64)
+        order[rank[graded] - 1] = np.flatnonzero(graded)
+        kept = order[remaining[order]]
+        new_rank = np.zeros(n, dtype=np.int64)
+        new_rank[kept] = np.arange(1, kept.size + 1)
+        scored["rank"] = pd.arrays.IntegerArray(new_rank, ~remaining)
 
 
 def _with_importance_level(indicators: pd.DataFrame, register: pd.DataFrame,
@@ -574,32 +651,60 @@ def _provisional_tiers(provisional: pd.Series, score: pd.Series, tier: pd.Series
     >>> _provisional_tiers(p, s, t, 4).tolist()
     [<NA>, <NA>, <NA>, <NA>, 2, 3]
     """
-    out = pd.Series(pd.NA, index=provisional.index, dtype="Int64")
-    groups = [(None, np.ones(len(score), dtype=bool))] if by is None else [
-        (g, (by == g).to_numpy()) for g in pd.unique(by.dropna())]
-    for _, member in groups:
-        graded = member & tier.notna().to_numpy()
-        cuts = np.full(n_tiers, np.inf)
-        if graded.any():
-            mins = score[graded].groupby(tier[graded].astype(int)).min()
-            cuts[mins.index.to_numpy()] = mins.to_numpy()
-        p = provisional.to_numpy(dtype=float)
-        want = member & ~np.isnan(p)
-        if not want.any():
-            continue
-        reach = p[want, None] >= cuts[None, :]
-        best = np.where(reach.any(axis=1), reach.argmax(axis=1), n_tiers - 1)
-        out[want] = best
+    p = provisional.to_numpy(dtype=float, na_value=np.nan)
+    s = score.to_numpy(dtype=float, na_value=np.nan)
+    t = tier.to_numpy(dtype=np.int64, na_value=-1)
+    out = np.full(p.size, -1, dtype=np.int64)
+    want_any = ~np.isnan(p)
+    if want_any.any():
+        groups = [np.ones(p.size, dtype=bool)] if by is None else [
+            (by == g).to_numpy(dtype=bool) for g in pd.unique(by.dropna())]
+        for member in groups:  # a loop over strata, not customers
+            want = member & want_any
+            if not want.any():
+                continue
+            cuts = np.full(n_tiers, np.inf)
+            for k in range(n_tiers):  # a loop over tiers
+                inside = s[member & (t == k)]
+                if inside.size:
+                    cuts[k] = inside.min()
+            reach = p[want, None] >= cuts[None, :]
+            out[want] = np.where(reach.any(axis=1), reach.argmax(axis=1), n_tiers - 1)
+    return pd.Series(pd.arrays.IntegerArray(np.maximum(out, 0), out < 0),
+                     index=provisional.index)
+
+
+def _percentile_kernel(score: np.ndarray, rank: np.ndarray | None = None) -> np.ndarray:
+    """Share of graded customers (score not NaN) with a strictly lower score, in percent.
+
+    ``rank`` (1 = best, ties broken by position, 0 when ungraded: the table's ``rank`` of the
+    same ``score``) gives the order without a sort.
+
+    Examples
+    --------
+    >>> s = np.array([3.0, 1.0, np.nan, 3.0, 2.0])
+    >>> _percentile_kernel(s).tolist()
+    [50.0, 0.0, nan, 50.0, 25.0]
+    >>> _percentile_kernel(s, np.array([1, 4, 0, 2, 3])).tolist()
+    [50.0, 0.0, nan, 50.0, 25.0]
+    """
+    graded = ~np.isnan(score)
+    n = int(graded.sum())
+    if rank is None:
+        from custvalue.scoring import rank_scores
+
+        rank = rank_scores(score, RANK_DECIMALS)
+    order = np.empty(n, dtype=np.int64)
+    order[rank[graded] - 1] = np.flatnonzero(graded)  # best first
+    ranked = score[order]
+    # customers below a score: those after the last one with the same score
+    last = np.ones(n, dtype=bool)
+    last[:-1] = ranked[1:] != ranked[:-1]
+    end = np.where(last, np.arange(n), n)
+    end = np.minimum.accumulate(end[::-1])[::-1]
+    out = np.full(score.size, np.nan)
+    out[order] = 100.0 * (n - 1 - end) / max(n, 1)
     return out
-
-
-def _percentile(score: pd.Series) -> pd.Series:
-    """Share of graded customers with a strictly lower score, in percent."""
-    graded = score.dropna()
-    values = np.sort(graded.to_numpy())
-    below = np.searchsorted(values, score.to_numpy(), side="left").astype(float)
-    out = pd.Series(100.0 * below / max(len(values), 1), index=score.index)
-    return out.where(score.notna())
 
 
 def _to_indexed_pandas(frame: Any) -> pd.DataFrame:

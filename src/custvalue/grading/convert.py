@@ -33,6 +33,7 @@ from custvalue.errors import (
     MissingColumnError,
     UnsupportedInputError,
 )
+from custvalue.grading.columns import loaded_table
 from custvalue.grading.contract import DEFAULT_LABELS, GRADES_FILE, SCHEME_FILE, tier_label
 from custvalue.grading.folder import verify_folder
 from custvalue.grading.manifest import Manifest
@@ -168,6 +169,17 @@ def grading_scheme(source: GradingLike) -> Scheme | None:
     return getattr(source, "scheme", None)
 
 
+def _saved_labels(folder: Path) -> tuple[list[str], list[str]] | tuple[()]:
+    """The tier labels of the scheme saved beside a grading table (plain JSON, no Scheme)."""
+    import json
+
+    try:
+        tiers = json.loads((folder / SCHEME_FILE).read_text("utf-8"))["tiers"]
+        return list(tiers["labels_zh"]), list(tiers["labels_en"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ()
+
+
 def grading_table(source: GradingLike, *, name: str = "grading") -> pd.DataFrame:
     """The grading table of ``source``, indexed by ``customer_id`` and sorted by it.
 
@@ -214,7 +226,7 @@ def grading_table(source: GradingLike, *, name: str = "grading") -> pd.DataFrame
             )
         verify_folder(file.parent)  # a folder with checksums.json: checked before use
         try:
-            table = pd.read_parquet(file)
+            table = loaded_table(pd.read_parquet(file), _saved_labels(file.parent))
         except Exception as exc:  # a damaged file: pyarrow's own errors
             raise UnsupportedInputError(
                 "grading", GRADES_FILE, f"not a valid grading: {file} cannot be read "

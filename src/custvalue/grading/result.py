@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from custvalue.errors import InputError
+from custvalue.grading.columns import loaded_table, saved_table
 from custvalue.grading.contract import (
     BOUNDS_FILE,
     CHECKS_FILE,
@@ -422,7 +423,10 @@ class Grading(Result):
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        arrow = pa.Table.from_pandas(self.table.reset_index(), preserve_index=False)
+        # the categorical text columns are written as text (schema version 2): the same
+        # bytes as before they were categorical in memory
+        arrow = pa.Table.from_pandas(saved_table(self.table).reset_index(),
+                                     preserve_index=False)
         meta = dict(arrow.schema.metadata or {})
         meta[b"custvalue.schema_version"] = str(self.manifest.schema_version).encode()
         arrow = arrow.replace_schema_metadata(meta)
@@ -436,6 +440,9 @@ class Grading(Result):
 
         A folder without ``bounds.json`` (saved before schema version 3) loads with
         ``bounds=None``.
+        The text columns that :func:`custvalue.grade` makes categorical (``reason``,
+        ``tier_zh``, ``tier_en``, ``tier_note``) are saved as text and made categorical
+        again here, so files written before they were categorical load the same way.
         """
         base = Path(folder)
         missing = [f for f in REQUIRED_FILES
@@ -452,6 +459,7 @@ class Grading(Result):
             table = pd.read_parquet(base / GRADES_FILE).set_index("customer_id")
             current = SCHEME_FILE
             scheme = Scheme.from_json(base / SCHEME_FILE)
+            table = loaded_table(table, (scheme.tiers.labels_zh, scheme.tiers.labels_en))
             current = MANIFEST_FILE
             manifest = Manifest.model_validate_json((base / MANIFEST_FILE).read_text("utf-8"))
             current = CHECKS_FILE

@@ -18,6 +18,7 @@ import pandas as pd
 
 from custvalue.errors import SchemeError
 from custvalue.grading import NORM_PREFIX, REASON_PREFIX
+from custvalue.grading.columns import codes_of, join_texts
 from custvalue.scoring.kernels import (
     FILL_VALUES,
     Aggregated,
@@ -54,7 +55,8 @@ class ScoringArrays:
 
     Attributes
     ----------
-    customer_id : numpy.ndarray of str, shape (N,)
+    customer_id : pandas.Index of str, shape (N,)
+        The ids (positions, masks and ``==`` work as on an array).
     indicators, dimensions : tuple of str
         Names in scheme order (I indicators, D dimensions).
     values : numpy.ndarray, shape (N, I)
@@ -69,13 +71,14 @@ class ScoringArrays:
         Dimensions whose ``missing`` policy is ``ungraded``.
     ungraded : (N,) bool
         Customers missing an indicator whose policy is ``ungraded``.
-    reasons : (N,) object
-        Why (``"<indicator> missing (<reason code>)"``), None for the others.
+    reasons : pandas.Categorical, shape (N,)
+        Why (``"<indicator> missing (<reason code>)"``), missing for the others; a
+        categorical, so that a million customers with a few reasons hold a few strings.
     method : str
         Aggregation method; ``floor`` its geometric floor; ``topsis`` the fitted reference.
     """
 
-    customer_id: np.ndarray
+    customer_id: pd.Index
     indicators: tuple[str, ...]
     dimensions: tuple[str, ...]
     values: np.ndarray
@@ -88,7 +91,7 @@ class ScoringArrays:
     dim_fill: np.ndarray
     dim_ungraded: np.ndarray
     ungraded: np.ndarray
-    reasons: np.ndarray
+    reasons: pd.Categorical
     method: str = "arithmetic"
     floor: float = 0.01
     topsis: TopsisReference | None = field(default=None, repr=False)
@@ -150,12 +153,12 @@ def build_arrays(
     ...                     index=pd.Index(["a", "b"], name="customer_id"))
     >>> arr = build_arrays(norm, s)
     >>> arr.values.tolist(), arr.ungraded.tolist(), arr.reasons.tolist()
-    ([[0.5, 0.2], [1.0, nan]], [False, True], [None, 'y missing'])
+    ([[0.5, 0.2], [1.0, nan]], [False, True], [nan, 'y missing'])
     """
     names = scheme.indicator_names
     w, dim_of, dw = scheme.weight_arrays()
     n = len(norm)
-    values = np.empty((n, len(names)))
+    values = np.empty((n, len(names)), order="F")  # the kernels work column by column
     for i, name in enumerate(names):
         col = NORM_PREFIX + name
         if col not in norm.columns:
@@ -165,7 +168,7 @@ def build_arrays(
     available = ~missing
     imputed = np.zeros_like(missing)
     ungraded = np.zeros(n, dtype=bool)
-    reason_parts: list[np.ndarray] = []
+    reason_parts: list[tuple[np.ndarray, list[str]]] = []
     for i, (_, name, ind) in enumerate(scheme.iter_indicators()):
         m = missing[:, i]
         if ind.missing in FILL_VALUES:
@@ -174,23 +177,21 @@ def build_arrays(
             imputed[:, i] = m
         elif ind.missing == "ungraded" and m.any():
             ungraded |= m
-            text = np.full(n, f"{name} missing", dtype=object)
+            # texts per reason code (no string per customer): 0 = no code, 1.. = the codes
+            codes, texts = np.zeros(n, dtype=np.int64), [f"{name} missing"]
             rcol = REASON_PREFIX + ind.column
             if raw is not None and rcol in raw.columns:
-                codes = raw[rcol].to_numpy(dtype=object)
-                has_code = pd.notna(codes)
-                text[has_code] = [f"{name} missing ({c})" for c in codes[has_code]]
-            reason_parts.append(np.where(m, text, np.asarray(None)))
-    reasons = np.full(n, None, dtype=object)
-    for part in reason_parts:
-        reasons = join_reasons(reasons, part)
+                code, found = codes_of(raw[rcol])
+                codes, texts = code + 1, texts + [f"{name} missing ({c})" for c in found]
+            reason_parts.append((np.where(m, codes, -1), texts))
+    reasons = join_texts(reason_parts, n=n)
     dims = list(scheme.dimensions.values())
     dim_fill = np.array([FILL_VALUES.get(d.missing, np.nan) for d in dims])
     dim_ungraded = np.array([d.missing == "ungraded" for d in dims])
     if scheme.aggregation.method == "topsis" and topsis is None:
         topsis = fit_topsis_reference(values, available, scheme.aggregation.topsis_normalisation)
     return ScoringArrays(
-        customer_id=norm.index.to_numpy(dtype=object).astype(str),
+        customer_id=pd.Index(norm.index, dtype=str),  # no copy of Arrow-backed ids
         indicators=names,
         dimensions=scheme.dimension_names,
         values=values,

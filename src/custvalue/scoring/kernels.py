@@ -165,7 +165,8 @@ def _structure(
     batch = np.broadcast_shapes(w.shape[:-1], v.shape[:-1])
     w = np.broadcast_to(w, (*batch, w.shape[-1]))
     v = np.broadcast_to(v, (*batch, n_dims))
-    den = np.zeros((*batch, a.shape[0], n_dims))
+    # (…, N, D) arrays laid out dimension by dimension: each [..., d] is contiguous
+    den = np.zeros((*batch, n_dims, a.shape[0])).swapaxes(-1, -2)
     for i, d in enumerate(dim_of):
         den[..., d] += w[..., i, None] * a[:, i]
     has = den > 0

@@ -70,6 +70,7 @@ from custvalue.errors import (
     UnsupportedInputError,
 )
 from custvalue.grading import NORM_PREFIX, REASON_PREFIX
+from custvalue.grading.columns import ids_sorted_unique
 from custvalue.scoring.scheme import Indicator, Scheme
 
 __all__ = [
@@ -381,11 +382,14 @@ def transform_indicator(values: np.ndarray, fit: IndicatorFit) -> np.ndarray:
 def check_indicator_frame(
     frame: Any, scheme: Scheme, table: str = _TABLE
 ) -> pd.DataFrame:
-    """Validate an indicator frame for ``scheme``; return a copy sorted by ``customer_id``.
+    """Validate an indicator frame for ``scheme``; return it sorted by ``customer_id``.
 
     The frame is indexed by ``customer_id`` (or has a ``customer_id`` column); ids become
     strings.  Every source column of the scheme must be present and numeric; values must be
     finite or NaN.  Scheme columns come back as float64; other columns are kept as they are.
+    The result is a new frame; it shares the columns that need no change with ``frame``
+    (pandas' copy on write keeps them apart), so a frame that is already valid and sorted
+    costs one pass over the ids and the scheme columns.
 
     Raises
     ------
@@ -415,20 +419,25 @@ def check_indicator_frame(
         df = df.set_index("customer_id")
     if len(df) == 0:
         raise EmptyTableError(table, None, "the indicator frame has no rows")
-    ids = pd.Index(df.index)
-    if ids.isna().any():
-        raise InvalidValueError(
-            table, "customer_id", "customer ids must not be missing", count=int(ids.isna().sum())
-        )
-    ids = pd.Index(ids.astype(str), name="customer_id")
-    dup = ids.duplicated(keep=False)
-    if dup.any():
-        examples = [{"customer_id": c} for c in ids[dup].unique()[:5]]
-        raise DuplicateRowsError(
-            table, "customer_id", "customer ids must be unique", examples,
-            fix="keep one row per customer", count=int(dup.sum()),
-        )
-    df = df.set_axis(ids, axis=0)
+    # ids already text, sorted and unique (what the indicator stage gives): one vectorised
+    # pass, no hash table, no copy; otherwise check, convert and sort
+    in_order = isinstance(df.index.dtype, pd.StringDtype) and ids_sorted_unique(df.index)
+    if in_order:
+        ids = df.index.rename("customer_id")
+    else:
+        ids = pd.Index(df.index)
+        if ids.isna().any():
+            raise InvalidValueError(
+                table, "customer_id", "customer ids must not be missing",
+                count=int(ids.isna().sum()))
+        ids = pd.Index(ids.astype(str), name="customer_id")
+        dup = ids.duplicated(keep=False)
+        if dup.any():
+            examples = [{"customer_id": c} for c in ids[dup].unique()[:5]]
+            raise DuplicateRowsError(
+                table, "customer_id", "customer ids must be unique", examples,
+                fix="keep one row per customer", count=int(dup.sum()),
+            )
     out: dict[str, Any] = {}
     for col in scheme.columns:
         if col not in df.columns:
@@ -437,18 +446,22 @@ def check_indicator_frame(
                 fix="compute the indicator or remove it from the scheme",
             )
         s = df[col]
-        if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
-            converted = pd.to_numeric(s, errors="coerce")
-            bad = converted.isna() & s.notna()
-            if bad.any() or pd.api.types.is_bool_dtype(s):
-                rows = s[bad] if bad.any() else s
-                examples = [{"customer_id": k, col: v} for k, v in rows.head(5).items()]
-                raise ColumnTypeError(
-                    table, col, "values must be numbers (NaN for missing)", examples,
-                    fix="convert the column to float", count=int(bad.sum()) or len(s),
-                )
-            s = converted
-        values = s.to_numpy(dtype=float, na_value=np.nan)
+        if s.dtype == np.float64:
+            values = s.to_numpy()
+        else:
+            if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+                converted = pd.to_numeric(s, errors="coerce")
+                bad = converted.isna() & s.notna()
+                if bad.any() or pd.api.types.is_bool_dtype(s):
+                    rows = s[bad] if bad.any() else s
+                    examples = [{"customer_id": k, col: v} for k, v in rows.head(5).items()]
+                    raise ColumnTypeError(
+                        table, col, "values must be numbers (NaN for missing)", examples,
+                        fix="convert the column to float", count=int(bad.sum()) or len(s),
+                    )
+                s = converted
+            values = s.to_numpy(dtype=float, na_value=np.nan)
+            out[col] = values
         inf = np.isinf(values)
         if inf.any():
             examples = [
@@ -460,11 +473,10 @@ def check_indicator_frame(
                 fix="replace infinities by NaN and give a reason__ column",
                 count=int(inf.sum()),
             )
-        out[col] = values
-    result = df.copy()
-    for col, values in out.items():
-        result[col] = values
-    return result.sort_index(kind="stable")
+    result = df.set_axis(ids, axis=0)  # a new frame sharing the data (copy on write)
+    if out:
+        result = result.assign(**out)
+    return result if in_order else result.sort_index(kind="stable")
 
 
 # ---------------------------------------------------------------------- the front
@@ -562,11 +574,12 @@ class Normaliser(TransformerMixin, BaseEstimator):
         """
         self._check_fitted()
         df = check_indicator_frame(frame, self.scheme_)
-        cols = {
-            NORM_PREFIX + name: transform_indicator(df[fit.column].to_numpy(), fit)
-            for name, fit in self.fits_.items()
-        }
-        return pd.DataFrame(cols, index=df.index)
+        # one column-major matrix, wrapped without a copy (one block of the frame)
+        values = np.empty((len(df), len(self.fits_)), order="F")
+        for i, fit in enumerate(self.fits_.values()):
+            values[:, i] = transform_indicator(df[fit.column].to_numpy(), fit)
+        return pd.DataFrame(values, index=df.index, copy=False,
+                            columns=[NORM_PREFIX + name for name in self.fits_])
 
     def fit_transform(self, frame: pd.DataFrame, y: object = None) -> pd.DataFrame:
         """``fit(frame).transform(frame)``.

@@ -7,7 +7,6 @@ Ties in rank are broken by ``customer_id`` ascending at :data:`RANK_DECIMALS` de
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,7 +14,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from custvalue.errors import SchemeError
 from custvalue.grading import DIM_PREFIX, RANK_DECIMALS, REASON_PREFIX
-from custvalue.scoring.arrays import ScoringArrays, aggregate, build_arrays, join_reasons
+from custvalue.grading.columns import descending_order, join_texts, text_categorical
+from custvalue.scoring.arrays import ScoringArrays, aggregate, build_arrays
 from custvalue.scoring.explain import Explanation, explain
 from custvalue.scoring.kernels import Aggregated
 from custvalue.scoring.normalise import (
@@ -39,11 +39,10 @@ def rank_scores(score: np.ndarray, decimals: int = RANK_DECIMALS) -> np.ndarray:
     [3, 1, 0, 2]
     """
     s = np.round(np.asarray(score, dtype=float), decimals)
-    graded = ~np.isnan(s)
-    order = np.argsort(np.where(graded, -s, np.inf), kind="stable")
+    order = descending_order(s)  # graded only, best first, ties by position
     ranks = np.zeros(s.size, dtype=np.int64)
-    ranks[order] = np.arange(1, s.size + 1)
-    return np.where(graded, ranks, 0)
+    ranks[order] = np.arange(1, order.size + 1)
+    return ranks
 
 
 @dataclass(frozen=True, repr=False)
@@ -232,7 +231,12 @@ class Scorer(TransformerMixin, BaseEstimator):
         >>> list(t.columns[-4:])
         ['score', 'rank', 'graded', 'reason']
         """
-        return self.result(indicators).table
+        self._check_fitted()
+        raw = check_indicator_frame(indicators, self.scheme_)
+        norm = self.normaliser_.transform(raw)
+        arr = build_arrays(norm, self.scheme_, raw, self.topsis_)
+        # the table needs no effective weights: aggregate without them
+        return _table(raw, norm, arr, aggregate(arr), self.scheme_)
 
     def fit_transform(self, indicators: pd.DataFrame, y: object = None) -> pd.DataFrame:
         """``fit(indicators).transform(indicators)``.
@@ -261,39 +265,53 @@ def _result(
     scorer: Scorer,
 ) -> ScoreResult:
     index = raw.index
-    reasons = arr.reasons
+    table = _table(raw, norm, arr, agg, scheme)
+    weights = pd.DataFrame(agg.weights, index=index, columns=list(arr.indicators))
+    fill = pd.DataFrame(agg.fill_weights, index=index, columns=list(arr.dimensions))
+    return ScoreResult(table, weights, fill, arr, scheme, scorer)
+
+
+def _reasons(arr: ScoringArrays, agg: Aggregated, scheme: Scheme,
+             graded: np.ndarray) -> pd.Categorical:
+    """Why each ungraded customer is ungraded (a categorical; missing when graded)."""
     policies = np.array([ind.missing for _, _, ind in scheme.iter_indicators()])
+    parts = [(np.asarray(arr.reasons.codes, dtype=np.int64),
+              [str(c) for c in arr.reasons.categories])]
     for d, name in enumerate(arr.dimensions):
         if arr.dim_ungraded[d]:
             named = arr.missing[:, (arr.dim_of == d) & (policies == "ungraded")].any(axis=1)
             empty = ~agg.dim_available[:, d] & ~named  # else an indicator reason says it
-            reasons = join_reasons(
-                reasons, np.where(empty, f"no {name} indicator available", np.asarray(None))
-            )
+            parts.append((np.where(empty, 0, -1), [f"no {name} indicator available"]))
+    joined = join_texts(parts, n=graded.size)
+    texts = [*map(str, joined.categories), "no indicator available"]
+    codes = np.asarray(joined.codes, dtype=np.int64)
+    codes = np.where(graded, -1, np.where(codes < 0, len(texts) - 1, codes))
+    return text_categorical(codes, texts)
+
+
+def _table(raw: pd.DataFrame, norm: pd.DataFrame, arr: ScoringArrays, agg: Aggregated,
+           scheme: Scheme) -> pd.DataFrame:
+    """The per-customer score table (see :func:`score`), built once from the arrays."""
+    index = raw.index
     score_100 = agg.score * 100.0
     graded = ~np.isnan(score_100)
-    reasons = np.where(graded, np.asarray(None), reasons)
-    reasons = np.where(~graded & pd.isna(reasons), "no indicator available", reasons)
     ranks = rank_scores(score_100)
 
-    parts: dict[str, Any] = {}
-    for col in scheme.columns:
-        parts[col] = raw[col]
-        rcol = REASON_PREFIX + col
-        if rcol in raw.columns:
-            parts[rcol] = raw[rcol]
-    for col in norm.columns:
-        parts[col] = norm[col]
-    for d, name in enumerate(arr.dimensions):
-        parts[DIM_PREFIX + name] = pd.Series(agg.dims[:, d] * 100.0, index=index)
-    parts["score"] = pd.Series(score_100, index=index)
-    parts["rank"] = pd.Series(ranks, index=index).astype("Int64").mask(~graded)
-    parts["graded"] = pd.Series(graded, index=index)
-    parts["reason"] = pd.Series(list(reasons), index=index)
-    table = pd.DataFrame(parts, index=index)
-    weights = pd.DataFrame(agg.weights, index=index, columns=list(arr.indicators))
-    fill = pd.DataFrame(agg.fill_weights, index=index, columns=list(arr.dimensions))
-    return ScoreResult(table, weights, fill, arr, scheme, scorer)
+    # pieces that share their data (the raw columns, the normalised block, the dimension
+    # block), put side by side without a copy: they all carry the one index object
+    raw_cols = list(dict.fromkeys(c for col in scheme.columns for c in (col, REASON_PREFIX + col)
+                                  if c == col or c in raw.columns))
+    dims = pd.DataFrame(agg.dims * 100.0, index=index, copy=False,
+                        columns=[DIM_PREFIX + name for name in arr.dimensions])
+    rest = pd.DataFrame({
+        "score": score_100,
+        "rank": pd.arrays.IntegerArray(ranks, ~graded),
+        "graded": graded,
+        "reason": _reasons(arr, agg, scheme, graded),
+    }, index=index)
+    # each raw column as it is (a selection of several could copy a block)
+    return pd.concat([*(raw[c] for c in raw_cols), norm.set_axis(index, axis=0), dims, rest],
+                     axis=1)
 
 
 def score(
@@ -324,7 +342,8 @@ def score(
     pandas.DataFrame
         Indexed by ``customer_id`` (sorted): raw scheme columns and their ``reason__*``,
         ``norm__*``, ``dim__*`` (0–100), ``score`` (0–100), ``rank`` (Int64, 1 = best,
-        ties by ``customer_id``), ``graded`` (bool), ``reason``.
+        ties by ``customer_id``), ``graded`` (bool), ``reason`` (a categorical: why
+        a customer is ungraded, missing when graded).
 
     Raises
     ------
@@ -340,7 +359,9 @@ def score(
     >>> t["rank"].tolist()
     [1, 3, 5, 6, 4, 2]
     """
-    return score_result(indicators, scheme, fitted=fitted).table
+    if fitted is not None:
+        return score_result(indicators, scheme, fitted=fitted).table
+    return Scorer(scheme).fit(indicators).transform(indicators)
 
 
 def score_result(

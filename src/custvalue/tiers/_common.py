@@ -4,6 +4,10 @@ The kernels (``*_kernel``) work on numpy arrays without validation; the ``check_
 functions validate the inputs of the public functions in :mod:`~custvalue.tiers.quotas`,
 :mod:`~custvalue.tiers.pins` and :mod:`~custvalue.tiers.abc`.  Names here are public inside
 :mod:`custvalue.tiers` (the module itself is private).
+
+This module is long because the single and the batched tier kernels, which must agree
+exactly, live side by side with the checks and the frame building the three public modules
+share.
 """
 
 from __future__ import annotations
@@ -25,6 +29,12 @@ from custvalue.errors import (
     UnsupportedInputError,
 )
 from custvalue.grading import DEFAULT_LABELS
+from custvalue.grading.columns import (
+    descending_order,
+    ids_sorted_unique,
+    join_texts,
+    label_categorical,
+)
 
 TiesRule = Literal["stable", "together"]
 
@@ -130,19 +140,36 @@ def assign_kernel(
     """
     n = score.size
     k = len(shares)
-    idx = np.arange(n)
     graded = ~np.isnan(score)
     pinned = np.zeros(n, dtype=bool) if pin is None else pin >= 0
-    g_idx = idx[graded]
-    neg = -score[graded]
 
-    # rank order: group, score descending, customer_id ascending (positions are id order)
-    order = g_idx[np.lexsort((g_idx, neg, code[graded]))]
-    pos, _ = run_positions(run_starts(code[order]))
-    rank = np.full(n, np.nan)
-    rank[order] = pos + 1
+    # rank order: group, score descending, customer_id ascending (positions are id order):
+    # the rank order by score, then a stable sort by group keeps it within each group
+    by_score = descending_order(score)  # graded only
     rank_overall = np.full(n, np.nan)
-    rank_overall[g_idx[np.lexsort((g_idx, neg))]] = np.arange(1, g_idx.size + 1)
+    rank_overall[by_score] = np.arange(1, by_score.size + 1)
+    if n_groups > 1:
+        order = by_score[np.argsort(code[by_score], kind="stable")]
+        pos, _ = run_positions(run_starts(code[order]))
+        rank = np.full(n, np.nan)
+        rank[order] = pos + 1
+    else:
+        order, rank = by_score, rank_overall
+    if n_groups == 1 and pin is None:  # the common case: the seats in rank order
+        target = sizes_kernel(np.array([order.size]), shares)
+        qtier = np.repeat(np.arange(k), target[0])
+        shared = qtier
+        if ties == "together":
+            _, start = run_positions(run_starts(score[order]))
+            shared = qtier[start]
+        tier = np.full(n, -1, dtype=np.int64)
+        tier[order] = shared
+        quota_tier = np.full(n, -1, dtype=np.int64)
+        quota_tier[order] = qtier
+        return {"rank": rank, "rank_overall": rank_overall, "tier": tier,
+                "quota_tier": quota_tier, "target": target,
+                "actual": np.bincount(shared, minlength=k)[None, :],
+                "pins": np.zeros((1, k), dtype=np.int64)}
 
     # unpinned graded customers fill the seats left to them, in rank order
     fill = order[~pinned[order]]
@@ -378,7 +405,13 @@ def check_scores(scores: Any, table: str = "scores") -> pd.Series:
         )
     column = str(scores.name) if scores.name is not None else "value"
     index = scores.index
-    if len(index) and pd.api.types.infer_dtype(index, skipna=False) != "string":
+    # ids already sorted and unique (the pipeline's case): one vectorised pass, no sort,
+    # no hash table of the ids
+    in_order = (isinstance(index.dtype, pd.StringDtype) or index.dtype == object) \
+        and ids_sorted_unique(index)  # strictly increasing: text (or comparable) ids
+    if in_order and index.dtype == object:
+        in_order = pd.api.types.infer_dtype(index, skipna=False) == "string"
+    if not in_order and len(index) and pd.api.types.infer_dtype(index, skipna=False) != "string":
         bad_ids = [i for i in index if not isinstance(i, str)]
         raise ColumnTypeError(
             table,
@@ -388,7 +421,7 @@ def check_scores(scores: Any, table: str = "scores") -> pd.Series:
             fix="convert the index, e.g. s.index = s.index.astype(str)",
             count=len(bad_ids),
         )
-    dup = index[index.duplicated(keep=False)]
+    dup = index[:0] if in_order else index[index.duplicated(keep=False)]
     if len(dup):
         raise DuplicateRowsError(
             table,
@@ -429,9 +462,9 @@ def check_scores(scores: Any, table: str = "scores") -> pd.Series:
             fix="use NaN for customers without a value",
             count=int(inf.sum()),
         )
-    values = values.sort_index(kind="mergesort")
-    values.index = pd.Index(values.index, name="customer_id")
-    return values
+    if not in_order:
+        values = values.sort_index(kind="mergesort")
+    return values.rename_axis("customer_id")
 
 
 def by_series(by: Any, scores: pd.Series) -> pd.Series | None:
@@ -499,24 +532,26 @@ def group_codes(by: pd.Series | None, index: pd.Index) -> tuple[np.ndarray, pd.S
 
 # --------------------------------------------------------------------------- fronts
 
-
-def note_array(n: int) -> np.ndarray:
-    """Empty notes ('' = no note) for ``n`` customers."""
-    return np.full(n, "", dtype=object)
-
-
-def tier_text(prefix: str, tiers: np.ndarray, suffix: str = "") -> np.ndarray:
-    """``prefix + str(tier) + suffix`` for each tier, vectorised."""
-    return np.char.add(np.char.add(prefix, np.asarray(tiers).astype(str)), suffix).astype(object)
+#: The notes of a tiering as parts ``(codes, texts)`` of :func:`~custvalue.grading.columns.
+#: join_texts`: per part, the note of a customer is ``texts[code]`` (none where -1), and a
+#: customer's notes are joined by ``"; "`` in the order of the parts.
+NoteParts = list[tuple[np.ndarray, list[str]]]
 
 
-def add_note(notes: np.ndarray, mask: np.ndarray, text: str | np.ndarray) -> None:
-    """Append ``text`` (one string, or one per masked customer) to the notes where ``mask``."""
-    if not mask.any():
-        return
-    old = notes[mask]
-    sep = np.where(old == "", "", "; ").astype(object)
-    notes[mask] = old + sep + np.asarray(text, dtype=object)
+def note_part(mask: np.ndarray, texts: str | list[str],
+              which: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
+    """One part of the notes: ``texts`` (one text, or one per value of ``which``) where
+    ``mask``."""
+    if isinstance(texts, str):
+        return np.where(mask, 0, -1), [texts]
+    if which is None:
+        raise ValueError("which is needed with several texts")
+    return np.where(mask, which, -1), texts
+
+
+def tier_texts(prefix: str, n_tiers: int, suffix: str = "") -> list[str]:
+    """``prefix + str(tier) + suffix`` for each tier ``0..n_tiers-1``."""
+    return [f"{prefix}{t}{suffix}" for t in range(n_tiers)]
 
 
 def int_column(values: np.ndarray, missing: float | int) -> pd.arrays.IntegerArray:
@@ -530,11 +565,10 @@ def build_frame(
     out: dict[str, np.ndarray],
     labels: tuple[tuple[str, str], ...],
     groups: pd.Series | None,
-    notes: np.ndarray,
+    notes: NoteParts,
 ) -> pd.DataFrame:
+    """The tier frame: ranks and tier as ``Int64``, labels and notes as categoricals."""
     tier = out["tier"]
-    zh = np.array([z for z, _ in labels] + [None], dtype=object)[tier]
-    en = np.array([e for _, e in labels] + [None], dtype=object)[tier]
     data: dict[str, Any] = {}
     if groups is not None:
         data["group"] = groups.array
@@ -542,24 +576,25 @@ def build_frame(
     if groups is not None:
         data["rank_overall"] = int_column(out["rank_overall"], np.nan)
     data["tier"] = int_column(tier, -1)
-    data["tier_zh"] = pd.array(zh, dtype="string")
-    data["tier_en"] = pd.array(en, dtype="string")
-    data["tier_note"] = pd.array(np.where(notes == "", np.asarray(None), notes), dtype="string")
+    data["tier_zh"] = label_categorical(tier, [z for z, _ in labels])
+    data["tier_en"] = label_categorical(tier, [e for _, e in labels])
+    data["tier_note"] = join_texts(notes, n=tier.size)
     return pd.DataFrame(data, index=index)
 
 
-def notes_for_ties(out: dict[str, np.ndarray], graded: np.ndarray) -> np.ndarray:
-    tier, qtier = out["tier"], out["quota_tier"]
-    notes = note_array(tier.size)
-    add_note(notes, ~graded & (tier < 0), "ungraded: no score")
-    add_note_tie_moved(notes, tier, qtier)
-    return notes
+def notes_for_ties(out: dict[str, np.ndarray], graded: np.ndarray) -> NoteParts:
+    tier = out["tier"]
+    return [note_part(~graded & (tier < 0), "ungraded: no score"),
+            note_tie_moved(tier, out["quota_tier"], out["target"].shape[1])]
 
 
-def add_note_tie_moved(notes: np.ndarray, tier: np.ndarray, qtier: np.ndarray) -> None:
+def note_tie_moved(tier: np.ndarray, qtier: np.ndarray,
+                   n_tiers: int) -> tuple[np.ndarray, list[str]]:
+    """The note of customers whose tie moved them off their quota tier."""
     moved = (qtier >= 0) & (tier != qtier)
-    text = tier_text("tie at a quota cut: shares tier ", tier[moved], " with an equal score")
-    add_note(notes, moved, text + tier_text(" (quota order: tier ", qtier[moved], ")"))
+    texts = [f"tie at a quota cut: shares tier {t} with an equal score (quota order: tier {q})"
+             for t in range(n_tiers) for q in range(n_tiers)]
+    return note_part(moved, texts, tier * n_tiers + qtier)
 
 
 def tier_attrs(

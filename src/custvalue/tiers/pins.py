@@ -26,8 +26,6 @@ from custvalue.errors import (
 from custvalue.grading import DEFAULT_QUOTAS
 from custvalue.tiers._common import (
     TiesRule,
-    add_note,
-    add_note_tie_moved,
     assign_kernel,
     build_frame,
     by_series,
@@ -36,10 +34,11 @@ from custvalue.tiers._common import (
     check_ties,
     group_codes,
     int_column,
-    note_array,
+    note_part,
+    note_tie_moved,
     rational_quotas,
     tier_attrs,
-    tier_text,
+    tier_texts,
 )
 
 __all__ = ["apply_pins"]
@@ -257,17 +256,16 @@ def apply_pins(
     out = assign_kernel(score, code, n_groups, shares, ties, pin_tier, count_against_quota)
     tier, qtier, unpinned_tier = out["tier"], out["quota_tier"], free["tier"]
 
-    notes = note_array(score.size)
     graded = ~np.isnan(score)
-    add_note(notes, (tier < 0), "ungraded: no score")
-    add_note(notes, pinned & ~graded, "pinned (ungraded)")
-    mask = pinned & graded
-    add_note(notes, mask, tier_text("pinned (quota order: tier ", unpinned_tier[mask], ")"))
-    mask = ~pinned & (tier >= 0) & (tier != unpinned_tier)
-    add_note(
-        notes, mask, tier_text("moved by pins (tier ", unpinned_tier[mask], " without pins)")
-    )
-    add_note_tie_moved(notes, tier, qtier)
+    moved = ~pinned & (tier >= 0) & (tier != unpinned_tier)
+    notes = [
+        note_part(tier < 0, "ungraded: no score"),
+        note_part(pinned & ~graded, "pinned (ungraded)"),
+        note_part(pinned & graded, tier_texts("pinned (quota order: tier ", k, ")"),
+                  unpinned_tier),
+        note_part(moved, tier_texts("moved by pins (tier ", k, " without pins)"), unpinned_tier),
+        note_tie_moved(tier, qtier, k),
+    ]
 
     result = build_frame(values.index, out, lab, groups, notes)
     result["pinned"] = pinned

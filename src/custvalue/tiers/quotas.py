@@ -185,8 +185,9 @@ def assign_tiers(
     pandas.DataFrame
         Indexed by ``customer_id``, sorted ascending, one row per customer of ``scores``,
         with columns ``[group,] rank (Int64) [, rank_overall (Int64)], tier (Int64, 0 =
-        best), tier_zh, tier_en, tier_note`` (strings; the note says why a customer has no
-        tier or why its tier differs from the quota order, else ``<NA>``).  ``attrs`` holds
+        best), tier_zh, tier_en, tier_note`` (categoricals: the labels with the labels in
+        tier order as categories, missing without a tier; the note says why a customer has
+        no tier or why its tier differs from the quota order, else missing).  ``attrs`` holds
         ``quotas``, ``ties``, ``labels`` and ``quota_deviation``.
 
     Raises
@@ -217,7 +218,7 @@ def assign_tiers(
     c03             3     1    一级客户    first
     c04             4     2    二级客户   second
     c05             5     2    二级客户   second
-    c06          <NA>  <NA>    <NA>     <NA>
+    c06          <NA>  <NA>     NaN      NaN
 
     Five graded customers give the sizes ``tier_sizes(5) = [1, 2, 2, 0]``; c06 is ungraded.
     c03 and c04 have equal scores on the cut between 一级 and 二级; under ``"together"``
