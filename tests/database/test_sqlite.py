@@ -101,7 +101,8 @@ def test_the_write_back_round_trip_and_a_rerun_replaces_its_run(tmp_path, csv_gr
     table = g.table
     assert list(back.index) == list(table.index)
     assert back["tier"].astype("Int64").equals(table["tier"])
-    assert back["tier_zh"].fillna("-").tolist() == table["tier_zh"].fillna("-").tolist()
+    assert (back["tier_zh"].astype("string").fillna("-").tolist()
+            == table["tier_zh"].astype("string").fillna("-").tolist())
     pd.testing.assert_series_equal(back["score"], table["score"], check_names=False)
     # a rerun of the same run replaces it; another run id adds one; the runs table has
     # one row per run with the manifest

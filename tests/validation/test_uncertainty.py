@@ -263,5 +263,7 @@ def test_shared_arrays_equal_scoring_each_variant_afresh(aggregation):
                             np.testing.assert_array_equal(a.scale, b.scale)
                     elif isinstance(b, np.ndarray):
                         np.testing.assert_array_equal(a, b)
+                    elif isinstance(b, pd.Index | pd.Categorical):  # ids, reasons
+                        assert type(a) is type(b) and b.equals(a), f.name
                     else:
                         assert a == b, f.name
