@@ -6,15 +6,25 @@ Each run is a fresh Python process (``run`` sub-command) that reads the Parquet 
 * ``seconds``: time of the indicator computation (reading the Parquet files included, the
   Python start-up and imports excluded);
 * ``wall``: wall time of the whole process (measured by the parent);
-* ``peak_rss_mb``: peak resident memory of the process (``getrusage``).
+* ``peak_rss_mb``: peak resident memory of the process (``/usr/bin/time -v``; the child's
+  own ``getrusage`` figure is ``peak_rss_mb_self``).
 
 Methods: ``custvalue`` (the library, polars streaming; default rules), ``duckdb_sql``,
 ``pandas`` (vectorised) and ``python_loop`` (see ``baselines.py``).  ``check`` compares the
 numbers of every method with the library's.
 
+``compare DATA --src A --src B`` runs the library's indicator stage alternately from two
+source trees (``PYTHONPATH``), e.g. this worktree against a worktree of an earlier commit,
+``--repeat`` times each, and reports the ratio of the medians (the later tree over the
+first): the way to hold a change to "within 1.1× of the time before it" on a shared machine.
+Every child runs under ``/usr/bin/time -v`` (``timev.py``): whole-process peak RSS, CPU
+time and the load average before and after are in each JSON line.
+
 Usage::
 
     python benchmarks/bench_indicators.py check benchmarks/data/100k
+    python benchmarks/bench_indicators.py compare benchmarks/data/1M \
+        --src ../scale-base/src --src src --repeat 3 --out benchmarks/results/issue13-1M.json
     python benchmarks/bench_indicators.py suite benchmarks/data/100k benchmarks/data/1M \\
         --repeat 3 --out benchmarks/results/results.json
 """
@@ -25,12 +35,12 @@ import argparse
 import json
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 METHODS = ("custvalue", "duckdb_sql", "pandas", "python_loop")
 
 
@@ -68,16 +78,44 @@ def run(method: str, folder: Path) -> None:
                       "seconds": round(seconds, 3), "peak_rss_mb": round(rss, 1)}))
 
 
-def spawn(method: str, folder: Path) -> dict:
-    t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, __file__, "run", method, str(folder)],
-                          capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise RuntimeError(f"{method} on {folder} failed:\n{proc.stderr[-3000:]}")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    result["wall"] = round(wall, 3)
-    return result
+def spawn(method: str, folder: Path, src: Path | None = None) -> dict:
+    """One child run (``src``: the source tree to import custvalue from)."""
+    import timev
+
+    env = {"PYTHONPATH": str(src.resolve())} if src is not None else None
+    out, stats = timev.spawn([sys.executable, __file__, "run", method, str(folder)], env)
+    result = json.loads(out.strip().splitlines()[-1])
+    result["peak_rss_mb_self"] = result.pop("peak_rss_mb")
+    stats.setdefault("peak_rss_mb", result["peak_rss_mb_self"])  # without GNU time
+    return {**result, **stats, **({"src": str(src)} if src is not None else {})}
+
+
+def compare(folder: Path, srcs: list[Path], repeat: int, out: Path | None) -> None:
+    """The indicator stage from each source tree, alternating; ratios of the medians."""
+    runs: list[dict] = []
+    for _ in range(repeat):
+        for src in srcs:
+            result = spawn("custvalue", folder, src)
+            runs.append(result)
+            print(json.dumps(result), flush=True)
+    summary = []
+    for src in srcs:
+        mine = [r for r in runs if r["src"] == str(src)]
+        summary.append({"src": str(src), "seconds": [r["seconds"] for r in mine],
+                        "seconds_median": statistics.median(r["seconds"] for r in mine),
+                        "cpu_median": statistics.median(r["user_s"] + r["sys_s"] for r in mine),
+                        "peak_rss_mb_max": max(r["peak_rss_mb"] for r in mine)})
+    base = summary[0]
+    for s in summary[1:]:
+        s["ratio_seconds"] = round(s["seconds_median"] / base["seconds_median"], 3)
+        s["ratio_cpu"] = round(s["cpu_median"] / base["cpu_median"], 3)
+        s["ratio_pairs"] = [round(b / a, 3) for a, b in zip(base["seconds"], s["seconds"],
+                                                              strict=True)]
+    for s in summary:
+        print(json.dumps(s), flush=True)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"runs": runs, "summary": summary}, indent=2) + "\n")
 
 
 def _as_pandas(out):
@@ -157,9 +195,17 @@ def main() -> None:
     p_suite.add_argument("--loop-max", type=int, default=100_000,
                          help="largest customer count the Python loop runs on")
     p_suite.add_argument("--out", type=Path)
+    p_cmp = sub.add_parser("compare", help="the library from two source trees, alternating")
+    p_cmp.add_argument("folder", type=Path)
+    p_cmp.add_argument("--src", type=Path, action="append", required=True,
+                       help="a source tree (its src/ folder); give two, the baseline first")
+    p_cmp.add_argument("--repeat", type=int, default=3)
+    p_cmp.add_argument("--out", type=Path)
     args = parser.parse_args()
     if args.command == "run":
         run(args.method, args.folder)
+    elif args.command == "compare":
+        compare(args.folder, args.src, args.repeat, args.out)
     elif args.command == "check":
         check(args.folder, args.methods)
     else:

@@ -230,10 +230,12 @@ def grade(
     with _timed(timings, "indicators", progress):
         # resolved here (one small query) so that the manifest has it whatever the engine
         window_used = resolve_window(typed["monthly"], window, ind_params)
-        # the typed plans go in: they are collected by the streaming engine inside
-        # compute_indicators (the in-memory engine needs ~8x the RAM)
+        # the typed plans go in and are collected inside compute_indicators: one query by
+        # the streaming engine with the indicator checks folded in (a returned plan would
+        # be checked by a second pass over the monthly rows; the in-memory engine needs
+        # ~8x the RAM)
         indicators = compute_indicators(**typed, window=window_used, params=ind_params,
-                                        options=opts)
+                                        options=opts, collect=True)
         indicators = _to_indexed_pandas(indicators)
         findings += _not_assessable(indicators, scheme, opts.not_assessable)
 

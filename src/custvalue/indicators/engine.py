@@ -92,14 +92,14 @@ logger = logging.getLogger(__name__)
 class _Backend:
     """Where the computation runs and what kind of frame comes back."""
 
-    def __init__(self, monthly: Any) -> None:
+    def __init__(self, monthly: Any, collect: bool = False) -> None:
         self.con: Any = None
         self.session: Any = None
         if is_path(monthly):
             self.engine, self.output = "polars", "polars"
             return
         if isinstance(monthly, pl.LazyFrame):
-            self.engine, self.output = "polars", "polars_lazy"
+            self.engine, self.output = "polars", "polars" if collect else "polars_lazy"
             return
         if isinstance(monthly, pl.DataFrame):
             self.engine, self.output = "polars", "polars"
@@ -140,7 +140,7 @@ class _Backend:
 
     @staticmethod
     def _polars_eager(source: Any, table: str) -> pl.DataFrame:
-        return scan_typed(source, table).collect()
+        return scan_typed(source, table).collect(engine="streaming")
 
     def _to_polars(self, source: Any, table: str) -> pl.LazyFrame:
         # every polars-engine input goes through the one reader (typing is idempotent: a
@@ -185,7 +185,7 @@ class _Backend:
     # -- execution ---------------------------------------------------------------------
     def collect_one(self, frame: nw.LazyFrame) -> dict[str, Any]:
         """Run a one-row aggregate query and return its row."""
-        rows = frame.collect().rows(named=True)
+        rows = _collect(frame).rows(named=True)
         return rows[0] if rows else {}
 
     def finish(self, frame: nw.LazyFrame, window: Window, as_of: dt.date,
@@ -207,6 +207,15 @@ def _duckdb() -> Any:
     import duckdb
 
     return duckdb
+
+
+def _collect(frame: nw.LazyFrame) -> nw.DataFrame[Any]:
+    """Run a query: a polars plan by the streaming engine (bounded memory: the in-memory
+    engine loads every column the plan reads, 8 GB and more for 34M monthly rows), other
+    backends as they run."""
+    if frame.implementation.is_polars():
+        return frame.collect(engine="streaming")
+    return frame.collect()
 
 
 # --------------------------------------------------------------------------------------
@@ -237,7 +246,7 @@ def _window_ending(latest: Any, params: IndicatorParams) -> Window:
 def _resolve(monthly: nw.LazyFrame, window: Any, params: IndicatorParams) -> Window:
     if window is not None:
         return Window.coerce(window)
-    rows = monthly.select(_latest_expr(monthly)).collect().rows()
+    rows = _collect(monthly.select(_latest_expr(monthly))).rows()
     return _window_ending(rows[0][0] if rows else None, params)
 
 
@@ -252,7 +261,7 @@ def _lazy_window_and_register(frames: dict[str, nw.LazyFrame], window: Any,
                            how="cross")
     row = backend.collect_one(probe)
     if (row.get("register_dups") or 0) > 0:
-        examples = ids.filter(nw.col("n") > 1).sort("customer_id").head(5).collect()
+        examples = _collect(ids.filter(nw.col("n") > 1).sort("customer_id").head(5))
         _Checks._raise_register(int(row["register_dups"]), examples["customer_id"].to_list())
     if window is not None:
         return Window.coerce(window)
@@ -370,8 +379,8 @@ class _Checks:
             self._raise_negative(int(row["negs"]))
 
     def _examples(self, frame: nw.LazyFrame) -> list[dict[str, Any]]:
-        rows = frame.sort("customer_id", "_p").head(5).select(
-            "customer_id", "_p", "active_kwh", "_billed_c").collect().rows(named=True)
+        rows = _collect(frame.sort("customer_id", "_p").head(5).select(
+            "customer_id", "_p", "active_kwh", "_billed_c")).rows(named=True)
         return [{"customer_id": r["customer_id"], "period": _fmt_month(r["_p"]),
                  "active_kwh": r["active_kwh"],
                  "billed_amount": None if r["_billed_c"] is None else r["_billed_c"] / 100}
@@ -388,7 +397,7 @@ class _Checks:
         dup = self.raw.with_columns(_n=nw.len().over("customer_id", "_p")).filter(
             nw.col("_n") > 1)
         keys = dup.group_by("customer_id", "_p").agg(nw.len().alias("n"))
-        count = keys.select((nw.col("n") - 1).sum()).collect().item()
+        count = _collect(keys.select((nw.col("n") - 1).sum())).item()
         raise DuplicateRowsError(
             "monthly", "period", "more than one row for the same (customer_id, period)",
             self._examples(dup),
@@ -488,6 +497,7 @@ def compute_indicators(
     window: WindowLike | None = None,
     params: IndicatorParams | Mapping[str, object] | None = None,
     options: CheckOptions | None = None,
+    collect: bool = False,
 ) -> Any:
     """Compute the raw indicators of every register customer.
 
@@ -509,6 +519,12 @@ def compute_indicators(
     options : CheckOptions, optional
         The input treatments (``duplicates``, ``negative_energy``; default: both
         ``"error"``), the same options the checks take.
+    collect : bool, default False
+        ``monthly`` a polars ``LazyFrame``: return the collected ``polars.DataFrame``
+        instead of the plan.  The plan then runs as for a path, in one query by the
+        streaming engine with the duplicate and negative-energy checks folded into it
+        (a returned plan is checked by a query of its own first).  :func:`custvalue.grade`
+        uses it.  Other inputs: ignored.
 
     Returns
     -------
@@ -556,7 +572,7 @@ def compute_indicators(
     """
     params = _params(params)
     treat = input_treatments(options, params)
-    backend = _Backend(monthly)
+    backend = _Backend(monthly, collect)
     sources = {"customers": customers, "monthly": monthly, "events": events,
                "cooperation": cooperation, "energy": energy}
     natives = {k: backend.native(v, k) for k, v in sources.items() if v is not None}

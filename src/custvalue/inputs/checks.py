@@ -55,7 +55,7 @@ from custvalue.inputs.contract import (
 )
 from custvalue.inputs.io import TableSource, scan_raw, type_plan
 from custvalue.inputs.mapping import Mapping, as_mapping
-from custvalue.inputs.parse import unreadable_expr
+from custvalue.inputs.parse import unreadable_expr, unreadable_parsed_expr
 
 __all__ = [
     "CheckOptions",
@@ -418,14 +418,17 @@ class _Checker:
                      fix="map these values onto the allowed list (or configure the list; a "
                      "mapping file can translate the export's own values)")
 
-    def unknown_customers(self, known: pl.Series | None) -> list[_Rule]:
+    def unknown_customers(self, known: pl.Series | None, joined: bool = False) -> list[_Rule]:
+        """Rows of customers not in the register: ``_known`` is null after the join with
+        the register (``joined``: one hash lookup a row serves both), else a lookup."""
         if known is None:
             return []
         exclude = self.options.unknown_customers == "exclude"
+        mask = pl.col("_known").is_null() if joined else \
+            ~pl.col("customer_id").is_in(known.implode())
         return [_Rule(
             "customer_id", "unknown_customer", "warning" if exclude else "error",
-            "rows for customers not in the register",
-            ~pl.col("customer_id").is_in(known.implode()),
+            "rows for customers not in the register", mask,
             treatment="excluded from grading" if exclude else "",
             fix="add the customers to the register, or pass unknown_customers='exclude'")]
 
@@ -519,12 +522,17 @@ class _Checker:
         return rows
 
 
-def _detached_month(typed: pl.LazyFrame) -> dt.date | None:
+def _rows_per_month(typed: pl.LazyFrame) -> pl.DataFrame:
+    """``period`` and ``n``: the rows of each billing month, in order (one small aggregate
+    query; it serves the detached-tail rule and the coverage warning)."""
+    return typed.group_by("period").agg(pl.len().alias("n")).drop_nulls(
+        "period").sort("period").collect(engine="streaming")
+
+
+def _detached_month(per_month: pl.DataFrame) -> dt.date | None:
     """The first month of a detached tail: after a gap of more than
     :data:`DETACHED_GAP_MONTHS` months without rows, holding under :data:`DETACHED_SHARE`
-    of the rows (one small aggregate query: rows per month)."""
-    per_month = typed.group_by("period").agg(pl.len().alias("n")).drop_nulls(
-        "period").sort("period").collect(engine="streaming")
+    of the rows (``per_month`` from :func:`_rows_per_month`)."""
     if per_month.height < 2:
         return None
     months = [d.year * 12 + d.month for d in per_month["period"]]
@@ -551,21 +559,25 @@ def _range_rule(name: str, low: float, high: float, unit: str = "") -> _Rule:
                  fix=f"{name} is declared on {low:g}–{high:g}{unit}: check the scale")
 
 
-def _coverage(checker: _Checker, table: Table, typed: pl.LazyFrame,
-              register: pl.DataFrame | None) -> None:
-    """Warn when most register customers open in the latest month have no row in it."""
-    if register is None or register.height == 0:
+def _coverage(checker: _Checker, table: Table, per_month: pl.DataFrame,
+              duplicated: pl.DataFrame | None, register: pl.DataFrame | None) -> None:
+    """Warn when most register customers open in the latest month have no row in it.
+
+    No query of its own: the customers with a row in the latest month are its rows
+    (``per_month``) less the repeats among the ``duplicated`` rows of that month.
+    """
+    if register is None or register.height == 0 or per_month.height == 0:
         return
-    last = typed.select(pl.col("period").max()).collect(engine="streaming").item()
-    if last is None:
-        return
+    last = per_month["period"][-1]
     open_then = register.filter(
         (pl.col("_opened").is_null() | (pl.col("_opened").dt.truncate("1mo") <= last))
         & (pl.col("_closed").is_null() | (pl.col("_closed") >= last)))
     if open_then.height == 0:
         return
-    present = typed.filter(pl.col("period") == last).select(
-        pl.col("customer_id").n_unique()).collect(engine="streaming").item()
+    present = int(per_month["n"][-1])
+    if duplicated is not None:
+        repeats = duplicated.filter(pl.col("period") == last)
+        present -= repeats.height - repeats.select("customer_id", "period").n_unique()
     share = present / open_then.height
     if share < MIN_COVERAGE:
         checker.add(table, "period", "low_coverage", "warning",
@@ -594,9 +606,12 @@ def _check_one(checker: _Checker, table: Table, raw: pl.LazyFrame,
     """The checks of one table (aggregate queries on its lazy plan)."""
     name, opts = table.name, checker.options
     kinds = checker.type_columns(table, raw)
-    # one plan: the unreadable flags from the raw cells, then the typed columns
+    # one plan: the typed columns, and the unreadable flags from them and the raw cells
+    # (each column parsed once)
     typed = type_plan(raw.with_columns(
-        [unreadable_expr(c, k).alias(f"_bad_{c}") for c, k in kinds]), name)
+        [pl.col(c).alias(f"_raw_{c}") for c, _ in kinds]), name)
+    typed = typed.with_columns(
+        [unreadable_parsed_expr(c, f"_raw_{c}").alias(f"_bad_{c}") for c, _ in kinds])
     schema = typed.collect_schema()
     rules = checker.type_rules(kinds)
     if name == "customers":
@@ -615,11 +630,14 @@ def _check_one(checker: _Checker, table: Table, raw: pl.LazyFrame,
     elif name == "monthly":
         rules += checker.required_values(["customer_id", "period", "active_kwh",
                                           "billed_amount", "due_date"], schema)
+        # the queries that need no register columns run on the plan without the join
+        plain = typed
+        per_month = _rows_per_month(plain)
         if register is not None:
-            typed = typed.join(register.lazy(), on="customer_id", how="left",
-                               maintain_order="left")
+            typed = typed.join(register.lazy().with_columns(_known=pl.lit(True)),
+                               on="customer_id", how="left", maintain_order="left")
             schema = typed.collect_schema()
-        rules += checker.monthly_rules(schema, _detached_month(typed))
+        rules += checker.monthly_rules(schema, _detached_month(per_month))
     elif name in ("events", "cooperation"):
         rules += checker.required_values(["customer_id", "date", "kind"], schema)
         rules.append(checker.categories(
@@ -643,7 +661,7 @@ def _check_one(checker: _Checker, table: Table, raw: pl.LazyFrame,
                            fix="check the audit figures (both in tce)"))
         rules += _magnitude_rules(["total_energy_tce", "electricity_tce"], schema)
     if name != "customers":
-        rules += checker.unknown_customers(known)
+        rules += checker.unknown_customers(known, joined="_known" in schema)
     checker.run(table, raw, typed, rules)
     if name == "customers":
         checker.duplicates(table, typed, ["customer_id"], "error",
@@ -659,12 +677,12 @@ def _check_one(checker: _Checker, table: Table, raw: pl.LazyFrame,
         policy = {"error": "", "sum": "summed into one row per customer and month",
                   "last": "the last row in input order is kept"}[opts.duplicates]
         dup = checker.duplicates(
-            table, typed, ["customer_id", "period"],
+            table, plain, ["customer_id", "period"],
             "error" if opts.duplicates == "error" else "warning",
             "more than one row for the same customer and month", treatment=policy,
             extra=["active_kwh", "billed_amount"],
             fix="remove the duplicates, or pass duplicates='sum' or 'last'")
-        _coverage(checker, table, typed, register)
+        _coverage(checker, table, per_month, dup, register)
         if opts.duplicates == "last" and dup is not None:
             later = pl.struct("customer_id", "period").is_last_distinct()
             checker.excluded.append(dup.filter(~later).select(

@@ -329,7 +329,8 @@ def type_plan(plan: pl.LazyFrame, table: str) -> pl.LazyFrame:
     schema = plan.collect_schema()
     spec = TABLES.get(table)
     kinds = {c.name: c.dtype for c in spec.columns} if spec else {"customer_id": "str"}
-    exprs = [parse_expr(name, kind) for name, kind in kinds.items() if name in schema]
+    exprs = [parse_expr(name, kind, schema[name]) for name, kind in kinds.items()
+             if name in schema]
     return plan.with_columns(exprs) if exprs else plan
 
 
