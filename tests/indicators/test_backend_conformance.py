@@ -189,11 +189,14 @@ def test_spark_in_spark_out_without_collecting_rows(reference, sample_pl, spark,
 
     frames = {k: spark.createDataFrame(v.to_arrow(compat_level=pl.CompatLevel.oldest()))
               for k, v in sample_pl.items()}
-    # Record every action that brings rows to the driver while the library runs.
+    # Record every action that brings rows to the driver while the library runs, on the
+    # concrete class (Spark 4: pyspark.sql.classic.dataframe.DataFrame defines the actions;
+    # a spy on the base class would record nothing).
+    concrete = type(frames["monthly"])
     pulled: list[tuple[str, int]] = []
     for method in ("collect", "toArrow", "toPandas", "take", "head", "first", "tail",
                    "toLocalIterator"):
-        original = getattr(DataFrame, method)
+        original = getattr(concrete, method)
 
         def spy(self, *args, _original=original, _name=method, **kwargs):
             result = _original(self, *args, **kwargs)
@@ -204,11 +207,13 @@ def test_spark_in_spark_out_without_collecting_rows(reference, sample_pl, spark,
             pulled.append((_name, size))
             return result
 
-        monkeypatch.setattr(DataFrame, method, spy)
+        monkeypatch.setattr(concrete, method, spy)
     out = compute_indicators(**frames, options=TREAT)
     monkeypatch.undo()
     assert isinstance(out, DataFrame)
-    # Only the one-row checks (default window, duplicated register ids) ran.
+    # Only the one-row checks (default window, duplicated register ids) ran, and the spy
+    # saw them (it records).
+    assert pulled, "the spy recorded no action: it is not on the class the frames use"
     assert all(size <= 1 for _, size in pulled), pulled
     assert_same(out, reference)
 
