@@ -43,7 +43,7 @@ demo: $(RUNTIME_STAMP)
 test: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m mypy
-	scripts/postgres.sh run $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
+	scripts/postgres.sh run $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile --durations=20
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 docs: $(DEV_STAMP)
