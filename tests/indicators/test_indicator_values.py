@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import math
+import os
 import shutil
 
 import duckdb
@@ -91,6 +92,14 @@ def frame(rows: list[dict]) -> pd.DataFrame:
 #: ``customer_id`` either way.
 BACKENDS = ("pandas", "polars_lazy", "duckdb",
             pytest.param("spark", marks=pytest.mark.spark))
+#: Spark takes 10-60 s a fixture in local mode (a job per check and per indicator query),
+#: so ``make test`` runs these few on Spark (volumes, growth, payments: the three kinds of
+#: query) beside the sample's conformance test; ``CUSTVALUE_SPARK_ALL=1`` runs every
+#: fixture on Spark too (docs/testing.md).
+SPARK_SAMPLE = frozenset({"test_total_kwh_revenue_and_bookkeeping",
+                          "test_usage_growth_short_history_and_annualising",
+                          "test_a_payment_dated_on_the_as_of_date_counts"})
+SPARK_ALL = os.environ.get("CUSTVALUE_SPARK_ALL", "") not in ("", "0")
 _backend = {"name": "pandas"}
 _spark_session: list = []
 
@@ -122,8 +131,10 @@ def pytest_generate_tests(metafunc):
         fn = metafunc.function
         uses_run = "run(" in inspect.getsource(fn)
         is_property = getattr(fn, "is_hypothesis_test", False)
-        metafunc.parametrize("backend", BACKENDS if uses_run and not is_property
-                             else ("pandas",), indirect=True)
+        backends = BACKENDS if uses_run and not is_property else ("pandas",)
+        if not (SPARK_ALL or fn.__name__ in SPARK_SAMPLE):
+            backends = tuple(b for b in backends if b != BACKENDS[-1])
+        metafunc.parametrize("backend", backends, indirect=True)
 
 
 @pytest.fixture(autouse=True)
