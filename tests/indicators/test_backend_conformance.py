@@ -9,7 +9,8 @@ must not bring indicator rows to the driver.
 
 from __future__ import annotations
 
-import shutil
+import sys
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -22,6 +23,9 @@ import custvalue.inputs.samples
 from custvalue.errors import DuplicateRowsError
 from custvalue.indicators import INDICATOR_NAMES, compute_indicators
 from custvalue.inputs.checks import CheckOptions
+
+sys.path.insert(0, str(Path(__file__).parent))  # pytest runs with --import-mode=importlib
+from test_indicator_values import _spark
 
 TREAT = CheckOptions(duplicates="sum", negative_energy="allow")
 TOL = 1e-12
@@ -165,22 +169,9 @@ def test_duckdb_checks_run_before_returning(sample_pl):
 
 @pytest.fixture(scope="module")
 def spark():
-    if shutil.which("java") is None:
-        pytest.skip("PySpark needs a Java runtime (java not found on PATH)")
-    from pyspark.sql import SparkSession
-
-    session = (SparkSession.builder.master("local[1]").appName("custvalue-tests")
-               .config("spark.sql.shuffle.partitions", "1")
-               .config("spark.default.parallelism", "1")
-               .config("spark.ui.enabled", "false")
-               .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.session.timeZone", "UTC")
-               # Query-context capture costs several JVM calls per column expression.
-               .config("spark.python.sql.dataFrameDebugging.enabled", "false")
-               .getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
+    """The one local Spark session of this test process (``test_indicator_values._spark``:
+    the hand-computed fixtures share it, so it is not stopped here)."""
+    return _spark()
 
 
 @pytest.mark.spark
