@@ -117,6 +117,26 @@ def test_unknown_customers(tables, table):
     assert report.excluded["reason"].tolist() == ["customer not in the register"]
 
 
+def test_months_outside_the_account_and_unknown_customers_together(tables):
+    """The two rules that read the register (their own query) count every hit and show
+    the first rows in input order, beside the rules of the plain query."""
+    tables["customers"].loc[1, "opened"] = "2024-03-01"  # C2's January and February
+    tables["customers"].loc[2, "closed"] = "2024-01-15"  # C3's February and March
+    tables["monthly"].loc[8, "customer_id"] = "C404"     # C3's March: unknown instead
+    tables["monthly"].loc[0, "active_kwh"] = -1.0        # a rule of the plain query
+    report = check_tables(**tables, unknown_customers="exclude", negative_energy="allow")
+    found = {f.code: f for f in report.findings}
+    assert [f.code for f in report.findings] == [
+        "negative_energy", "period_outside_account", "unknown_customer"]
+    outside = found["period_outside_account"]
+    assert outside.count == 3 and outside.severity == "warning"
+    assert [(e["row"], e["customer_id"]) for e in outside.examples] == [
+        (3, "C2"), (4, "C2"), (7, "C3")]
+    unknown = found["unknown_customer"]
+    assert unknown.count == 1 and unknown.examples[0]["row"] == 8
+    assert report.excluded["customer_id"].tolist() == ["C404"]
+
+
 def test_paid_before_period(tables):
     tables["monthly"].loc[5, "paid_date"] = "2023-12-31"
     with pytest.raises(errors.PaymentBeforePeriodError) as info:

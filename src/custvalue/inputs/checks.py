@@ -340,17 +340,23 @@ class _Checker:
         ))
 
     def run(self, table: Table, raw: pl.LazyFrame, typed: pl.LazyFrame,
-            rules: list[_Rule]) -> None:
-        """Count every rule in one streaming query; fetch examples of those that hit."""
+            rules: list[_Rule], examples_from: pl.LazyFrame | None = None) -> None:
+        """Count every rule in one streaming query; fetch examples of those that hit.
+
+        ``examples_from`` is the plan the examples are read from when it differs from the
+        counted one (the same rows, kept in input order: a join that need not keep the
+        order for counting must keep it for the first five examples).
+        """
         if not rules:
             return
         counts = typed.select(
             *[r.mask.fill_null(False).sum().alias(f"r{i}") for i, r in enumerate(rules)]
         ).collect(engine="streaming").row(0)
+        ordered = typed if examples_from is None else examples_from
         for rule, count in zip(rules, counts, strict=True):
             if not count:
                 continue
-            frame, mask = (typed, rule.mask) if rule.raw_mask is None else (raw, rule.raw_mask)
+            frame, mask = (ordered, rule.mask) if rule.raw_mask is None else (raw, rule.raw_mask)
             cols = [c for c in dict.fromkeys(["_row", *table.key, rule.column or "",
                                               *rule.extra]) if c in frame.collect_schema()]
             hits = frame.filter(mask).select(cols).head(errors.MAX_EXAMPLES).collect()
@@ -588,6 +594,21 @@ def _coverage(checker: _Checker, table: Table, per_month: pl.DataFrame,
                     "month, or pass a window that ends earlier")
 
 
+def _run_joined(checker: _Checker, table: Table, raw: pl.LazyFrame, typed: pl.LazyFrame,
+                register: pl.DataFrame, known: pl.Series | None) -> None:
+    """The monthly rules that read the register: one query over the key columns joined
+    with it (``_known`` is null for a customer outside the register: one hash lookup a row
+    answers both rules)."""
+    keys = typed.select("_row", "customer_id", "period")
+    right = register.lazy().with_columns(_known=pl.lit(True))
+    joined = keys.join(right, on="customer_id", how="left")
+    rules = [r for r in checker.monthly_rules(joined.collect_schema())
+             if r.code == "period_outside_account"]
+    rules += checker.unknown_customers(known, joined=True)
+    checker.run(table, raw, joined, rules, examples_from=keys.join(
+        right, on="customer_id", how="left", maintain_order="left"))
+
+
 def _duplicated_rows(typed: pl.LazyFrame, keys: list[str]) -> pl.DataFrame | None:
     """The rows of ``typed`` whose ``keys`` occur more than once, in input order."""
     hashed = typed.select(pl.struct(keys).hash(0).alias("h"))
@@ -630,14 +651,16 @@ def _check_one(checker: _Checker, table: Table, raw: pl.LazyFrame,
     elif name == "monthly":
         rules += checker.required_values(["customer_id", "period", "active_kwh",
                                           "billed_amount", "due_date"], schema)
-        # the queries that need no register columns run on the plan without the join
+        # The rules that need no register column count on the plan without the join; the
+        # two that do (months outside the account, unknown customers) count in a second
+        # query that joins only the key columns.  One query for all of them held every
+        # column of a streamed batch beside the join: 1.55 GB at 1M customers against
+        # 0.73 GB for either half alone.
         plain = typed
         per_month = _rows_per_month(plain)
-        if register is not None:
-            typed = typed.join(register.lazy().with_columns(_known=pl.lit(True)),
-                               on="customer_id", how="left", maintain_order="left")
-            schema = typed.collect_schema()
         rules += checker.monthly_rules(schema, _detached_month(per_month))
+        if register is not None:
+            _run_joined(checker, table, raw, plain, register, known)
     elif name in ("events", "cooperation"):
         rules += checker.required_values(["customer_id", "date", "kind"], schema)
         rules.append(checker.categories(
@@ -660,8 +683,8 @@ def _check_one(checker: _Checker, table: Table, raw: pl.LazyFrame,
                            extra=["total_energy_tce"],
                            fix="check the audit figures (both in tce)"))
         rules += _magnitude_rules(["total_energy_tce", "electricity_tce"], schema)
-    if name != "customers":
-        rules += checker.unknown_customers(known, joined="_known" in schema)
+    if name not in ("customers", "monthly") or register is None:
+        rules += checker.unknown_customers(known)
     checker.run(table, raw, typed, rules)
     if name == "customers":
         checker.duplicates(table, typed, ["customer_id"], "error",
