@@ -16,7 +16,7 @@ from custvalue.errors import InvalidValueError
 from custvalue.grading import STATUSES
 from custvalue.indicators.catalog import INDICATOR_NAMES, REASONS
 from custvalue.inputs.contract import CUSTOMER_CLASSES, TABLES
-from custvalue.present.findings import Fmt
+from custvalue.present.findings import Fmt, key_findings
 from custvalue.present.labels import KINDS, label, label_series, labels, scheme_label
 from custvalue.scoring.scheme import Gates, Scheme
 
@@ -105,3 +105,29 @@ def test_any_code_gets_a_readable_label(code):
     text = label("reason", code, "en")
     known = labels("reason", "en")
     assert text == (known[code] if code in known else code.replace("_", " ")) and text
+
+
+def test_key_findings_name_the_widest_dimension_and_indicator_gaps():
+    """The separation sentence picks the dimension and the normalised indicator whose
+    means differ most between the best and the worst tier, with the gap."""
+    scheme = Scheme.default()
+    dims = scheme.dimension_names
+    table = pd.DataFrame({
+        "score": [90.0, 80.0, 40.0, 30.0],
+        "tier": pd.array([0, 0, 1, 1], dtype="Int64"),
+        f"dim__{dims[0]}": [70.0, 70.0, 60.0, 60.0],   # gap 10
+        f"dim__{dims[1]}": [90.0, 80.0, 30.0, 20.0],   # gap 60: the widest
+        "norm__on_time_rate": [1.0, 0.9, 0.5, 0.6],    # gap 0.40: the widest indicator
+        "norm__late_fee": [0.2, 0.2, 0.1, 0.1],        # gap 0.10
+    })
+    en = key_findings(table, {0: "top", 1: "low"}, Fmt("en"), scheme=scheme)
+    second = scheme_label(scheme, "dimension", dims[1], "en")
+    assert f"The tiers differ most in {second}: top customers average 85.0 points, " \
+        "low customers 25.0;" in en[1]
+    assert "the indicator that differs most is on-time payment rate (normalised values " \
+        "0.40 apart)" in en[1]
+    flat = table.assign(**{c: 1.0 for c in table.columns if c.startswith(("dim__", "norm__"))})
+    flat = flat.drop(columns=[c for c in flat.columns if c.startswith("norm__")])
+    (only,) = [s for s in key_findings(flat, {0: "top", 1: "low"}, Fmt("en"), scheme=scheme)
+               if "differ" in s]
+    assert "indicator that differs" not in only  # no norm__ columns: no indicator clause

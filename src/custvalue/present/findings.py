@@ -178,6 +178,20 @@ def tier_sentence(table: pd.DataFrame, names: Mapping[int, str], fmt: Fmt) -> st
     return head + ": " + ", ".join(parts) + "."
 
 
+def _widest_gap(table: pd.DataFrame, top: Any, low: Any,
+                prefix: str) -> tuple[str, float] | None:
+    """The ``prefix`` column whose means differ most between the rows ``top`` and ``low``,
+    and that difference (None without such columns or means)."""
+    columns = [c for c in table.columns if c.startswith(prefix)]
+    if not columns:
+        return None
+    gaps = table.loc[top, columns].mean() - table.loc[low, columns].mean()
+    if not gaps.notna().any():
+        return None
+    col = str(gaps.abs().idxmax())
+    return col, float(gaps[col])
+
+
 def _separation(table: pd.DataFrame, names: Mapping[int, str], scheme: Any,
                 fmt: Fmt) -> list[str]:
     """What separates the best tier from the worst: the dimension and indicator gaps."""
@@ -189,32 +203,27 @@ def _separation(table: pd.DataFrame, names: Mapping[int, str], scheme: Any,
     top = (tier == best).fillna(False).to_numpy(dtype=bool)
     low = (tier == worst).fillna(False).to_numpy(dtype=bool)
     out = []
-    dims = [c for c in table.columns if c.startswith("dim__")]
-    if dims:
-        gaps = table.loc[top, dims].mean() - table.loc[low, dims].mean()
-        if gaps.notna().any():
-            col = str(gaps.abs().idxmax())
-            dim = scheme_label(scheme, "dimension", col.removeprefix("dim__"), fmt.lang)
-            a, b = table.loc[top, col].mean(), table.loc[low, col].mean()
-            if fmt.zh:
-                out.append(f"区分等级最明显的是「{dim}」维度：{names.get(best)}平均 "
-                           f"{fmt.score(a)} 分，{names.get(worst)}平均 {fmt.score(b)} 分")
-            else:
-                out.append(f"The tiers differ most in {dim}: {names.get(best)} customers "
-                           f"average {fmt.score(a)} points, {names.get(worst)} customers "
-                           f"{fmt.score(b)}")
-    norms = [c for c in table.columns if c.startswith("norm__")]
-    if norms:
-        gaps = table.loc[top, norms].mean() - table.loc[low, norms].mean()
-        if gaps.notna().any():
-            col = str(gaps.abs().idxmax())
-            ind = scheme_label(scheme, "indicator", col.removeprefix("norm__"), fmt.lang)
-            gap = float(gaps[col])
-            if fmt.zh:
-                out.append(f"单项指标中差距最大的是「{ind}」（标准化值相差 {gap:.2f}）")
-            else:
-                out.append(f"the indicator that differs most is {ind} (normalised values "
-                           f"{gap:.2f} apart)")
+    widest = _widest_gap(table, top, low, "dim__")
+    if widest is not None:
+        col, _ = widest
+        dim = scheme_label(scheme, "dimension", col.removeprefix("dim__"), fmt.lang)
+        a, b = table.loc[top, col].mean(), table.loc[low, col].mean()
+        if fmt.zh:
+            out.append(f"区分等级最明显的是「{dim}」维度：{names.get(best)}平均 "
+                       f"{fmt.score(a)} 分，{names.get(worst)}平均 {fmt.score(b)} 分")
+        else:
+            out.append(f"The tiers differ most in {dim}: {names.get(best)} customers "
+                       f"average {fmt.score(a)} points, {names.get(worst)} customers "
+                       f"{fmt.score(b)}")
+    widest = _widest_gap(table, top, low, "norm__")
+    if widest is not None:
+        col, gap = widest
+        ind = scheme_label(scheme, "indicator", col.removeprefix("norm__"), fmt.lang)
+        if fmt.zh:
+            out.append(f"单项指标中差距最大的是「{ind}」（标准化值相差 {gap:.2f}）")
+        else:
+            out.append(f"the indicator that differs most is {ind} (normalised values "
+                       f"{gap:.2f} apart)")
     for column in ("revenue", "total_kwh"):
         if column in table.columns and len(counts) >= 3:
             total = table[column].sum()
