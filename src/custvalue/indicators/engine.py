@@ -57,7 +57,6 @@ import polars as pl
 from custvalue.errors import (
     DuplicateRowsError,
     EmptyTableError,
-    InvalidValueError,
     NegativeEnergyError,
     UnsupportedInputError,
 )
@@ -241,13 +240,7 @@ def _window_ending(latest: Any, params: IndicatorParams) -> Window:
         raise EmptyTableError("monthly", "period", "no monthly rows to infer the window from",
                               fix="pass window=('YYYY-MM', 'YYYY-MM')")
     last = month_start(int(latest)) if isinstance(latest, int) else latest
-    try:
-        return Window.ending(last, params.window_months)
-    except InvalidValueError as exc:  # the latest period is a placeholder such as 0001-03
-        raise InvalidValueError("monthly", "period", exc.problem,
-                                [{"period": f"{last.year:04d}-{last.month:02d}"}],
-                                fix="correct the periods (a placeholder year?), or pass a "
-                                "window or a shorter window_months") from None
+    return Window.ending(last, params.window_months)
 
 
 def _resolve(monthly: nw.LazyFrame, window: Any, params: IndicatorParams) -> Window:

@@ -143,27 +143,29 @@ class Window(BaseModel):
 
     @classmethod
     def ending(cls, end: Any, months: int = 36) -> Window:
-        """The ``months`` months ending with the month ``end``.
+        """The ``months`` months ending with the month ``end`` (the latest ``period`` of
+        ``monthly``: the default window of :func:`custvalue.indicators.compute_indicators`).
 
         Raises
         ------
         custvalue.errors.InvalidValueError
             The window would start before January of year 1 (``end`` a placeholder month
-            such as ``0001-03``).
+            such as ``0001-03``): naming ``monthly.period``.
 
         Examples
         --------
         >>> Window.ending("0001-03", months=36)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        custvalue.errors.InvalidValueError: table 'window', column 'end': the 36 months ...
+        custvalue.errors.InvalidValueError: table 'monthly', column 'period': the 36 months ...
         """
         last = month_index(end)
         if last - months + 1 < FIRST_MONTH_INDEX:
             raise InvalidValueError(
-                "window", "end", f"the {months} months ending {_ym(month_start(last))} "
-                "would start before January of year 1",
-                fix="check the latest period (a placeholder year?) or pass a shorter window")
+                "monthly", "period", f"the {months} months ending {_ym(month_start(last))} "
+                "would start before January of year 1", [{"period": _ym(month_start(last))}],
+                fix="correct the periods (a placeholder year?), or pass a window or a "
+                "shorter window_months")
         return cls(start=month_start(last - months + 1), end=month_start(last))
 
     @classmethod

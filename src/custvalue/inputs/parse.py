@@ -121,7 +121,8 @@ def parse_series(src: pl.Series, kind: str) -> pl.Series:
     """
     dtype = src.dtype
     if isinstance(dtype, pl.Categorical | pl.Enum):  # text stored as categories
-        src, dtype = src.cast(pl.String), pl.String
+        src = src.cast(pl.String)
+        dtype = src.dtype
     if kind == "str":
         if dtype == pl.String:
             return src.str.strip_chars(_STRIP)
