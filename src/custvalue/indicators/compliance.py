@@ -49,7 +49,7 @@ from custvalue.indicators.context import (
 )
 from custvalue.indicators.contribution import per_year
 from custvalue.indicators.params import IndicatorParams
-from custvalue.indicators.prepare import SCALE_AMOUNT, SCALE_FINE, fixed, jan1_epoch_days
+from custvalue.indicators.prepare import SCALE_AMOUNT, fixed, jan1_epoch_days
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -159,7 +159,7 @@ def _payment_features(ctx: Context) -> list[list[nw.Expr]]:
         rc, rk = rate.current_year, rate.carried_over
         fee = (paid_yuan * (rc * pcur + rk * (lpd - pcur))
                + unpaid_yuan * (rc * ucur + rk * (lud - ucur)))
-        bill_fee = fixed(larger(fee, nw.lit(p.late_fee_minimum)), SCALE_FINE)
+        bill_fee = fixed(larger(fee, nw.lit(p.late_fee_minimum)), SCALE_AMOUNT)
         stage4.append(nw.when(late).then(bill_fee).otherwise(0).alias(f"_fee_{j}"))
     return [stage1, stage2, stage3, stage4]
 
@@ -245,7 +245,7 @@ def indicators(ctx: Context) -> list[Indicator]:
         Indicator("on_time_rate", ratio(nw.col("_on_time"), nw.col("_bill")), pay),
         Indicator("days_late", ratio(nw.col("_wdays"), nw.col("_billed_due")), pay),
         Indicator("arrears_ratio", ratio(nw.col("_unpaid"), nw.col("_billed_due")), pay),
-        Indicator("late_fee", fee.cast(nw.Float64) / SCALE_FINE if fee is not None else None,
+        Indicator("late_fee", fee.cast(nw.Float64) / SCALE_AMOUNT if fee is not None else None,
                   pay),
         Indicator("plan_completion", nw.when(plan_sum > 0).then(completion), [
             (no_records, "no_records"),

@@ -61,7 +61,8 @@ __all__ = [
 #: Name of the input-order row index added to ``monthly`` for ``duplicates="last"``.
 ROW_INDEX = "_row"
 
-#: Fixed-point scales: energy in watt-hours, amounts in fen, scores/tce/fees in millionths.
+#: Fixed-point scales: energy in watt-hours, amounts and late fees in fen, scores/tce in
+#: millionths.
 SCALE_ENERGY, SCALE_AMOUNT, SCALE_FINE = 1000, 100, 1_000_000
 
 # Columns of the prepared monthly rows that are summed under duplicates="sum".

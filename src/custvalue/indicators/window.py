@@ -17,12 +17,15 @@ datetime.date(2024, 1, 1)
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from custvalue.errors import InvalidValueError
 
 __all__ = ["Window", "WindowLike", "epoch_day", "month_index", "month_start", "parse_month"]
 
@@ -76,6 +79,15 @@ def month_start(index: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+#: Month index of 0001-01 and of 9999-12: the months a Python date can hold.
+FIRST_MONTH_INDEX, LAST_MONTH_INDEX = 12, 9999 * 12 + 11
+
+
+def _ym(day: dt.date) -> str:
+    """``YYYY-MM`` with a four-digit year also before year 1000 (``%Y`` gives ``1-01``)."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
 def epoch_day(day: dt.date) -> int:
     """Days since 1970-01-01.
 
@@ -122,36 +134,73 @@ class Window(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> Window:
         if self.end < self.start:
-            raise ValueError(f"window end {self.end:%Y-%m} is before its start "
-                             f"{self.start:%Y-%m}")
+            raise ValueError(f"window end {_ym(self.end)} is before its start "
+                             f"{_ym(self.start)}")
         return self
 
     def __repr__(self) -> str:
-        return f"Window(start='{self.start:%Y-%m}', end='{self.end:%Y-%m}', months={self.months})"
+        return f"Window(start='{_ym(self.start)}', end='{_ym(self.end)}', months={self.months})"
 
     @classmethod
     def ending(cls, end: Any, months: int = 36) -> Window:
-        """The ``months`` months ending with the month ``end``."""
+        """The ``months`` months ending with the month ``end`` (the latest ``period`` of
+        ``monthly``: the default window of :func:`custvalue.indicators.compute_indicators`).
+
+        Raises
+        ------
+        custvalue.errors.InvalidValueError
+            The window would start before January of year 1 (``end`` a placeholder month
+            such as ``0001-03``): naming ``monthly.period``.
+
+        Examples
+        --------
+        >>> Window.ending("0001-03", months=36)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        custvalue.errors.InvalidValueError: table 'monthly', column 'period': the 36 months ...
+        """
         last = month_index(end)
+        if last - months + 1 < FIRST_MONTH_INDEX:
+            raise InvalidValueError(
+                "monthly", "period", f"the {months} months ending {_ym(month_start(last))} "
+                "would start before January of year 1", [{"period": _ym(month_start(last))}],
+                fix="correct the periods (a placeholder year?), or pass a window or a "
+                "shorter window_months")
         return cls(start=month_start(last - months + 1), end=month_start(last))
 
     @classmethod
     def coerce(cls, value: Any) -> Window:
         """A :class:`Window` from a Window, a ``(start, end)`` pair or a mapping.
 
+        Raises
+        ------
+        custvalue.errors.InvalidValueError
+            ``value`` is no window: an unreadable month, the end before the start, or not
+            a pair (the message names the problem).
+
         Examples
         --------
         >>> Window.coerce({"start": "2023-01", "end": "2023-06"}).months
         6
+        >>> Window.coerce(("2024-03", "2024-01"))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        custvalue.errors.InvalidValueError: table 'window': ...window end 2024-01 is before ...
         """
         if isinstance(value, Window):
             return value
-        if isinstance(value, dict):
-            return cls(**value)
-        if isinstance(value, list | tuple) and len(value) == 2:
-            return cls(start=value[0], end=value[1])
-        raise TypeError(f"cannot read {value!r} as a window; pass Window(start, end) or a "
-                        "(start, end) pair such as ('2022-01', '2024-12')")
+        fix = "pass Window(start, end) or a (start, end) pair such as ('2022-01', '2024-12')"
+        try:
+            if isinstance(value, Mapping):
+                return cls(**value)
+            if isinstance(value, list | tuple) and len(value) == 2:
+                return cls(start=value[0], end=value[1])
+        except ValidationError as exc:
+            problem = "; ".join(
+                (f"{e['loc'][0]}: " if e["loc"] and e["type"] == "missing" else "")
+                + str(e.get("ctx", {}).get("error") or e["msg"]) for e in exc.errors())
+            raise InvalidValueError("window", None, problem, fix=fix) from None
+        raise InvalidValueError("window", None, f"cannot read {value!r} as a window", fix=fix)
 
     @property
     def start_index(self) -> int:
@@ -175,8 +224,8 @@ class Window(BaseModel):
 
     @property
     def last_day(self) -> dt.date:
-        """The last day of the window's last month."""
-        return month_start(self.end_index + 1) - dt.timedelta(days=1)
+        """The last day of the window's last month (also for December of year 9999)."""
+        return self.end.replace(day=calendar.monthrange(self.end.year, self.end.month)[1])
 
     def as_of(self, override: dt.date | None = None) -> dt.date:
         """The as-of date: ``override`` if given, else :attr:`last_day`."""
@@ -190,7 +239,7 @@ class Window(BaseModel):
         >>> Window(start="2024-01", end="2024-12").to_dict()
         {'start': '2024-01', 'end': '2024-12', 'months': 12, 'as_of': '2024-12-31'}
         """
-        return {"start": f"{self.start:%Y-%m}", "end": f"{self.end:%Y-%m}",
+        return {"start": _ym(self.start), "end": _ym(self.end),
                 "months": self.months, "as_of": self.as_of(as_of).isoformat()}
 
 

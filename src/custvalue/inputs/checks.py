@@ -101,6 +101,9 @@ MAX_MAGNITUDE = 1e12
 DETACHED_GAP_MONTHS = 12
 #: ... holding under this share of the rows is an error (``period_detached``): a typo.
 DETACHED_SHARE = 0.01
+#: Billing months outside this range are errors (``out_of_range``): placeholder years
+#: such as ``0001-01`` or ``9999-12`` (a window cannot end in them, or would move to them).
+PERIOD_RANGE = (dt.date(1900, 1, 1), dt.date(2199, 12, 1))
 #: Below this share of the open register customers having a row in the latest month, the
 #: window's coverage is implausible (``low_coverage``, a warning).
 MIN_COVERAGE = 0.5
@@ -470,6 +473,12 @@ class _Checker:
                 f"billing months after the as-of date ({opts.as_of.isoformat()})",
                 pl.col("period") > pl.lit(opts.as_of.replace(day=1)),
                 fix="correct these periods (a typo such as 2042-01 would move the window)"))
+        low, high = PERIOD_RANGE
+        rules.append(_Rule(
+            "period", "out_of_range", "error",
+            f"billing months outside {low:%Y-%m}–{high:%Y-%m}",
+            (pl.col("period") < pl.lit(low)) | (pl.col("period") > pl.lit(high)),
+            fix="correct these periods (a placeholder year such as 0001 or 9999?)"))
         if detached is not None:
             rules.append(_Rule(
                 "period", "period_detached", "error",
@@ -676,13 +685,15 @@ def _check_one(checker: _Checker, table: Table, raw: pl.LazyFrame,
                                           "electricity_tce"], schema)
         rules += [_Rule(c, "negative_value", "error", "negative energy use",
                         pl.col(c) < 0, fix="energy use in tce is never negative")
-                  for c in ("total_energy_tce", "electricity_tce")]
+                  for c in ("total_energy_tce", "electricity_tce", "replaceable_tce")
+                  if c in schema]
         rules.append(_Rule("electricity_tce", "negative_value", "error",
                            "electricity exceeds the total energy use",
                            pl.col("electricity_tce") > pl.col("total_energy_tce"),
                            extra=["total_energy_tce"],
                            fix="check the audit figures (both in tce)"))
-        rules += _magnitude_rules(["total_energy_tce", "electricity_tce"], schema)
+        rules += _magnitude_rules(["total_energy_tce", "electricity_tce", "replaceable_tce"],
+                                  schema)
     if name not in ("customers", "monthly") or register is None:
         rules += checker.unknown_customers(known)
     checker.run(table, raw, typed, rules)

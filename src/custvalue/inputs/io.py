@@ -115,8 +115,21 @@ def _pandas_to_polars(frame: Any) -> pl.DataFrame:
     """Convert pandas to polars; object columns of mixed types are kept as text.
 
     Mixed object columns (a number column with a stray ``"12,5"``) cannot become Arrow
-    numbers; as text they reach the checks, which report the offending cells.
+    numbers; as text they reach the checks, which report the offending cells.  Period
+    columns (``period[M]``) become their text (``2024-01``), which the parser reads.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"period": pd.PeriodIndex(["2024-01", "2024-02"], freq="M")})
+    >>> _pandas_to_polars(frame)["period"].to_list()
+    ['2024-01', '2024-02']
     """
+    import pandas as pd
+
+    periods = [c for c in frame.columns if isinstance(frame[c].dtype, pd.PeriodDtype)]
+    if periods:
+        frame = frame.astype({c: "string" for c in periods})
     try:
         return pl.from_pandas(frame)
     except (TypeError, ValueError, ArithmeticError, pl.exceptions.PolarsError):

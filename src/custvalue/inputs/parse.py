@@ -24,6 +24,9 @@ kind      accepted
           read as the first day of the month
 ========  ==================================================================================
 
+Text stored as categories (a polars ``Categorical`` / ``Enum`` or a pandas ``category``
+column) is read as its text.
+
 Excel serial day numbers (``45292``) are *not* read as dates: an integer in a date column
 must be ``YYYYMMDD`` (Excel date cells themselves arrive as dates and are read).
 
@@ -117,6 +120,9 @@ def parse_series(src: pl.Series, kind: str) -> pl.Series:
     [datetime.date(2024, 9, 1), datetime.date(2024, 10, 1), datetime.date(2024, 11, 1), None]
     """
     dtype = src.dtype
+    if isinstance(dtype, pl.Categorical | pl.Enum):  # text stored as categories
+        src = src.cast(pl.String)
+        dtype = src.dtype
     if kind == "str":
         if dtype == pl.String:
             return src.str.strip_chars(_STRIP)

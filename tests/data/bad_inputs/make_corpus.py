@@ -11,7 +11,8 @@ the file form) and ``expected.toml``:
 
 Every case is graded with ``duplicates="sum"`` and ``negative_energy="allow"`` (the sample
 generator writes duplicated and negative months on purpose).  Run
-``python tests/data/bad_inputs/make_corpus.py`` to rewrite the folders.
+``python tests/data/bad_inputs/make_corpus.py`` to rewrite the folders (or
+``... make_corpus.py CASE ...`` to write only the cases named).
 """
 
 from __future__ import annotations
@@ -137,6 +138,27 @@ def negative_tce(t: Tables) -> Tables:
     return t
 
 
+def huge_replaceable(t: Tables) -> Tables:
+    e = t["energy"]
+    e.loc[e.index[0], "replaceable_tce"] = 1.0e15
+    return t
+
+
+def period_year_0001(t: Tables) -> Tables:
+    t["monthly"].loc[4, "period"] = "0001-01"
+    return t
+
+
+def period_year_99xx(t: Tables) -> Tables:
+    """One customer's rows dated 99YY (3 % of the rows: not a detached typo)."""
+    m = t["monthly"]
+    first = m["customer_id"] == m["customer_id"].iloc[0]
+    for column in ("period", "due_date", "paid_date"):
+        text = m.loc[first, column].astype("string")
+        m.loc[first, column] = ("99" + text.str[2:]).where(text.notna(), None)
+    return t
+
+
 def half_missing_last_month(t: Tables) -> Tables:
     m = t["monthly"]
     last = m["period"].max()
@@ -231,7 +253,28 @@ CASES: dict[str, tuple[Callable[[Tables], Tables], dict, dict]] = {
                                     "code": "not_date", "why": "text that is no date"}, {}),
     "bad_month": (bad_month, {"exit": 2, "table": "monthly", "column": "period",
                               "code": "not_date", "why": "month 13"}, {}),
+    "huge_replaceable_tce": (huge_replaceable, {
+        "exit": 2, "table": "energy", "column": "replaceable_tce",
+        "code": "implausible_magnitude",
+        "why": "1e15 tce replaceable overflowed the fixed-point tce (a raw polars error)"}, {}),
+    "period_year_0001": (period_year_0001, {
+        "exit": 2, "table": "monthly", "column": "period", "code": "out_of_range",
+        "why": "a placeholder month 0001-01 (were every row so, the window could not be "
+        "built: a raw ValueError)"}, {}),
+    "period_year_99xx": (period_year_99xx, {
+        "exit": 2, "table": "monthly", "column": "period", "code": "out_of_range",
+        "why": "one customer's rows in year 99xx moved the window to year 9923: 29 of 30 "
+        "customers without records (in year 9999 the window's last day was a raw "
+        "ValueError)"}, {}),
 }
+
+
+def main_new(names: list[str]) -> None:
+    """Write only the named cases (the others stay byte for byte as they are)."""
+    for name in names:
+        transform, expected, options = CASES[name]
+        tables = {k: v.copy() for k, v in base().items()}
+        write(name, transform(tables), expected, options)
 
 
 def _toml(expected: dict) -> str:
@@ -285,4 +328,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(HERE.parents[2] / "src"))
-    main()
+    main_new(sys.argv[1:]) if sys.argv[1:] else main()
