@@ -203,7 +203,7 @@ def grade(
             row_counts.update(report.row_counts)
             report.raise_for_errors()
 
-    typed = {k: type_plan(v, k) if isinstance(v, pl.LazyFrame) else v for k, v in raw.items()}
+    typed = {k: _typed(v, k) for k, v in raw.items()}
     register = _register_frame(typed["customers"], strata)  # small: one row per customer
     if strata and strata not in register.columns:  # before the expensive stages
         raise InputError("customers", strata, "no such register column to stratify by",
@@ -217,7 +217,8 @@ def grade(
         # compute_indicators (the in-memory engine needs ~8x the RAM)
         indicators = compute_indicators(**typed, window=window_used, params=ind_params,
                                         options=opts)
-        indicators = _to_indexed_pandas(indicators)
+        indicators = _to_indexed_pandas(indicators)  # the one collect: a row per customer
+        _release(typed)
         findings += _not_assessable(indicators, scheme)
 
     table, tiers = score_and_tier(indicators, register, scheme, pins=pins,
@@ -355,10 +356,31 @@ def score_and_tier(
 
 def _native_engine(source: Any) -> bool:
     """A DuckDB or Spark frame: graded on its own engine, not read into polars."""
-    if isinstance(source, str | Path | pd.DataFrame):
-        return False
-    module = type(source).__module__
-    return module.startswith(("duckdb", "pyspark"))
+    from custvalue.inputs.engines import engine_of
+
+    return engine_of(source) != "polars"
+
+
+def _typed(source: Any, table: str) -> Any:
+    """A table typed by the one parser for the indicators, on its engine: a polars plan,
+    or a DuckDB / Spark frame (:func:`custvalue.inputs.engines.type_native`, held on the
+    engine while the indicators run their queries)."""
+    if isinstance(source, pl.LazyFrame):
+        return type_plan(source, table)
+    if _native_engine(source):
+        from custvalue.inputs.engines import hold, type_native
+
+        return hold(type_native(source, table))
+    return source
+
+
+def _release(typed: dict[str, Any]) -> None:
+    """Free what the engines held for the indicators (Spark: persisted typed tables)."""
+    from custvalue.inputs.engines import release
+
+    for frame in typed.values():
+        if _native_engine(frame):
+            release(frame)
 
 
 def _read_once(given: dict[str, Any], mapping: Any, encoding: str | None,

@@ -41,6 +41,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, TypedDict, Unpack
 
+import narwhals as nw
 import pandas as pd
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -52,6 +53,15 @@ from custvalue.inputs.contract import (
     EVENT_KINDS,
     TABLES,
     Table,
+)
+from custvalue.inputs.engines import (
+    Engine,
+    engine_of,
+    hold,
+    release,
+    to_engine,
+    type_native,
+    with_row_index,
 )
 from custvalue.inputs.io import TableSource, scan_raw, type_plan
 from custvalue.inputs.mapping import Mapping, as_mapping
@@ -295,30 +305,45 @@ _ORDER = ("empty_table", "missing_column", "not_numeric", "not_date", "missing_v
 
 
 class _Rule:
-    """One check: a boolean mask over the typed plan (or the raw plan) and its finding."""
+    """One check: a boolean mask (a narwhals expression) over the typed plan and its finding.
+
+    ``raw_examples``: the example rows are shown as read (the raw plan's cells of the same
+    rows), e.g. the text of a cell that is not a number.
+    """
 
     def __init__(self, column: str | None, code: str, severity: Severity, message: str,
-                 mask: pl.Expr, treatment: str = "", fix: str = "",
-                 extra: list[str] | None = None, raw_mask: pl.Expr | None = None) -> None:
+                 mask: nw.Expr, treatment: str = "", fix: str = "",
+                 extra: list[str] | None = None, raw_examples: bool = False) -> None:
         self.column, self.code, self.severity, self.message = column, code, severity, message
         self.mask, self.treatment, self.fix = mask, treatment, fix
-        # examples of unreadable cells are fetched from the raw plan, to show the raw text
-        self.extra, self.raw_mask = extra or [], raw_mask
+        self.extra, self.raw_examples = extra or [], raw_examples
+
+
+def _collect(frame: nw.LazyFrame) -> pl.DataFrame:
+    """Run a (small) query: polars plans by the streaming engine, others through Arrow."""
+    native = frame.to_native()
+    if isinstance(native, pl.LazyFrame):
+        return native.collect(engine="streaming")
+    out = frame.collect(backend="polars").to_native()
+    assert isinstance(out, pl.DataFrame)
+    return out
 
 
 class _Checker:
     """Runs the checks of one call; collects findings and exclusions in order.
 
     Every table is checked by aggregate queries on its lazy plan: one query counts the
-    rows and every rule's hits at once (``collect(engine="streaming")`` of one row), and
-    only rules that hit fetch their few example rows.  The monthly table is never
-    materialised.
+    rows and every rule's hits at once (``collect(engine="streaming")`` of one row on
+    polars; one aggregate query on DuckDB or Spark), and only rules that hit fetch their
+    few example rows.  The monthly table is never materialised.  The rules are narwhals
+    expressions, so the same rules run on every engine (:mod:`custvalue.inputs.engines`).
     """
 
     def __init__(self, options: CheckOptions) -> None:
         self.options = options
         self.findings: list[Finding] = []
         self.excluded: list[pl.DataFrame] = []
+        self.held: list[nw.LazyFrame] = []  # typed frames an engine keeps until the end
 
     def add(self, table: Table, column: str | None, code: str, severity: Severity,
             message: str, count: int, examples: list[dict[str, Any]], treatment: str = "",
@@ -328,21 +353,24 @@ class _Checker:
             count=count, examples=examples, treatment=treatment, fix=fix,
         ))
 
-    def run(self, table: Table, raw: pl.LazyFrame, typed: pl.LazyFrame,
+    def run(self, table: Table, raw: nw.LazyFrame, typed: nw.LazyFrame,
             rules: list[_Rule]) -> None:
-        """Count every rule in one streaming query; fetch examples of those that hit."""
+        """Count every rule in one aggregate query; fetch examples of those that hit."""
         if not rules:
             return
-        counts = typed.select(
-            *[r.mask.fill_null(False).sum().alias(f"r{i}") for i, r in enumerate(rules)]
-        ).collect(engine="streaming").row(0)
+        counts = _collect(typed.select(
+            *[r.mask.fill_null(False).cast(nw.Int64).sum().alias(f"r{i}")
+              for i, r in enumerate(rules)])).row(0)
         for rule, count in zip(rules, counts, strict=True):
             if not count:
                 continue
-            frame, mask = (typed, rule.mask) if rule.raw_mask is None else (raw, rule.raw_mask)
+            frame = typed.filter(rule.mask)
+            if rule.raw_examples:  # the same rows as read
+                rows = _collect(frame.select("_row").sort("_row").head(errors.MAX_EXAMPLES))
+                frame = raw.filter(nw.col("_row").is_in(rows["_row"].to_list()))
             cols = [c for c in dict.fromkeys(["_row", *table.key, rule.column or "",
                                               *rule.extra]) if c in frame.collect_schema()]
-            hits = frame.filter(mask).select(cols).head(errors.MAX_EXAMPLES).collect()
+            hits = _collect(frame.select(cols).sort("_row").head(errors.MAX_EXAMPLES))
             examples = hits.rename({"_row": "row"}, strict=False).to_dicts()
             self.add(table, rule.column, rule.code, rule.severity, rule.message, int(count),
                      examples, rule.treatment, rule.fix)
@@ -354,7 +382,7 @@ class _Checker:
         self.findings[first:] = mine
 
     # -- structure and types -----------------------------------------------------------------
-    def structure(self, table: Table, raw: pl.LazyFrame) -> bool:
+    def structure(self, table: Table, raw: nw.LazyFrame) -> bool:
         """Required columns present; False (with findings) when the table cannot be typed."""
         names = raw.collect_schema().names()
         missing = [c.name for c in table.required_columns if c.name not in names]
@@ -366,7 +394,7 @@ class _Checker:
         return not missing
 
     @staticmethod
-    def type_columns(table: Table, raw: pl.LazyFrame) -> list[tuple[str, str]]:
+    def type_columns(table: Table, raw: nw.LazyFrame) -> list[tuple[str, str]]:
         schema = raw.collect_schema()
         return [(c.name, c.dtype) for c in table.columns
                 if c.name in schema and c.dtype != "str"]
@@ -375,19 +403,19 @@ class _Checker:
     def type_rules(columns: list[tuple[str, str]]) -> list[_Rule]:
         rules = []
         for name, kind in columns:
-            flag, raw_mask = pl.col(f"_bad_{name}"), unreadable_expr(name, kind)
+            flag = nw.col(f"_bad_{name}")
             if kind in ("float", "int"):
                 rules.append(_Rule(
                     name, "not_numeric", "error",
                     f"values that are not {'numbers' if kind == 'float' else 'integers'}",
-                    flag, raw_mask=raw_mask,
+                    flag, raw_examples=True,
                     fix="correct or blank these cells; use '.' as decimal separator (inf is "
                     "not a number)"))
             else:
                 expected = ("months (YYYY-MM, YYYYMM or a date)" if kind == "month"
                             else "dates (YYYY-MM-DD, YYYY/M/D, YYYYMMDD ...)")
                 rules.append(_Rule(name, "not_date", "error", f"values that are not {expected}",
-                                   flag, raw_mask=raw_mask,
+                                   flag, raw_examples=True,
                                    fix="write them in one of the forms of docs/data-contract.md"))
         return rules
 
@@ -395,7 +423,7 @@ class _Checker:
     @staticmethod
     def required_values(names: list[str], schema: Any) -> list[_Rule]:
         return [_Rule(name, "missing_value", "error",
-                      "empty cells in a column that needs a value", pl.col(name).is_null(),
+                      "empty cells in a column that needs a value", nw.col(name).is_null(),
                       fix="fill these cells or remove the rows")
                 for name in names if name in schema]
 
@@ -403,52 +431,55 @@ class _Checker:
     def categories(name: str, allowed: tuple[str, ...]) -> _Rule:
         return _Rule(name, "unknown_category", "error",
                      f"values outside the allowed list ({', '.join(allowed)})",
-                     ~pl.col(name).is_in(list(allowed)) & pl.col(name).is_not_null(),
+                     ~nw.col(name).is_in(list(allowed)) & ~nw.col(name).is_null(),
                      fix="map these values onto the allowed list (or configure the list; a "
                      "mapping file can translate the export's own values)")
 
-    def unknown_customers(self, known: pl.Series | None) -> list[_Rule]:
-        if known is None:
+    def unknown_customers(self, known: bool) -> list[_Rule]:
+        """Rows whose customer is not in the register (the register is joined on as
+        ``_known``)."""
+        if not known:
             return []
         exclude = self.options.unknown_customers == "exclude"
         return [_Rule(
             "customer_id", "unknown_customer", "warning" if exclude else "error",
             "rows for customers not in the register",
-            ~pl.col("customer_id").is_in(known.implode()),
+            nw.col("_known").is_null(),
             treatment="excluded from grading" if exclude else "",
             fix="add the customers to the register, or pass unknown_customers='exclude'")]
 
-    def excluded_unknown(self, table: Table, typed: pl.LazyFrame, known: pl.Series) -> None:
+    def excluded_unknown(self, table: Table, typed: nw.LazyFrame) -> None:
         if self.options.unknown_customers != "exclude" or not any(
                 f.code == "unknown_customer" and f.table == table.name for f in self.findings):
             return
         key = [c for c in table.key if c != "customer_id"]
-        self.excluded.append(typed.filter(~pl.col("customer_id").is_in(known.implode())).select(
-            pl.lit(table.name).alias("table"), pl.col("customer_id"),
-            pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator="|").alias("key"),
-            pl.lit("customer not in the register").alias("reason"),
-        ).collect(engine="streaming"))
+        self.excluded.append(_collect(typed.filter(nw.col("_known").is_null()).sort(
+            "_row").select(
+            nw.lit(table.name).alias("table"), nw.col("customer_id"),
+            nw.concat_str([nw.col(k).cast(nw.String) for k in key], separator="|").alias("key"),
+            nw.lit("customer not in the register").alias("reason"),
+        )))
 
     def monthly_rules(self, schema: Any, detached: dt.date | None = None) -> list[_Rule]:
         opts = self.options
         allow = opts.negative_energy == "allow"
         rules = [_Rule("active_kwh", "negative_energy", "info" if allow else "error",
-                       "negative active energy", pl.col("active_kwh") < 0,
+                       "negative active energy", nw.col("active_kwh") < 0,
                        treatment="kept as corrections (summed into the month)" if allow else "",
                        fix="pass negative_energy='allow' if these are corrections, else "
                        "correct them")]
-        rules += [_Rule(name, "negative_value", "error", "negative values", pl.col(name) < 0,
+        rules += [_Rule(name, "negative_value", "error", "negative values", nw.col(name) < 0,
                         fix="reactive energy and plans are never negative")
                   for name in ("reactive_kvarh", "reverse_kvarh", "planned_kwh")
                   if name in schema]
-        reactive = pl.col("reactive_kvarh").fill_null(0).abs()
+        reactive = nw.col("reactive_kvarh").fill_null(0).abs()
         if "reverse_kvarh" in schema:
-            reactive = reactive + pl.col("reverse_kvarh").fill_null(0).abs()
+            reactive = reactive + nw.col("reverse_kvarh").fill_null(0).abs()
         if opts.as_of is not None:
             rules.append(_Rule(
                 "period", "period_in_future", "error",
                 f"billing months after the as-of date ({opts.as_of.isoformat()})",
-                pl.col("period") > pl.lit(opts.as_of.replace(day=1)),
+                nw.col("period") > nw.lit(opts.as_of.replace(day=1)),
                 fix="correct these periods (a typo such as 2042-01 would move the window)"))
         if detached is not None:
             rules.append(_Rule(
@@ -456,18 +487,18 @@ class _Checker:
                 f"billing months from {detached:%Y-%m} on, after more than "
                 f"{DETACHED_GAP_MONTHS} months without any row and holding under "
                 f"{DETACHED_SHARE:.0%} of the rows",
-                pl.col("period") >= pl.lit(detached),
+                nw.col("period") >= nw.lit(detached),
                 fix="correct these periods (a typo such as 2042-01 would move the window to "
                 "it), or pass a window"))
         rules.append(_Rule(
             "due_date", "due_before_period", "error", "due dates before the month billed",
-            pl.col("due_date") < pl.col("period"), extra=["period"],
+            nw.col("due_date") < nw.col("period"), extra=["period"],
             fix="check due_date and period of these rows (YYYYMMDD read as a month?)"))
         rules += _magnitude_rules(["active_kwh", "reactive_kvarh", "reverse_kvarh",
                                    "planned_kwh", "billed_amount", "paid_amount"], schema)
         if "_opened" in schema:
-            outside = (pl.col("period") < pl.col("_opened").dt.truncate("1mo")) | (
-                pl.col("period") > pl.col("_closed").dt.truncate("1mo"))
+            outside = (nw.col("period") < nw.col("_opened").dt.truncate("1mo")) | (
+                nw.col("period") > nw.col("_closed").dt.truncate("1mo"))
             rules.append(_Rule(
                 "period", "period_outside_account", "warning",
                 "billing months before the account opened or after it closed", outside,
@@ -477,26 +508,24 @@ class _Checker:
         rules += [
             _Rule("reactive_kvarh", "reactive_without_active", "warning",
                   "reactive energy in a month with zero active energy",
-                  (pl.col("active_kwh") == 0) & (reactive > 0),
+                  (nw.col("active_kwh") == 0) & (reactive > 0),
                   treatment="month not assessed for power factor", extra=["active_kwh"],
                   fix="check the meter readings of these months"),
             _Rule("paid_date", "paid_before_period", "error",
-                  "bill paid before the month it bills", pl.col("paid_date") < pl.col("period"),
+                  "bill paid before the month it bills", nw.col("paid_date") < nw.col("period"),
                   extra=["period"], fix="check paid_date and period of these rows"),
             _Rule("paid_amount", "missing_value", "warning",
                   "a payment date without a paid amount",
-                  pl.col("paid_date").is_not_null() & pl.col("paid_amount").is_null(),
+                  ~nw.col("paid_date").is_null() & nw.col("paid_amount").is_null(),
                   treatment="treated as unpaid", extra=["paid_date"], fix="fill paid_amount"),
         ]
         return rules
 
-    def duplicates(self, table: Table, typed: pl.LazyFrame, keys: list[str],
+    def duplicates(self, table: Table, typed: nw.LazyFrame, keys: list[str],
                    severity: Severity, message: str, treatment: str = "", fix: str = "",
                    extra: list[str] | None = None) -> pl.DataFrame | None:
-        """Rows whose ``keys`` repeat, found by sorting a 64-bit hash of the keys (a lazy
-        query of one column: no group-by table of every key); rows with a repeated hash
-        are then compared exactly, so a hash collision never reports a false duplicate.
-        Returns the duplicated rows (few, in input order) or None."""
+        """Rows whose ``keys`` repeat (:func:`_duplicated_rows`); returns the duplicated
+        rows (few, in input order) or None."""
         rows = _duplicated_rows(typed, keys)
         if rows is None or rows.height == 0:
             return None
@@ -508,12 +537,12 @@ class _Checker:
         return rows
 
 
-def _detached_month(typed: pl.LazyFrame) -> dt.date | None:
+def _detached_month(typed: nw.LazyFrame) -> dt.date | None:
     """The first month of a detached tail: after a gap of more than
     :data:`DETACHED_GAP_MONTHS` months without rows, holding under :data:`DETACHED_SHARE`
     of the rows (one small aggregate query: rows per month)."""
-    per_month = typed.group_by("period").agg(pl.len().alias("n")).drop_nulls(
-        "period").sort("period").collect(engine="streaming")
+    per_month = _collect(typed.group_by("period").agg(nw.len().alias("n"))).drop_nulls(
+        "period").sort("period")
     if per_month.height < 2:
         return None
     months = [d.year * 12 + d.month for d in per_month["period"]]
@@ -529,85 +558,126 @@ def _detached_month(typed: pl.LazyFrame) -> dt.date | None:
 def _magnitude_rules(names: list[str], schema: Any) -> list[_Rule]:
     return [_Rule(name, "implausible_magnitude", "error",
                   f"values of magnitude {MAX_MAGNITUDE:.0e} or more",
-                  pl.col(name).abs() >= MAX_MAGNITUDE,
+                  nw.col(name).abs() >= MAX_MAGNITUDE,
                   fix="check the unit and the decimal point of these cells (sums of such "
                   "values would overflow)") for name in names if name in schema]
 
 
 def _range_rule(name: str, low: float, high: float, unit: str = "") -> _Rule:
     return _Rule(name, "out_of_range", "error", f"values outside {low:g}–{high:g}{unit}",
-                 (pl.col(name) < low) | (pl.col(name) > high),
+                 (nw.col(name) < low) | (nw.col(name) > high),
                  fix=f"{name} is declared on {low:g}–{high:g}{unit}: check the scale")
 
 
-def _coverage(checker: _Checker, table: Table, typed: pl.LazyFrame,
-              register: pl.DataFrame | None) -> None:
+def _coverage(checker: _Checker, table: Table, typed: nw.LazyFrame,
+              register: nw.LazyFrame | None) -> None:
     """Warn when most register customers open in the latest month have no row in it."""
-    if register is None or register.height == 0:
+    if register is None:
         return
-    last = typed.select(pl.col("period").max()).collect(engine="streaming").item()
+    last = _collect(typed.select(nw.col("period").max())).item()
     if last is None:
         return
     open_then = register.filter(
-        (pl.col("_opened").is_null() | (pl.col("_opened").dt.truncate("1mo") <= last))
-        & (pl.col("_closed").is_null() | (pl.col("_closed") >= last)))
-    if open_then.height == 0:
+        (nw.col("_opened").is_null() | (nw.col("_opened").dt.truncate("1mo") <= nw.lit(last)))
+        & (nw.col("_closed").is_null() | (nw.col("_closed") >= nw.lit(last))))
+    n_open = int(_collect(open_then.select(nw.len())).item())
+    if n_open == 0:
         return
-    present = typed.filter(pl.col("period") == last).select(
-        pl.col("customer_id").n_unique()).collect(engine="streaming").item()
-    share = present / open_then.height
+    present = int(_collect(typed.filter(nw.col("period") == nw.lit(last)).select(
+        nw.col("customer_id").n_unique())).item())
+    share = present / n_open
     if share < MIN_COVERAGE:
         checker.add(table, "period", "low_coverage", "warning",
-                    f"only {share:.0%} of the {open_then.height} customers open in the latest "
-                    f"month ({last:%Y-%m}) have a row in it", open_then.height - present,
+                    f"only {share:.0%} of the {n_open} customers open in the latest "
+                    f"month ({last:%Y-%m}) have a row in it", n_open - present,
                     [], treatment="graded as given (customers without rows get the reason "
                     "no_records)", fix="check that the export is complete for its latest "
                     "month, or pass a window that ends earlier")
 
 
-def _duplicated_rows(typed: pl.LazyFrame, keys: list[str]) -> pl.DataFrame | None:
-    """The rows of ``typed`` whose ``keys`` occur more than once, in input order."""
-    hashed = typed.select(pl.struct(keys).hash(0).alias("h"))
-    ordered = hashed.sort("h")
-    repeated = ordered.filter(pl.col("h") == pl.col("h").shift(1)).select(
-        pl.col("h").unique()).collect(engine="streaming")["h"]
-    if repeated.len() == 0:
-        return None
-    candidates = typed.filter(pl.struct(keys).hash(0).is_in(repeated.implode())).collect()
+def _duplicated_rows(typed: nw.LazyFrame | pl.LazyFrame,
+                     keys: list[str]) -> pl.DataFrame | None:
+    """The rows of ``typed`` whose ``keys`` occur more than once, in input order.
+
+    polars: by sorting a 64-bit hash of the keys (a lazy query of one column: no group-by
+    table of every key); rows with a repeated hash are then compared exactly, so a hash
+    collision never reports a false duplicate.  DuckDB and Spark: a group-by of the keys
+    on the engine, joined back to fetch the repeated rows.
+    """
+    frame = nw.from_native(typed) if isinstance(typed, pl.LazyFrame) else typed
+    native = frame.to_native()
+    if isinstance(native, pl.LazyFrame):
+        hashed = native.select(pl.struct(keys).hash(0).alias("h"))
+        ordered = hashed.sort("h")
+        repeated = ordered.filter(pl.col("h") == pl.col("h").shift(1)).select(
+            pl.col("h").unique()).collect(engine="streaming")["h"]
+        if repeated.len() == 0:
+            return None
+        candidates = native.filter(pl.struct(keys).hash(0).is_in(repeated.implode())).collect()
+    else:
+        repeated_keys = frame.group_by(keys).agg(nw.len().alias("_n")).filter(
+            nw.col("_n") > 1).select(keys)
+        candidates = _collect(frame.join(repeated_keys, on=keys, how="inner"))
+        if candidates.height == 0:
+            return None
     return candidates.filter(pl.struct(keys).is_duplicated()).sort("_row")
 
 
-def _check_one(checker: _Checker, table: Table, raw: pl.LazyFrame,
-               register: pl.DataFrame | None, known: pl.Series | None
-               ) -> tuple[pl.DataFrame | None, pl.Series | None]:
-    """The checks of one table (aggregate queries on its lazy plan)."""
+def _type_checked(raw: nw.LazyFrame, name: str, kinds: list[tuple[str, str]]) -> nw.LazyFrame:
+    """One plan: the unreadable flags ``_bad_<c>`` from the raw cells, then the typed
+    columns (the one parser, on polars or on the frame's own engine)."""
+    native = raw.to_native()
+    if isinstance(native, pl.LazyFrame):
+        return nw.from_native(type_plan(native.with_columns(
+            [unreadable_expr(c, k).alias(f"_bad_{c}") for c, k in kinds]), name))
+    return nw.from_native(hold(type_native(native, name, flags=True)))
+
+
+def _register_of(typed: nw.LazyFrame, schema: Any) -> nw.LazyFrame:
+    """``customer_id``, ``_opened``, ``_closed`` and ``_known`` (true) of each register
+    customer (the first row of a repeated one): joined onto the other tables."""
+    cols = [nw.col("customer_id"), nw.col("opened").alias("_opened"),
+            (nw.col("closed") if "closed" in schema
+             else nw.lit(None, dtype=nw.Date)).alias("_closed"),
+            nw.lit(True).alias("_known")]
+    native = typed.to_native()
+    if isinstance(native, pl.LazyFrame):  # small: one row per customer
+        eager = _collect(typed.select("_row", *cols)).unique(
+            "customer_id", keep="first", maintain_order=True).drop("_row")
+        return nw.from_native(eager.lazy())
+    return typed.select(*cols).unique("customer_id", keep="any")
+
+
+def _check_one(checker: _Checker, table: Table, raw: nw.LazyFrame,
+               register: nw.LazyFrame | None) -> nw.LazyFrame | None:
+    """The checks of one table (aggregate queries on its lazy plan); returns the register
+    (after ``customers``)."""
     name, opts = table.name, checker.options
     kinds = checker.type_columns(table, raw)
-    # one plan: the unreadable flags from the raw cells, then the typed columns
-    typed = type_plan(raw.with_columns(
-        [unreadable_expr(c, k).alias(f"_bad_{c}") for c, k in kinds]), name)
+    typed = _type_checked(raw, name, kinds)
+    checker.held.append(typed)
     schema = typed.collect_schema()
     rules = checker.type_rules(kinds)
+    if register is not None and name != "customers":
+        right = register if name == "monthly" else register.select("customer_id", "_known")
+        typed = typed.join(right, on="customer_id", how="left")
+        schema = typed.collect_schema()
     if name == "customers":
         rules += checker.required_values(["customer_id", "customer_class", "contract_kva"],
                                          schema)
         rules += [checker.categories("customer_class", opts.customer_classes),
                   _Rule("contract_kva", "negative_value", "error",
-                        "negative contracted capacity", pl.col("contract_kva") < 0,
+                        "negative contracted capacity", nw.col("contract_kva") < 0,
                         fix="correct the capacity")]
         if "closed" in schema:
             rules.append(_Rule("closed", "closed_before_opened", "error",
                                "accounts closed before they opened",
-                               pl.col("closed") < pl.col("opened"), extra=["opened"],
+                               nw.col("closed") < nw.col("opened"), extra=["opened"],
                                fix="check opened and closed of these accounts"))
         rules += _magnitude_rules(["contract_kva"], schema)
     elif name == "monthly":
         rules += checker.required_values(["customer_id", "period", "active_kwh",
                                           "billed_amount", "due_date"], schema)
-        if register is not None:
-            typed = typed.join(register.lazy(), on="customer_id", how="left",
-                               maintain_order="left")
-            schema = typed.collect_schema()
         rules += checker.monthly_rules(schema, _detached_month(typed))
     elif name in ("events", "cooperation"):
         rules += checker.required_values(["customer_id", "date", "kind"], schema)
@@ -617,33 +687,28 @@ def _check_one(checker: _Checker, table: Table, raw: pl.LazyFrame,
             rules.append(_range_rule("score", 0, 5, " points"))
         if name == "events" and "affected_customers" in schema:
             rules.append(_Rule("affected_customers", "negative_value", "error",
-                               "negative counts of customers", pl.col("affected_customers")
+                               "negative counts of customers", nw.col("affected_customers")
                                < 0, fix="a count is never negative"))
     else:  # energy
         rules += checker.required_values(["customer_id", "year", "total_energy_tce",
                                           "electricity_tce"], schema)
         rules += [_Rule(c, "negative_value", "error", "negative energy use",
-                        pl.col(c) < 0, fix="energy use in tce is never negative")
+                        nw.col(c) < 0, fix="energy use in tce is never negative")
                   for c in ("total_energy_tce", "electricity_tce")]
         rules.append(_Rule("electricity_tce", "negative_value", "error",
                            "electricity exceeds the total energy use",
-                           pl.col("electricity_tce") > pl.col("total_energy_tce"),
+                           nw.col("electricity_tce") > nw.col("total_energy_tce"),
                            extra=["total_energy_tce"],
                            fix="check the audit figures (both in tce)"))
         rules += _magnitude_rules(["total_energy_tce", "electricity_tce"], schema)
     if name != "customers":
-        rules += checker.unknown_customers(known)
+        rules += checker.unknown_customers(register is not None)
     checker.run(table, raw, typed, rules)
     if name == "customers":
         checker.duplicates(table, typed, ["customer_id"], "error",
                            "the same customer appears more than once",
                            fix="keep one register row per customer")
-        reg_cols = [pl.col("customer_id"), pl.col("opened").alias("_opened"),
-                    (pl.col("closed") if "closed" in schema
-                     else pl.lit(None, dtype=pl.Date)).alias("_closed")]
-        register = typed.select(reg_cols).collect(engine="streaming").unique(
-            "customer_id", keep="first", maintain_order=True)
-        known = register["customer_id"]
+        register = _register_of(typed, schema)
     elif name == "monthly":
         policy = {"error": "", "sum": "summed into one row per customer and month",
                   "last": "the last row in input order is kept"}[opts.duplicates]
@@ -661,9 +726,47 @@ def _check_one(checker: _Checker, table: Table, raw: pl.LazyFrame,
                 pl.col("period").cast(pl.String).alias("key"),
                 pl.lit("duplicate (customer_id, period): a later row is kept")
                 .alias("reason")))
-    if name != "customers" and known is not None:
-        checker.excluded_unknown(table, typed, known)
-    return register, known
+    if name != "customers" and register is not None:
+        checker.excluded_unknown(table, typed)
+    return register
+
+
+def _engine(given: dict[str, Any]) -> Engine:
+    """The engine the checks run on: that of ``monthly`` (the big table) when it is a
+    DuckDB or Spark frame, else that of the register, else polars."""
+    for name in ("monthly", "customers"):
+        if name in given and engine_of(given[name]) != "polars":
+            return engine_of(given[name])
+    return "polars"
+
+
+def _raw_plan(source: TableSource, name: str, engine: Engine, given: dict[str, Any],
+              mapping: Mapping | None, encoding: str | None,
+              sheet: str | int | None) -> nw.LazyFrame:
+    """The table as read, untyped, with its input order as ``_row``, on ``engine``."""
+    if engine == "polars":
+        plan = scan_raw(source, name, mapping=mapping, encoding=encoding, sheet=sheet)
+        return nw.from_native(plan.with_row_index("_row"))
+    if mapping is not None:
+        raise errors.UnsupportedInputError(
+            name, None, f"an input mapping is applied by the polars reader, not on {engine}",
+            fix=f"rename the columns in {engine} before grading, or use the polars engine")
+    like = given["monthly"] if engine_of(given.get("monthly")) == engine else given["customers"]
+    return nw.from_native(with_row_index(to_engine(source, name, engine, like=like)))
+
+
+def _read_errors(engine: Engine) -> tuple[type[BaseException], ...]:
+    """The exceptions that mean "cannot read the table" on ``engine``."""
+    out: list[type[BaseException]] = [pl.exceptions.PolarsError, OSError]
+    if engine == "duckdb":
+        import duckdb
+
+        out.append(duckdb.Error)
+    elif engine == "spark":
+        from pyspark.errors import AnalysisException
+
+        out.append(AnalysisException)
+    return tuple(out)
 
 
 def check_tables(
@@ -726,24 +829,24 @@ def check_tables(
         if src is not None
     }
     row_counts: dict[str, int] = {}
-    known: pl.Series | None = None
-    register: pl.DataFrame | None = None
+    register: nw.LazyFrame | None = None
+    engine = _engine(given)
+    read_errors = _read_errors(engine)
     for name, source in given.items():
         table = TABLES[name]
         try:
-            raw = scan_raw(source, name, mapping=mapping, encoding=encoding, sheet=sheet)
+            raw = _raw_plan(source, name, engine, given, mapping, encoding, sheet)
             raw.collect_schema()
         except errors.InputError as exc:
             checker.add(table, None, "unreadable", "error", exc.problem, 0, [], fix=exc.fix)
             continue
-        except (pl.exceptions.PolarsError, OSError) as exc:
+        except read_errors as exc:
             checker.add(table, None, "unreadable", "error", f"cannot read the table: {exc}",
                         0, [], fix="check the file (format, encoding, separator)")
             continue
-        raw = raw.with_row_index("_row")
         try:
-            height = int(raw.select(pl.len()).collect(engine="streaming").item())
-        except (pl.exceptions.PolarsError, OSError) as exc:
+            height = int(_collect(raw.select(nw.len())).item())
+        except read_errors as exc:
             checker.add(table, None, "unreadable", "error", f"cannot read the table: {exc}",
                         0, [], fix="check the file (format, encoding, quoting, separator)")
             continue
@@ -756,12 +859,15 @@ def check_tables(
             continue
         first = len(checker.findings)
         try:
-            register, known = _check_one(checker, table, raw, register, known)
-        except (pl.exceptions.PolarsError, OSError) as exc:  # damaged past its first rows
+            register = _check_one(checker, table, raw, register)
+        except read_errors as exc:  # damaged past its first rows
             del checker.findings[first:]
             checker.add(table, None, "unreadable", "error", f"cannot read the table: {exc}",
                         0, [], fix="check the file (format, encoding, quoting, separator)")
         checker.order(first)
+    for frame in checker.held:
+        if not isinstance(frame.to_native(), pl.LazyFrame):
+            release(frame.to_native())
 
     excluded = (
         pl.concat(checker.excluded).to_pandas() if checker.excluded
