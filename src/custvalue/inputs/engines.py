@@ -31,8 +31,8 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import os
-import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -262,10 +262,8 @@ def _quote(name: str) -> str:
 
 
 def _drop_table(con: Any, name: str) -> None:  # pragma: no cover - at garbage collection
-    try:
+    with contextlib.suppress(Exception):  # the connection may be closed already
         con.execute(f"DROP TABLE IF EXISTS {name}")
-    except Exception:  # noqa: BLE001 - the connection may be closed already
-        pass
 
 
 def _type_duckdb(rel: Any, table: str, flags: bool) -> Any:
