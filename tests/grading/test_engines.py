@@ -142,8 +142,9 @@ def spark():
 @pytest.mark.spark
 @pytest.mark.slow
 def test_spark_grades_as_polars_and_collects_no_monthly_rows(reference, spark, monkeypatch):
-    from pyspark.sql import DataFrame
-
+    frames = {k: read_native(v, k, "spark", context=spark) for k, v in TABLES.items()}
+    # the concrete class (Spark 4: pyspark.sql.classic.dataframe.DataFrame) defines the actions
+    DataFrame = type(frames["monthly"])
     pulled: list[tuple[str, int]] = []
     for method in ("collect", "toArrow", "toPandas", "take", "head", "tail",
                    "toLocalIterator"):
@@ -158,7 +159,6 @@ def test_spark_grades_as_polars_and_collects_no_monthly_rows(reference, spark, m
             return out
 
         monkeypatch.setattr(DataFrame, method, spy)
-    frames = {k: read_native(v, k, "spark", context=spark) for k, v in TABLES.items()}
     got = custvalue.grade(**frames, **TREAT)
     monkeypatch.undo()
     assert pulled, "the spy saw no action"
