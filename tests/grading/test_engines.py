@@ -28,6 +28,9 @@ from custvalue.cli import EXIT_BAD_INPUT, app
 from custvalue.inputs.engines import read_native
 from custvalue.inputs.io import find_tables
 
+sys.path.insert(0, str(Path(__file__).parents[1] / "indicators"))  # --import-mode=importlib
+from test_indicator_values import _spark  # noqa: E402  (the one session builder)
+
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "2022-2024"
 TREAT = {"duplicates": "last", "negative_energy": "allow"}
 TABLES = find_tables(SAMPLE)
@@ -118,25 +121,10 @@ def test_duckdb_grades_as_polars_and_collects_no_monthly_rows(reference, monkeyp
 
 @pytest.fixture(scope="module")
 def spark():
-    if shutil.which("java") is None:
-        pytest.skip("PySpark needs a Java runtime (java not found on PATH)")
+    """The one local Spark session of this test process (``test_indicator_values._spark``,
+    shared with the indicator tests: not stopped here)."""
     pytest.importorskip("pyspark")
-    import os
-
-    from pyspark.sql import SparkSession
-
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the workers run the parser
-    session = (SparkSession.builder.master("local[1]").appName("custvalue-engines")
-               .config("spark.sql.shuffle.partitions", "1")
-               .config("spark.default.parallelism", "1")
-               .config("spark.ui.enabled", "false")
-               .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.python.sql.dataFrameDebugging.enabled", "false")
-               .getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
+    return _spark()
 
 
 @pytest.mark.spark

@@ -58,6 +58,7 @@ from custvalue.inputs.engines import (
     Engine,
     Prepared,
     engine_of,
+    hold,
     prepare,
     release,
     to_engine,
@@ -711,8 +712,10 @@ def _register_of(typed: nw.LazyFrame, schema: Any) -> nw.LazyFrame:
         eager = _collect(typed.select(cols)).unique(
             "customer_id", keep="first", maintain_order=True)
         return nw.from_native(eager.lazy())
-    first = nw.col("_row") == nw.col("_row").min().over("customer_id")
-    return typed.filter(first | nw.col("customer_id").is_null()).select(cols)
+    first = typed.with_columns(_first=nw.col("_row").min().over("customer_id"))
+    register = first.filter((nw.col("_row") == nw.col("_first"))
+                            | nw.col("customer_id").is_null()).select(cols)
+    return nw.from_native(hold(register.to_native())).lazy()  # computed once
 
 
 def _duplicated_rows(typed: nw.LazyFrame | pl.LazyFrame,
@@ -721,8 +724,8 @@ def _duplicated_rows(typed: nw.LazyFrame | pl.LazyFrame,
 
     polars: by sorting a 64-bit hash of the keys (a lazy query of one column: no group-by
     table of every key); rows with a repeated hash are then compared exactly, so a hash
-    collision never reports a false duplicate.  DuckDB and Spark: a group-by of the keys
-    on the engine, joined back to fetch the repeated rows.
+    collision never reports a false duplicate.  DuckDB and Spark: the rows of each key
+    counted by a window on the engine (one pass, no join back).
     """
     if isinstance(typed, pl.LazyFrame):
         typed = nw.from_native(typed)
@@ -736,9 +739,8 @@ def _duplicated_rows(typed: nw.LazyFrame | pl.LazyFrame,
             return None
         candidates = native.filter(pl.struct(keys).hash(0).is_in(repeated.implode())).collect()
     else:
-        repeated_keys = typed.group_by(keys).agg(nw.len().alias("_n")).filter(
-            nw.col("_n") > 1).select(keys)
-        candidates = _collect(typed.join(repeated_keys, on=keys, how="inner"))
+        counted = typed.with_columns(_n=nw.col("_row").count().over(*keys))
+        candidates = _collect(counted.filter(nw.col("_n") > 1).drop("_n"))
         if candidates.height == 0:
             return None
     return candidates.filter(pl.struct(keys).is_duplicated()).sort("_row")
@@ -966,6 +968,8 @@ def check_tables(
         checker.order(first)
     for held in own:
         release(held)
+    if register is not None and engine != "polars":
+        release(register.to_native())
 
     excluded = (
         pl.concat(checker.excluded).to_pandas() if checker.excluded

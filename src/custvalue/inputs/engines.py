@@ -260,60 +260,77 @@ FAST_PATTERNS: dict[str, str] = {
 _INT_LIMIT = 9.2e18  # beyond it a float is no 64-bit integer (a cast would fail on Spark)
 
 
-@dataclass(frozen=True)
-class _Native:
-    """How the engine reads one column natively: ``parsed`` (None: only the parser can),
-    ``bad`` (the unreadable flag) and ``miss`` (text cells the native path leaves to the
-    parser: the column needs the parser when one is there)."""
-
-    parsed: nw.Expr | None
-    bad: nw.Expr
-    miss: nw.Expr | None = None
-
-
-def _native(name: str, kind: str, dtype: Any) -> _Native:
-    """The parser's result for ``name`` as engine expressions, where they give it exactly
-    (:func:`custvalue.inputs.parse.parse_series` is the reference; the tests compare)."""
-    col, none = nw.col(name), nw.lit(False)
+def _reads_natively(kind: str, dtype: Any) -> bool:
+    """Whether engine expressions give the parser's result for a column of ``dtype`` (text:
+    for the cells of :data:`FAST_PATTERNS`; typed numbers, dates and integer ids)."""
     if dtype == nw.String:
-        if kind == "str":
-            return _Native(col.str.strip_chars(STRIP_CHARS), none)
-        fast = col.str.contains(FAST_PATTERNS[kind])
-        text = nw.when(fast).then(col)  # a cast sees only cells of the pattern
-        if kind in ("date", "month"):
-            day = (text if kind == "date" else nw.concat_str([text, nw.lit("-01")]))
-            parsed = day.cast(nw.Date)
-        elif kind == "int":
-            parsed = text.cast(nw.Int64)
-        else:
-            value = text.cast(nw.Float64)
-            parsed = nw.when(value.is_finite()).then(value)  # 1e400: unreadable
-        return _Native(parsed, parsed.is_null() & ~col.is_null(),
-                       ~col.is_null() & ~fast.fill_null(False))
+        return True
     if kind == "str":
-        integer = dtype.is_integer() if hasattr(dtype, "is_integer") else False
-        return _Native(col.cast(nw.String) if integer else None, none)
+        return dtype.is_integer()
     if kind in ("float", "int"):
-        if not (dtype.is_numeric() or dtype == nw.Boolean):
-            return _Native(None, none)
-        value = col.cast(nw.Float64)
-        ok = value.is_finite()
-        if kind == "float":
-            parsed = nw.when(ok).then(value)
+        return dtype.is_numeric() or dtype == nw.Boolean
+    return dtype in (nw.Date, nw.Datetime)
+
+
+def _miss(name: str, kind: str, dtype: Any) -> nw.Expr | None:
+    """Text cells of a non-text column outside :data:`FAST_PATTERNS` (the parser reads
+    them)."""
+    if dtype != nw.String or kind == "str":
+        return None
+    return ~nw.col(name).is_null() & ~nw.col(name).str.contains(FAST_PATTERNS[kind])
+
+
+def _parse_natively(frame: nw.LazyFrame, kinds: dict[str, str]) -> nw.LazyFrame:
+    """``frame`` with the columns of ``kinds`` parsed by engine expressions (as the parser
+    would: :func:`custvalue.inputs.parse.parse_series` is the reference, the tests compare)
+    and their flags ``_bad_<c>``; the other columns as they are.
+
+    Three projections, so that each pattern and cast runs once a cell (an engine inlines a
+    cheap column reference, not a pattern match or a cast used twice): the pattern matches
+    ``_m_<c>``, the values ``_v_<c>``, then the results.
+    """
+    schema = frame.collect_schema()
+    text = {c: k for c, k in kinds.items() if schema[c] == nw.String and k != "str"}
+    frame = frame.with_columns(*[nw.col(c).str.contains(FAST_PATTERNS[k]).fill_null(False)
+                                 .alias(f"_m_{c}") for c, k in text.items()])
+    values = []
+    for name, kind in kinds.items():
+        col, dtype = nw.col(name), schema[name]
+        if name in text:
+            cell = nw.when(nw.col(f"_m_{name}")).then(col)  # a cast sees only these cells
+            if kind == "month":
+                cell = nw.concat_str([cell, nw.lit("-01")])
+            value = cell.cast({"float": nw.Float64, "int": nw.Int64}.get(kind, nw.Date))
+        elif kind == "str":
+            value = col.str.strip_chars(STRIP_CHARS) if dtype == nw.String else \
+                col.cast(nw.String)
+        elif kind in ("float", "int"):
+            value = col.cast(nw.Float64)
         else:
-            parsed = nw.when(ok & (value == value.floor()) & (value.abs() < _INT_LIMIT)
-                             ).then(value).cast(nw.Int64)
+            value = col if dtype == nw.Date else col.cast(nw.Date)
+            value = value.dt.truncate("1mo") if kind == "month" else value
+        values.append(value.alias(f"_v_{name}"))
+    frame = frame.with_columns(*values)
+    parsed, bad = {}, []
+    for name, kind in kinds.items():
+        col, value, dtype = nw.col(name), nw.col(f"_v_{name}"), schema[name]
         given = ~col.is_null()
+        if kind == "float":
+            parsed[name] = nw.when(value.is_finite()).then(value)
+            readable = value.is_finite().fill_null(False)
+        elif kind == "int" and name not in text:
+            whole = value.is_finite() & (value == value.floor()) & (value.abs() < _INT_LIMIT)
+            parsed[name] = nw.when(whole).then(value).cast(nw.Int64)
+            readable = whole.fill_null(False)
+        else:  # a text cell of the pattern, a date, an id: read whenever given
+            parsed[name] = value
+            readable = ~value.is_null()
         if dtype in (nw.Float32, nw.Float64):
-            given = given & ~col.is_nan().fill_null(False)
-        return _Native(parsed, parsed.is_null() & given)
-    if dtype == nw.Date:
-        day = col
-    elif dtype == nw.Datetime:
-        day = col.cast(nw.Date)
-    else:
-        return _Native(None, none)
-    return _Native(day.dt.truncate("1mo") if kind == "month" else day, none)
+            given = given & ~col.is_nan().fill_null(False)  # NaN is a missing value
+        if kind != "str":
+            bad.append((given & ~readable).alias(f"_bad_{name}"))
+    return frame.select(*[parsed[c].alias(c) if c in parsed else nw.col(c)
+                          for c in schema.names()], *bad)
 
 
 @dataclass(frozen=True)
@@ -357,8 +374,8 @@ def prepare(native: Any, table: str) -> Prepared:
 
     One aggregate query counts the rows and, per text column of another kind, the cells
     outside :data:`FAST_PATTERNS`; columns without such cells are read by engine
-    expressions, the others by the parser on the engine (:func:`type_native`).  The
-    typed frame is held (:func:`hold`): give it back with :func:`release`.
+    expressions, the others by the parser run on the engine.  A table the parser read is
+    held (:func:`hold`: it runs once): give it back with :func:`release`.
 
     Raises
     ------
@@ -375,20 +392,17 @@ def prepare(native: Any, table: str) -> Prepared:
     frame = nw.from_native(raw).lazy()
     schema = frame.collect_schema()
     kinds = _kinds(table, schema.names())
-    plans = {c: _native(c, k, schema[c]) for c, k in kinds.items()}
-    counts = [nw.len().alias(ROW)] + [
-        p.miss.cast(nw.Int64).sum().alias(c) for c, p in plans.items() if p.miss is not None]
-    stats = frame.select(*counts).collect(backend="polars").to_native().row(0, named=True)
-    python = tuple(c for c, p in plans.items() if p.parsed is None or stats.get(c))
-    native_kinds = [c for c in kinds if c not in python]
-    typed = frame.select(
-        *[plans[c].parsed.alias(c) if c in native_kinds  # type: ignore[union-attr]
-          else nw.col(c) for c in schema.names()],
-        *[plans[c].bad.alias(f"_bad_{c}") for c in native_kinds if kinds[c] != "str"],
-    ).to_native()
-    if python:
-        typed = _parse_in_engine(typed, {c: kinds[c] for c in python})
-    return Prepared(table, raw, hold(typed), int(stats[ROW] or 0), python)
+    misses = {c: _miss(c, k, schema[c]) for c, k in kinds.items()}
+    stats = frame.select(nw.len().alias(ROW), *[
+        m.cast(nw.Int64).sum().alias(c) for c, m in misses.items() if m is not None]
+    ).collect(backend="polars").to_native().row(0, named=True)
+    python = tuple(c for c, k in kinds.items()
+                   if not _reads_natively(k, schema[c]) or stats.get(c))
+    typed = _parse_natively(frame, {c: k for c, k in kinds.items() if c not in python})
+    out = typed.to_native()
+    if python:  # held: the parser runs once, not once per query
+        out = hold(_parse_in_engine(out, {c: kinds[c] for c in python}))
+    return Prepared(table, raw, out, int(stats[ROW] or 0), python)
 
 
 def type_native(native: Any, table: str) -> Any:
