@@ -12,6 +12,7 @@ One Spark session serves the file (it costs 10-20 s to start).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import sys
@@ -21,6 +22,8 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import custvalue
@@ -204,3 +207,127 @@ def test_native_reader_refuses_excel(tmp_path):
     path.write_bytes(b"")
     with pytest.raises(UnsupportedInputError, match="Parquet and CSV"):
         read_native(path, "customers", "duckdb")
+
+
+# ----------------------------------------------------------------------------------------
+# the same values and findings as the parser, read natively or by the parser on the engine
+# ----------------------------------------------------------------------------------------
+
+#: Cells of each kind that the engines read natively (FAST_PATTERNS), with their traps:
+#: calendar days (29 February of leap and common years, centuries), overflow to inf.
+NATIVE_CELLS = {
+    "float": ["1.5", "-0", "0.1", "12.50", "1e3", "-2.5E-3", "1e400", "007", None],
+    "int": ["2024", "-3", "007", "123456789012345", None],
+    "date": ["2024-09-05", "2024-02-29", "2000-02-29", "2024-12-31", "2024-04-30", None],
+    "month": ["2024-09", "2024-12", "1999-01", None],
+}
+#: Cells in other forms (and days not in the calendar): the column goes to the parser.
+OTHER_CELLS = {"float": [" 1.5 ", "inf", "NaN", "12,5", "", "1d"],
+               "int": ["12.0", "12.5", " 7 "],
+               "date": ["2024/9/5", "20240905", "2024年9月5日", "2024-09-05 13:45", "x",
+                        "2023-02-29", "1900-02-29", "2024-04-31", "2024-00-10"],
+               "month": ["2024/9", "202409", "2024-09-17", "2024年9月", "2024-13",
+                         "2024-00"]}
+COLUMN = {"float": ("monthly", "active_kwh"), "int": ("energy", "year"),
+          "date": ("monthly", "due_date"), "month": ("monthly", "period")}
+
+
+def _parsed_by_engine(cells: list[str | None], kind: str, con) -> tuple[list, list, tuple]:
+    import narwhals as nw
+
+    from custvalue.inputs.engines import prepare, release
+
+    table, name = COLUMN[kind]
+    rel = con.from_arrow(pl.DataFrame({"customer_id": ["C1"] * len(cells), name: cells},
+                                      schema={"customer_id": pl.String, name: pl.String})
+                         .to_arrow())
+    prepared = prepare(rel, table)
+    out = nw.from_native(prepared.typed).collect(backend="polars").to_native().sort("_row")
+    release(prepared)
+    return out[name].to_list(), out[f"_bad_{name}"].to_list(), prepared.parsed_in_python
+
+
+@pytest.mark.parametrize("kind", list(NATIVE_CELLS))
+def test_duckdb_reads_canonical_text_natively_as_the_parser(kind):
+    duckdb = pytest.importorskip("duckdb")
+    from custvalue.inputs.parse import parse_series, unreadable_series
+
+    con = duckdb.connect()
+    cells = NATIVE_CELLS[kind]
+    src = pl.Series(cells, dtype=pl.String)
+    values, bad, python = _parsed_by_engine(cells, kind, con)
+    assert python == ()  # no cell needed the parser
+    assert values == parse_series(src, kind).to_list()
+    assert bad == unreadable_series(src, kind).to_list()
+    values, bad, python = _parsed_by_engine(cells + OTHER_CELLS[kind], kind, con)
+    assert python == (COLUMN[kind][1],)  # the parser read the column
+    src = pl.Series(cells + OTHER_CELLS[kind], dtype=pl.String)
+    assert values == parse_series(src, kind).to_list()
+    assert bad == unreadable_series(src, kind).to_list()
+
+
+@given(st.lists(st.dates(min_value=dt.date(1000, 1, 1)), min_size=1, max_size=20),
+       st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=1,
+                max_size=20))
+@settings(max_examples=40, deadline=None)
+def test_native_dates_and_numbers_are_the_parsers(days, numbers):
+    duckdb = pytest.importorskip("duckdb")
+    from custvalue.inputs.parse import parse_series
+
+    con = duckdb.connect()
+    for kind, cells in (("date", [d.isoformat() for d in days]),
+                        ("float", [repr(x) for x in numbers])):
+        values, _, python = _parsed_by_engine(cells, kind, con)
+        if python == ():  # repr gives 1e-05 (native) or 1e+20 (the parser's: '+')
+            assert values == parse_series(pl.Series(cells), kind).to_list()
+
+
+def _messy_tables(folder: Path) -> dict[str, Path]:
+    """Small text tables with a cell of each kind of trouble (and a form only the parser
+    reads), written as CSV."""
+    customers = pl.DataFrame({
+        "customer_id": ["C1", "C2", "C3", "C3"], "customer_class": ["residential"] * 4,
+        "contract_kva": ["8", "8.5", "x", "9"], "voltage_kv": ["0.22"] * 4,
+        "industry": ["household"] * 4, "region": ["north"] * 4,
+        "opened": ["2020-01-01", "2020/2/3", "2024-01-01", "2020-01-01"]})
+    monthly = pl.DataFrame({
+        "customer_id": ["C1", "C1", "C1", "C2", "C9", "C2"],
+        "period": ["2024-01", "2024-01", "2024/2", "2024-01", "2024-01", "2024-13"],
+        "active_kwh": ["100", "100", "-5", " 7.5 ", "1", "n/a"],
+        "reactive_kvarh": ["1", None, "0", "2", None, "1"],
+        "billed_amount": ["55", "55", "1e400", "3", "1", "2"],
+        "due_date": ["2024-02-20", "2024-02-20", "20240320", "2023-12-01", "2024-02-20",
+                     "2024-02-30"],
+        "paid_date": ["2024-02-10", None, "2024-03-01", "2024-02-01", None, None],
+        "paid_amount": ["55", None, "1", None, None, None]})
+    paths = {"customers": folder / "customers.csv", "monthly": folder / "monthly.csv"}
+    customers.write_csv(paths["customers"])
+    monthly.write_csv(paths["monthly"])
+    return paths
+
+
+def _findings(report) -> list[dict]:
+    return [f.model_dump() for f in report.findings]
+
+
+def test_duckdb_checks_messy_text_as_polars(tmp_path):
+    duckdb = pytest.importorskip("duckdb")
+    paths = _messy_tables(tmp_path)
+    want = custvalue.check_tables(**{k: str(v) for k, v in paths.items()})
+    assert {f.code for f in want.findings} >= {"not_numeric", "not_date", "duplicate_key",
+                                               "unknown_customer", "negative_energy"}
+    con = duckdb.connect()
+    got = custvalue.check_tables(**{k: read_native(v, k, "duckdb", context=con)
+                                    for k, v in paths.items()})
+    assert _findings(got) == _findings(want)
+    assert got.row_counts == want.row_counts
+
+
+@pytest.mark.spark
+def test_spark_checks_messy_text_as_polars(tmp_path, spark):
+    """The parser itself runs in Spark's Python workers (mapInArrow) for these columns."""
+    paths = _messy_tables(tmp_path)
+    want = custvalue.check_tables(**{k: str(v) for k, v in paths.items()})
+    got = custvalue.check_tables(**{k: read_native(v, k, "spark", context=spark)
+                                    for k, v in paths.items()})
+    assert _findings(got) == _findings(want)

@@ -291,8 +291,10 @@ def _parse_natively(frame: nw.LazyFrame, kinds: dict[str, str]) -> nw.LazyFrame:
     """
     schema = frame.collect_schema()
     text = {c: k for c, k in kinds.items() if schema[c] == nw.String and k != "str"}
-    frame = frame.with_columns(*[nw.col(c).str.contains(FAST_PATTERNS[k]).fill_null(False)
-                                 .alias(f"_m_{c}") for c, k in text.items()])
+    if text:
+        frame = frame.with_columns(*[nw.col(c).str.contains(FAST_PATTERNS[k])
+                                     .fill_null(False).alias(f"_m_{c}")
+                                     for c, k in text.items()])
     values = []
     for name, kind in kinds.items():
         col, dtype = nw.col(name), schema[name]
@@ -310,7 +312,8 @@ def _parse_natively(frame: nw.LazyFrame, kinds: dict[str, str]) -> nw.LazyFrame:
             value = col if dtype == nw.Date else col.cast(nw.Date)
             value = value.dt.truncate("1mo") if kind == "month" else value
         values.append(value.alias(f"_v_{name}"))
-    frame = frame.with_columns(*values)
+    if values:
+        frame = frame.with_columns(*values)
     parsed, bad = {}, []
     for name, kind in kinds.items():
         col, value, dtype = nw.col(name), nw.col(f"_v_{name}"), schema[name]
