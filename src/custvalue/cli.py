@@ -363,7 +363,7 @@ def grade(
                                        "events": events, "cooperation": cooperation,
                                        "energy": energy}, mapping, db)
         sources = _engine_tables(tables, engine, options_given={
-            "mapping": mapping, "encoding": encoding, "sheet": sheet})
+            "mapping": mapping, "encoding": encoding, "sheet": sheet, "db": db})
         options = CheckOptions.resolve(duplicates=duplicates, negative_energy=negative_energy,
                                        unknown_customers=unknown_customers,
                                        not_assessable=not_assessable)

@@ -476,13 +476,14 @@ def _prepare_native(raw: dict[str, Any]) -> dict[str, Any]:
     from custvalue.inputs.engines import engine_of, prepare, read_errors, to_engine, with_row_index
 
     engine = engine_of(raw["monthly"])
+    unreadable: tuple[type[BaseException], ...] = (InputError, *read_errors(engine))
     held: dict[str, Any] = {}
     try:
         for name, source in raw.items():
             try:
                 native = to_engine(source, name, engine, like=raw["monthly"])
                 held[name] = prepare(with_row_index(native), name)
-            except (InputError, *read_errors(engine)):
+            except unreadable:
                 continue
     except BaseException:
         _release(held)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -32,7 +31,7 @@ from custvalue.inputs.engines import read_native
 from custvalue.inputs.io import find_tables
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "indicators"))  # --import-mode=importlib
-from test_indicator_values import _spark  # noqa: E402  (the one session builder)
+from test_indicator_values import _spark
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "2022-2024"
 TREAT = {"duplicates": "last", "negative_energy": "allow"}

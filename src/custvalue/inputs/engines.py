@@ -117,7 +117,7 @@ def spark_session() -> Any:
                .config("spark.sql.execution.arrow.maxRecordsPerBatch", "100000")
                .getOrCreate())
     context = session.sparkContext
-    if context.master.startswith("local") and \
+    if str(context.master).startswith("local") and \
             not context.getConf().contains("spark.sql.shuffle.partitions"):
         session.conf.set("spark.sql.shuffle.partitions", str(context.defaultParallelism))
     return session
@@ -298,6 +298,8 @@ def _parse_natively(frame: nw.LazyFrame, kinds: dict[str, str]) -> nw.LazyFrame:
     values = []
     for name, kind in kinds.items():
         col, dtype = nw.col(name), schema[name]
+        cell: nw.Expr
+        value: nw.Expr
         if name in text:
             cell = nw.when(nw.col(f"_m_{name}")).then(col)  # a cast sees only these cells
             if kind == "month":
@@ -314,7 +316,8 @@ def _parse_natively(frame: nw.LazyFrame, kinds: dict[str, str]) -> nw.LazyFrame:
         values.append(value.alias(f"_v_{name}"))
     if values:
         frame = frame.with_columns(*values)
-    parsed, bad = {}, []
+    parsed: dict[str, nw.Expr] = {}
+    bad: list[nw.Expr] = []
     for name, kind in kinds.items():
         col, value, dtype = nw.col(name), nw.col(f"_v_{name}"), schema[name]
         given = ~col.is_null()
