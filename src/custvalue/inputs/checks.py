@@ -11,7 +11,9 @@ In strict mode the first error is raised as its typed exception (a subclass of
 
 This module is long because every rule of the data contract (types, keys, ranges, the
 sanity rules on periods and magnitudes) is one aggregate query over the same lazy plan, and
-they report through one finding format.
+they report through one finding format; the rules are narwhals expressions, so the same
+rules run on polars, DuckDB and Spark, and the few steps each engine runs its own way are
+in one section ("engine-specific steps").
 
 Examples
 --------

@@ -35,7 +35,7 @@ Examples
 >>> p = prepare(con.sql("SELECT 'C1' AS customer_id, '2024-09' AS period, 'x' AS active_kwh"),
 ...             "monthly")
 >>> p.rows, p.parsed_in_python, nw.from_native(p.typed).collect().row(0)
-(1, ('active_kwh',), ('C1', datetime.date(2024, 9, 1), None, 0, True))
+(1, ('active_kwh',), ('C1', datetime.date(2024, 9, 1), None, 0, False, True))
 """
 
 from __future__ import annotations
