@@ -148,6 +148,7 @@ Duplicates = Literal["error", "sum", "last"]
 NegativeEnergy = Literal["error", "allow"]
 UnknownCustomers = Literal["error", "exclude"]
 NotAssessable = Literal["error", "warn"]
+EngineName = Literal["polars", "duckdb", "spark"]
 
 
 @app.command()
@@ -254,6 +255,34 @@ def _gather_tables(data: Path | None, given: dict[str, Path | None],
     return tables
 
 
+def _engine_tables(tables: dict[str, Path], engine: EngineName, *,
+                   options_given: dict[str, object]) -> dict[str, Any]:
+    """The tables read by ``engine`` (DuckDB relations or Spark DataFrames, lazily); the
+    checks and the indicators then run there and only the per-customer table is
+    collected (docs/scale.md)."""
+    if engine == "polars":
+        return dict(tables)
+    given = [f"--{k}" for k, v in options_given.items() if v is not None]
+    if given:
+        raise InputError("engine", None, f"{', '.join(given)} apply to the polars reader, not "
+                         f"to --engine {engine}",
+                         fix="convert the tables to Parquet or UTF-8 CSV with the contract's "
+                         "column names, or use --engine polars")
+    from custvalue.inputs.engines import read_native, spark_session
+
+    if engine == "duckdb":
+        try:
+            import duckdb
+        except ImportError:
+            raise InputError("engine", None, "the duckdb engine needs DuckDB, which is not "
+                             "installed", fix="pip install 'duckdb>=1.1', or use --engine "
+                             "polars") from None
+        context: Any = duckdb.connect()
+    else:
+        context = spark_session()
+    return {k: read_native(v, k, engine, context=context) for k, v in tables.items()}
+
+
 @app.command()
 def grade(
     out_dir: Annotated[Path | None, typer.Option(
@@ -311,6 +340,9 @@ def grade(
         "--raw-csv", help="Write grades.csv cells as they are (no ' before = + - @).")]
     = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="Print only errors.")] = False,
+    engine: Annotated[EngineName, typer.Option(
+        help="Where the checks and indicators run: polars (default, streaming), duckdb, or "
+        "spark (Parquet/CSV; only the per-customer table is collected).")] = "polars",
     debug: Debug = False,
 ) -> None:
     """Grade a customer base and write grades.parquet, grades.csv, manifest.json, summary.txt."""
@@ -330,6 +362,8 @@ def grade(
         tables = _gather_tables(data, {"customers": customers, "monthly": monthly,
                                        "events": events, "cooperation": cooperation,
                                        "energy": energy}, mapping, db)
+        sources = _engine_tables(tables, engine, options_given={
+            "mapping": mapping, "encoding": encoding, "sheet": sheet, "db": db})
         options = CheckOptions.resolve(duplicates=duplicates, negative_energy=negative_energy,
                                        unknown_customers=unknown_customers,
                                        not_assessable=not_assessable)
@@ -343,8 +377,8 @@ def grade(
             with warnings.catch_warnings():  # shown below in the warning panel instead
                 warnings.filterwarnings("ignore", message=".*missing for every customer")
                 result = run_grade(
-                    tables["customers"], tables["monthly"], tables.get("events"),
-                    tables.get("cooperation"), tables.get("energy"), scheme=scheme, pins=pins,
+                    sources["customers"], sources["monthly"], sources.get("events"),
+                    sources.get("cooperation"), sources.get("energy"), scheme=scheme, pins=pins,
                     strata=strata, pins_count_against_quota=not pins_outside_quota,
                     options=options, check=checks, progress=progress, mapping=mapping,
                     encoding=encoding, sheet=sheet,

@@ -213,31 +213,39 @@ def grade(
     raw = _read_once({**given, **fetched}, as_mapping(mapping), encoding, sheet)
     findings: list[dict[str, Any]] = []
     row_counts: dict[str, int] = {}
-    if check:
-        with _timed(timings, "checks", progress):
-            report: CheckReport = check_tables(**raw, options=opts)
-            findings = [f.model_dump(mode="json") for f in report.findings]
-            row_counts.update(report.row_counts)
-            report.raise_for_errors()
+    held: dict[str, Any] = {}  # DuckDB / Spark: each table typed once, held on the engine
+    try:
+        if check:
+            with _timed(timings, "checks", progress):
+                held = _prepare_native(raw)
+                report: CheckReport = check_tables(**{**raw, **held}, options=opts)
+                findings = [f.model_dump(mode="json") for f in report.findings]
+                row_counts.update(report.row_counts)
+                report.raise_for_errors()
+        else:
+            held = _prepare_native(raw)
 
-    typed = {k: type_plan(v, k) if isinstance(v, pl.LazyFrame) else v for k, v in raw.items()}
-    register = _register_frame(typed["customers"], strata)  # small: one row per customer
-    if strata and strata not in register.columns:  # before the expensive stages
-        raise InputError("customers", strata, "no such register column to stratify by",
-                         fix=f"add it to the register or use one of "
-                         f"{', '.join(register.columns)}")
+        typed = {k: held[k].for_indicators if k in held else _typed(v, k)
+                 for k, v in raw.items()}
+        register = _register_frame(typed["customers"], strata)  # small: a row per customer
+        if strata and strata not in register.columns:  # before the expensive stages
+            raise InputError("customers", strata, "no such register column to stratify by",
+                             fix=f"add it to the register or use one of "
+                             f"{', '.join(register.columns)}")
 
-    with _timed(timings, "indicators", progress):
-        # resolved here (one small query) so that the manifest has it whatever the engine
-        window_used = resolve_window(typed["monthly"], window, ind_params)
-        # the typed plans go in and are collected inside compute_indicators: one query by
-        # the streaming engine with the indicator checks folded in (a returned plan would
-        # be checked by a second pass over the monthly rows; the in-memory engine needs
-        # ~8x the RAM)
-        indicators = compute_indicators(**typed, window=window_used, params=ind_params,
-                                        options=opts, collect=True)
-        indicators = _to_indexed_pandas(indicators)
-        findings += _not_assessable(indicators, scheme, opts.not_assessable)
+        with _timed(timings, "indicators", progress):
+            # resolved here (one small query) so that the manifest has it whatever the engine
+            window_used = resolve_window(typed["monthly"], window, ind_params)
+            # the typed plans go in and are collected inside compute_indicators: one query
+            # by the streaming engine with the indicator checks folded in (a returned plan
+            # would be checked by a second pass over the monthly rows; the in-memory engine
+            # needs ~8x the RAM); on DuckDB and Spark a query of the engine
+            indicators = compute_indicators(**typed, window=window_used, params=ind_params,
+                                            options=opts, collect=True)
+            indicators = _to_indexed_pandas(indicators)  # the one collect: a row a customer
+    finally:
+        _release(held)
+    findings += _not_assessable(indicators, scheme, opts.not_assessable)
 
     fitted: dict[str, Any] = {}
     table, tiers = score_and_tier(indicators, register, scheme, pins=pins,
@@ -446,10 +454,49 @@ def _take(column: pd.Series, rows: np.ndarray | None) -> Any:
 
 def _native_engine(source: Any) -> bool:
     """A DuckDB or Spark frame: graded on its own engine, not read into polars."""
-    if isinstance(source, str | Path | pd.DataFrame):
-        return False
-    module = type(source).__module__
-    return module.startswith(("duckdb", "pyspark"))
+    from custvalue.inputs.engines import engine_of
+
+    return engine_of(source) != "polars"
+
+
+def _typed(source: Any, table: str) -> Any:
+    """A table typed by the one parser for the indicators: a polars plan (or a source the
+    indicators read themselves)."""
+    if isinstance(source, pl.LazyFrame):
+        return type_plan(source, table)
+    return source
+
+
+def _prepare_native(raw: dict[str, Any]) -> dict[str, Any]:
+    """DuckDB / Spark (``monthly`` is such a frame): each table read and typed once on that
+    engine (:func:`custvalue.inputs.engines.prepare`), for the checks and the indicators;
+    empty on polars.  A table the engine cannot read is left out: the checks report it."""
+    if not _native_engine(raw["monthly"]):
+        return {}
+    from custvalue.inputs.engines import engine_of, prepare, read_errors, to_engine, with_row_index
+
+    engine = engine_of(raw["monthly"])
+    unreadable: tuple[type[BaseException], ...] = (InputError, *read_errors(engine))
+    held: dict[str, Any] = {}
+    try:
+        for name, source in raw.items():
+            try:
+                native = to_engine(source, name, engine, like=raw["monthly"])
+                held[name] = prepare(with_row_index(native), name)
+            except unreadable:
+                continue
+    except BaseException:
+        _release(held)
+        raise
+    return held
+
+
+def _release(held: dict[str, Any]) -> None:
+    """Free what the engines held (Spark: persisted typed tables; DuckDB: parsed tables)."""
+    from custvalue.inputs.engines import release
+
+    for prepared in held.values():
+        release(prepared)
 
 
 def _read_once(given: dict[str, Any], mapping: Any, encoding: str | None,

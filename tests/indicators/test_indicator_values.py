@@ -12,6 +12,7 @@ import inspect
 import math
 import os
 import shutil
+import sys
 
 import duckdb
 import narwhals as nw
@@ -111,6 +112,8 @@ def _spark():
             pytest.skip("PySpark needs a Java runtime (java not found on PATH)")
         from pyspark.sql import SparkSession
 
+        # the Python workers (the parser on Spark) run this interpreter, with custvalue
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         session = (SparkSession.builder.master("local[1]").appName("custvalue-fixtures")
                    .config("spark.sql.shuffle.partitions", "1")
                    .config("spark.default.parallelism", "1")
@@ -118,6 +121,10 @@ def _spark():
                    .config("spark.ui.showConsoleProgress", "false")
                    .config("spark.sql.session.timeZone", "UTC")
                    .config("spark.python.sql.dataFrameDebugging.enabled", "false")
+                   # small test queries: the JVM's quick compiler only, the serial
+                   # collector (about half the JVM's CPU time of a graded sample)
+                   .config("spark.driver.extraJavaOptions",
+                           "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
                    .getOrCreate())
         session.sparkContext.setLogLevel("ERROR")
         _spark_session.append(session)

@@ -20,7 +20,9 @@ Paths are scanned lazily by the backend (the one reader ``custvalue.inputs.io.sc
 for polars, ``read_parquet`` for DuckDB and Spark).  On the polars engine every table,
 whatever it came as, is typed by the one parser of :mod:`custvalue.inputs.parse` (the one
 the checks use); frames native to DuckDB or Spark are used as they are and must hold typed
-columns or text in the canonical forms (``YYYY-MM`` months, ``YYYY-MM-DD`` dates).
+columns or text in the canonical forms (``YYYY-MM`` months, ``YYYY-MM-DD`` dates) —
+:func:`custvalue.grade` types them first with the same parser, run on their engine
+(:func:`custvalue.inputs.engines.type_native`).
 A frame of another kind is converted: pandas,
 polars and DuckDB frames are loaded into DuckDB or Spark through Arrow, and a Spark frame
 given with a non-Spark ``monthly`` is collected (it is the small table then).

@@ -49,13 +49,15 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["MISSING_TEXT", "given_series", "parse_expr", "parse_series", "unreadable_expr",
-           "unreadable_parsed_expr", "unreadable_series"]
+__all__ = ["MISSING_TEXT", "STRIP_CHARS", "given_series", "parse_expr", "parse_series",
+           "unreadable_expr", "unreadable_parsed_expr", "unreadable_series"]
 
 #: Text that means "no value" in a number column (compared case-insensitively, stripped).
 MISSING_TEXT: tuple[str, ...] = ("", "nan")
 
-_STRIP = " \t\r\n\"'"
+#: The characters stripped from both ends of a text cell (blanks and quotes).
+STRIP_CHARS = " \t\r\n\"'"
+_STRIP = STRIP_CHARS
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?)?"
 _DATE_SEP = r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + "$"
 _DATE_ZH = r"^(\d{4})年(\d{1,2})月(\d{1,2})日" + _TIME + "$"
