@@ -492,7 +492,7 @@ class _Checker:
         rules.append(_Rule(
             "period", "out_of_range", "error",
             f"billing months outside {low:%Y-%m}–{high:%Y-%m}",
-            (pl.col("period") < pl.lit(low)) | (pl.col("period") > pl.lit(high)),
+            (nw.col("period") < nw.lit(low)) | (nw.col("period") > nw.lit(high)),
             fix="correct these periods (a placeholder year such as 0001 or 9999?)"))
         if detached is not None:
             rules.append(_Rule(
