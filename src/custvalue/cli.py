@@ -37,6 +37,8 @@ EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 EXIT_BAD_SCHEME = 3
 EXIT_GATE_FAILED = 4
+#: Clusters of the report's tier check (``validate_tiers``' default ``k``).
+CLUSTERS = 4
 
 app = typer.Typer(
     name="custvalue",
@@ -710,7 +712,13 @@ def report(
             from custvalue.analysis.diagnostics import diagnose
             from custvalue.validation import tier_stability, validate_tiers
 
-            extra["validation"] = validate_tiers(grading, seed=seed)
+            graded = int(grading.table["graded"].sum())
+            if graded > CLUSTERS:
+                extra["validation"] = validate_tiers(grading, k=CLUSTERS, seed=seed)
+            elif not quiet:  # too few to cluster: the report goes without that section
+                err.print(f"[yellow]report[/]: the clustering check is left out: {graded} "
+                          f"graded customers are too few to form {CLUSTERS} clusters",
+                          highlight=False)
             extra["stability"] = tier_stability(grading, draws=draws, seed=seed)
             extra["diagnostics"] = diagnose(grading)
         if previous is not None:

@@ -605,3 +605,23 @@ def test_an_indicator_no_customer_can_be_assessed_on_exits_2_or_warns_loudly(
     g = Grading.load(tmp_path / "warn")
     assert [f["code"] for f in g.findings if f["severity"] == "warning"
             and f["column"] == "pf_compliance"] == ["indicator_not_assessable"]
+
+
+def test_report_of_too_few_graded_customers_leaves_the_clustering_out(tmp_path):
+    """Three graded customers cannot form the check's four clusters: the report is still
+    written (exit 0), without that check, and says so; --quiet keeps it silent."""
+    tables = custvalue.samples.generate(4, months=36, seed=3)
+    tables = {k: v for k, v in tables.items() if len(v)}
+    grading = custvalue.grade(**tables, duplicates="last", negative_energy="allow",
+                              not_assessable="warn")
+    assert int(grading.table["graded"].sum()) == 3
+    grading.save(tmp_path / "g")
+    target = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", str(tmp_path / "g"), "--draws", "20",
+                                 "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "3 graded customers are too few to form 4 clusters" in result.output
+    assert target.read_text("utf-8").count("<section id=") >= 5
+    quiet = runner.invoke(app, ["report", str(tmp_path / "g"), "--draws", "20", "--quiet",
+                                "--out", str(tmp_path / "q.html")])
+    assert quiet.exit_code == 0 and "too few" not in quiet.output
