@@ -46,7 +46,7 @@ def run(folder: Path, checks: bool, save: bool) -> None:
     """Child process: grade once and print one JSON line."""
     import custvalue
 
-    peaks: dict[str, float] = {"start": _rss_mb()}
+    peaks: dict[str, float] = {}
     order: list[str] = []
 
     def progress(stage: str) -> None:

@@ -801,12 +801,10 @@ def _check_one(checker: _Checker, table: Table, raw: nw.LazyFrame,
     elif name == "monthly":
         rules += checker.required_values(["customer_id", "period", "active_kwh",
                                           "billed_amount", "due_date"], schema)
-        # the two rules that read the register count in a query of their own
-        plain = typed
-        per_month = _rows_per_month(plain)
+        per_month = _rows_per_month(typed)
         rules += checker.monthly_rules(schema, _detached_month(per_month))
-        if register is not None:
-            keyed = _run_joined(checker, table, raw, plain, register)
+        if register is not None:  # the two rules that read it count in their own query
+            keyed = _run_joined(checker, table, raw, typed, register)
     elif name in ("events", "cooperation"):
         rules += checker.required_values(["customer_id", "date", "kind"], schema)
         rules.append(checker.categories(
@@ -845,7 +843,7 @@ def _check_one(checker: _Checker, table: Table, raw: nw.LazyFrame,
         policy = {"error": "", "sum": "summed into one row per customer and month",
                   "last": "the last row in input order is kept"}[opts.duplicates]
         dup = checker.duplicates(
-            table, plain, ["customer_id", "period"],
+            table, typed, ["customer_id", "period"],
             "error" if opts.duplicates == "error" else "warning",
             "more than one row for the same customer and month", treatment=policy,
             extra=["active_kwh", "billed_amount"],
