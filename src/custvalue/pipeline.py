@@ -27,6 +27,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Unpack
@@ -52,7 +53,7 @@ from custvalue.grading.columns import (
     same_ids,
     text_categorical,
 )
-from custvalue.inputs.checks import CheckOptions, CheckReport, OptionOverrides, check_tables
+from custvalue.inputs.checks import CheckOptions, CheckReport, OptionOverrides, check_with_pass
 from custvalue.inputs.io import (
     TableSource,
     read_table,
@@ -74,15 +75,24 @@ logger = logging.getLogger(__name__)
 
 
 @contextmanager
-def _timed(timings: dict[str, float], stage: str,
-           progress: ProgressCallback | None) -> Iterator[None]:
+def _timed(timings: dict[str, float], stage: str, progress: ProgressCallback | None,
+           inner: dict[str, float] | None = None) -> Iterator[None]:
+    """Time ``stage`` into ``timings``; the stages timed in ``inner`` while it ran (the
+    indicator pass inside the checks) are taken out of its time and recorded after it."""
+    _started(stage, progress)
+    start = time.perf_counter()
+    yield
+    nested = inner or {}
+    own = round(time.perf_counter() - start - sum(nested.values()), 4)
+    for name, seconds in {stage: own, **nested}.items():
+        timings[name] = seconds
+        logger.info("grade: stage %s took %.4f s", name, seconds)
+
+
+def _started(stage: str, progress: ProgressCallback | None) -> None:
     if progress is not None:
         progress(stage)
     logger.debug("grade: stage %s started", stage)
-    start = time.perf_counter()
-    yield
-    timings[stage] = round(time.perf_counter() - start, 4)
-    logger.info("grade: stage %s took %.4f s", stage, timings[stage])
 
 
 def _register_frame(customers: TableSource, strata: str | None = None) -> pd.DataFrame:
@@ -176,12 +186,7 @@ def grade(
     custvalue.errors.SchemeError
         Bad scheme.
     """
-    from custvalue.indicators import (
-        IndicatorParams,
-        compute_indicators,
-        input_treatments,
-        resolve_window,
-    )
+    from custvalue.indicators import IndicatorParams, input_treatments
 
     if scheme is None:
         scheme = Scheme.default()
@@ -211,65 +216,109 @@ def grade(
 
     fetched = {k: v.read(k) for k, v in given.items() if isinstance(v, DatabaseSource)}
     raw = _read_once({**given, **fetched}, as_mapping(mapping), encoding, sheet)
+    with _hashing(given) as files:
+        findings, row_counts, register, window_used, indicators = _read_check_indicators(
+            raw, check=check, options=opts, window=window, params=ind_params, strata=strata,
+            timings=timings, progress=progress)
+        findings += _not_assessable(indicators, scheme, opts.not_assessable)
+
+        fitted: dict[str, Any] = {}
+        table, tiers = score_and_tier(indicators, register, scheme, pins=pins,
+                                      pins_count_against_quota=pins_count_against_quota,
+                                      strata=strata, timings=timings, progress=progress,
+                                      window_last_day=window_used.last_day, fitted=fitted)
+        row_counts["grading"] = len(table)
+        logger.info("grade: %d customers, %d graded, in %.3f s", len(table),
+                    int(table["graded"].sum()), sum(timings.values()))
+        manifest = Manifest(
+            package_version=_version(),
+            scheme_hash=scheme.hash(),
+            inputs={k: v.fingerprint(fetched[k], k) if k in fetched
+                    else files[k].result() if k in files else fingerprint(v)
+                    for k, v in given.items()},
+            row_counts=row_counts,
+            window=window_used.to_dict(),
+            options={**opts.model_dump(mode="json"), "strata": strata,
+                     "pins": int(tiers["pinned"].sum()) if "pinned" in tiers else 0,
+                     "pins_count_against_quota": pins_count_against_quota, "check": check},
+            timings=timings,
+            schema_version=SCHEMA_VERSION,
+        )
+        return Grading(table=table, scheme=scheme, manifest=manifest, findings=findings,
+                       bounds=fitted.get("bounds"))
+
+
+def _read_check_indicators(
+    raw: dict[str, Any], *, check: bool, options: CheckOptions, window: Any, params: Any,
+    strata: str | None, timings: dict[str, float], progress: ProgressCallback | None,
+) -> tuple[list[dict[str, Any]], dict[str, int], pd.DataFrame, Any, pd.DataFrame]:
+    """The stages of :func:`grade` that read the tables: the checks (with the indicator
+    stage as their pass over the monthly rows on polars) and the indicators.
+
+    Returns the findings, the row counts, the register, the window and the indicators.
+    """
+    from custvalue.indicators import compute_indicators, resolve_window
+
     findings: list[dict[str, Any]] = []
     row_counts: dict[str, int] = {}
     held: dict[str, Any] = {}  # DuckDB / Spark: each table typed once, held on the engine
+    beside: _IndicatorPass | None = None
     try:
-        if check:
-            with _timed(timings, "checks", progress):
+        if not check:
+            held = _prepare_native(raw)
+            typed = _typed_tables(raw, held)
+        else:
+            inner: dict[str, float] = {}  # the indicator pass, timed inside the checks
+            with _timed(timings, "checks", progress, inner):
                 held = _prepare_native(raw)
-                report: CheckReport = check_tables(**{**raw, **held}, options=opts)
+                typed = _typed_tables(raw, held)
+                if not held:  # polars: the checks run the indicator stage as their pass
+                    beside = _IndicatorPass(typed, window, params, options, progress, inner)
+                report: CheckReport = check_with_pass({**raw, **held}, options,
+                                                      monthly_pass=beside)
                 findings = [f.model_dump(mode="json") for f in report.findings]
                 row_counts.update(report.row_counts)
                 report.raise_for_errors()
-        else:
-            held = _prepare_native(raw)
-
-        typed = {k: held[k].for_indicators if k in held else _typed(v, k)
-                 for k, v in raw.items()}
         register = _register_frame(typed["customers"], strata)  # small: a row per customer
         if strata and strata not in register.columns:  # before the expensive stages
             raise InputError("customers", strata, "no such register column to stratify by",
                              fix=f"add it to the register or use one of "
                              f"{', '.join(register.columns)}")
 
+        if beside is not None and beside.result is not None:
+            # the checks ran the indicator pass (one pass over the monthly rows for both):
+            # its seconds are the indicators' stage, not the checks'
+            window_used, computed = beside.result
+            # nothing else may hold the polars result: kept by the pass object through
+            # scoring, it raised the 5M peak from 6.4 to 8.5 GiB
+            beside.result = None
+            return findings, row_counts, register, window_used, _to_indexed_pandas(computed)
         with _timed(timings, "indicators", progress):
             # resolved here (one small query) so that the manifest has it whatever the engine
-            window_used = resolve_window(typed["monthly"], window, ind_params)
+            window_used = resolve_window(typed["monthly"], window, params)
             # the typed plans go in and are collected inside compute_indicators: one query
             # by the streaming engine with the indicator checks folded in (a returned plan
             # would be checked by a second pass over the monthly rows; the in-memory engine
             # needs ~8x the RAM); on DuckDB and Spark a query of the engine
-            indicators = compute_indicators(**typed, window=window_used, params=ind_params,
-                                            options=opts, collect=True)
+            indicators = compute_indicators(**typed, window=window_used, params=params,
+                                            options=options, collect=True)
             indicators = _to_indexed_pandas(indicators)  # the one collect: a row a customer
+        return findings, row_counts, register, window_used, indicators
     finally:
         _release(held)
-    findings += _not_assessable(indicators, scheme, opts.not_assessable)
 
-    fitted: dict[str, Any] = {}
-    table, tiers = score_and_tier(indicators, register, scheme, pins=pins,
-                                  pins_count_against_quota=pins_count_against_quota,
-                                  strata=strata, timings=timings, progress=progress,
-                                  window_last_day=window_used.last_day, fitted=fitted)
-    row_counts["grading"] = len(table)
-    logger.info("grade: %d customers, %d graded, in %.3f s", len(table),
-                int(table["graded"].sum()), sum(timings.values()))
-    manifest = Manifest(
-        package_version=_version(),
-        scheme_hash=scheme.hash(),
-        inputs={k: v.fingerprint(fetched[k], k) if k in fetched else fingerprint(v)
-                for k, v in given.items()},
-        row_counts=row_counts,
-        window=window_used.to_dict(),
-        options={**opts.model_dump(mode="json"), "strata": strata,
-                 "pins": int(tiers["pinned"].sum()) if "pinned" in tiers else 0,
-                 "pins_count_against_quota": pins_count_against_quota, "check": check},
-        timings=timings,
-        schema_version=SCHEMA_VERSION,
-    )
-    return Grading(table=table, scheme=scheme, manifest=manifest, findings=findings,
-                   bounds=fitted.get("bounds"))
+
+@contextmanager
+def _hashing(given: dict[str, Any]) -> Iterator[dict[str, Future[Any]]]:
+    """The manifest's fingerprints of the input files, read in a thread while the stages
+    run (hashlib releases the GIL, and the stages leave part of a core idle: 0.5 s of
+    the 1M grade)."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="custvalue-hash")
+    try:
+        yield {k: pool.submit(fingerprint, v) for k, v in given.items()
+               if isinstance(v, str | Path)}
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def score_and_tier(
@@ -452,11 +501,56 @@ def _take(column: pd.Series, rows: np.ndarray | None) -> Any:
     return values.take(rows, allow_fill=True)
 
 
+class _IndicatorPass:
+    """The indicator stage run by the input checks as their pass over the monthly rows
+    (:func:`custvalue.inputs.checks.check_with_pass`): one read of the rows for both.
+
+    Called with the checks' typed plan (flagged where a rule hits) and the rows per month
+    (the default window ends with the latest of them: no query of its own); keeps the
+    window and the indicators in :attr:`result` and returns the
+    :class:`~custvalue.inputs.tally.Tally`.  If the pass fails, it returns None and keeps
+    nothing: the checks then count on their own, and the indicator stage runs after them
+    (and raises its error, if the checks found none).
+    """
+
+    def __init__(self, typed: dict[str, Any], window: Any, params: Any, options: Any,
+                 progress: Callable[[str], None] | None,
+                 timings: dict[str, float] | None = None) -> None:
+        self.typed, self.window, self.params, self.options = typed, window, params, options
+        self.progress = progress
+        self.timings = {} if timings is None else timings  # "indicators": its seconds
+        self.result: tuple[Any, pl.DataFrame] | None = None
+
+    def __call__(self, monthly: pl.LazyFrame, per_month: pl.DataFrame) -> Any:
+        from custvalue.indicators.engine import indicators_with_tally, window_ending
+        from custvalue.indicators.window import Window
+
+        start = time.perf_counter()
+        _started("indicators", self.progress)
+        try:
+            window = (Window.coerce(self.window) if self.window is not None else
+                      window_ending(per_month["period"].max(), self.params))
+            indicators, tally = indicators_with_tally(
+                **{**self.typed, "monthly": monthly}, window=window, params=self.params,
+                options=self.options)
+        except (InputError, pl.exceptions.PolarsError) as exc:
+            logger.debug("grade: the indicator pass beside the checks failed (%s)", exc)
+            return None
+        self.result = (window, indicators)
+        self.timings["indicators"] = round(time.perf_counter() - start, 4)
+        return tally
+
+
 def _native_engine(source: Any) -> bool:
     """A DuckDB or Spark frame: graded on its own engine, not read into polars."""
     from custvalue.inputs.engines import engine_of
 
     return engine_of(source) != "polars"
+
+
+def _typed_tables(raw: dict[str, Any], held: dict[str, Any]) -> dict[str, Any]:
+    """Each table typed for the indicators: held on DuckDB / Spark, else a polars plan."""
+    return {k: held[k].for_indicators if k in held else _typed(v, k) for k, v in raw.items()}
 
 
 def _typed(source: Any, table: str) -> Any:

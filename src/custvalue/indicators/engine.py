@@ -57,14 +57,13 @@ import narwhals as nw
 import polars as pl
 
 from custvalue.errors import (
-    DuplicateRowsError,
     EmptyTableError,
-    NegativeEnergyError,
     UnsupportedInputError,
 )
 from custvalue.indicators import compliance, contribution, cooperation
 from custvalue.indicators.catalog import BOOKKEEPING_COLUMNS, INDICATOR_NAMES, output_columns
 from custvalue.indicators.context import Context, Indicator, merge_stages, reason_chain
+from custvalue.indicators.guards import RowChecks, collect
 from custvalue.indicators.params import IndicatorParams, input_treatments
 from custvalue.indicators.prepare import (
     ROW_INDEX,
@@ -80,8 +79,9 @@ from custvalue.indicators.prepare import (
 from custvalue.indicators.window import Window, WindowLike, epoch_day, month_start
 from custvalue.inputs.checks import CheckOptions
 from custvalue.inputs.io import is_path, scan_typed
+from custvalue.inputs.tally import FLAG, Tally
 
-__all__ = ["compute_indicators", "resolve_window"]
+__all__ = ["compute_indicators", "indicators_with_tally", "resolve_window", "window_ending"]
 
 logger = logging.getLogger(__name__)
 
@@ -94,9 +94,10 @@ logger = logging.getLogger(__name__)
 class _Backend:
     """Where the computation runs and what kind of frame comes back."""
 
-    def __init__(self, monthly: Any, collect: bool = False) -> None:
+    def __init__(self, monthly: Any, collect: bool = False, typed: bool = False) -> None:
         self.con: Any = None
         self.session: Any = None
+        self.typed = typed  # polars plans typed by the one parser already: not again
         if is_path(monthly):
             self.engine, self.output = "polars", "polars"
             return
@@ -146,7 +147,9 @@ class _Backend:
 
     def _to_polars(self, source: Any, table: str) -> pl.LazyFrame:
         # every polars-engine input goes through the one reader (typing is idempotent: a
-        # plan typed already keeps its types)
+        # plan typed already keeps its types, but it would strip every id a second time)
+        if self.typed and isinstance(source, pl.LazyFrame):
+            return source
         return scan_typed(source, table)
 
     def _to_duckdb(self, source: Any, table: str) -> Any:
@@ -187,13 +190,13 @@ class _Backend:
     # -- execution ---------------------------------------------------------------------
     def collect_one(self, frame: nw.LazyFrame) -> dict[str, Any]:
         """Run a one-row aggregate query and return its row."""
-        rows = _collect(frame).rows(named=True)
+        rows = collect(frame).rows(named=True)
         return rows[0] if rows else {}
 
     def finish(self, frame: nw.LazyFrame, window: Window, as_of: dt.date,
-               checks: _Checks) -> Any:
+               checks: RowChecks) -> Any:
         if self.lazy_output:
-            checks.run_lazy(self)
+            checks.run_lazy(self.collect_one)
             return nw.to_native(frame.drop(*checks.columns))
         result = nw.to_native(frame).collect(engine="streaming")
         checks.run_eager(result)
@@ -209,15 +212,6 @@ def _duckdb() -> Any:
     import duckdb
 
     return duckdb
-
-
-def _collect(frame: nw.LazyFrame) -> nw.DataFrame[Any]:
-    """Run a query: a polars plan by the streaming engine (bounded memory: the in-memory
-    engine loads every column the plan reads, 8 GB and more for 34M monthly rows), other
-    backends as they run."""
-    if frame.implementation.is_polars():
-        return frame.collect(engine="streaming")
-    return frame.collect()
 
 
 # --------------------------------------------------------------------------------------
@@ -237,6 +231,20 @@ def _latest_expr(monthly: nw.LazyFrame) -> nw.Expr:
     return month_index_expr("period", dtype).max().alias("latest")
 
 
+def window_ending(latest: Any, params: IndicatorParams | Mapping[str, object] | None = None
+                  ) -> Window:
+    """The default window: ``params.window_months`` (36) months ending with the month of
+    ``latest`` (a date or a month index; None: no monthly rows, an error).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> window_ending(dt.date(2024, 6, 1))
+    Window(start='2021-07', end='2024-06', months=36)
+    """
+    return _window_ending(latest, _params(params))
+
+
 def _window_ending(latest: Any, params: IndicatorParams) -> Window:
     if latest is None:
         raise EmptyTableError("monthly", "period", "no monthly rows to infer the window from",
@@ -248,7 +256,7 @@ def _window_ending(latest: Any, params: IndicatorParams) -> Window:
 def _resolve(monthly: nw.LazyFrame, window: Any, params: IndicatorParams) -> Window:
     if window is not None:
         return Window.coerce(window)
-    rows = _collect(monthly.select(_latest_expr(monthly))).rows()
+    rows = collect(monthly.select(_latest_expr(monthly))).rows()
     return _window_ending(rows[0][0] if rows else None, params)
 
 
@@ -263,8 +271,8 @@ def _lazy_window_and_register(frames: dict[str, nw.LazyFrame], window: Any,
                            how="cross")
     row = backend.collect_one(probe)
     if (row.get("register_dups") or 0) > 0:
-        examples = _collect(ids.filter(nw.col("n") > 1).sort("customer_id").head(5))
-        _Checks._raise_register(int(row["register_dups"]), examples["customer_id"].to_list())
+        examples = collect(ids.filter(nw.col("n") > 1).sort("customer_id").head(5))
+        RowChecks._raise_register(int(row["register_dups"]), examples["customer_id"].to_list())
     if window is not None:
         return Window.coerce(window)
     return _window_ending(row.get("latest"), params)
@@ -301,120 +309,6 @@ def _params(params: IndicatorParams | Mapping[str, object] | None) -> IndicatorP
     return IndicatorParams.model_validate(dict(params))
 
 
-# --------------------------------------------------------------------------------------
-# checks
-# --------------------------------------------------------------------------------------
-
-
-def _fmt_month(p: Any) -> str:
-    return f"{month_start(int(p)):%Y-%m}" if p is not None else "None"
-
-
-class _Checks:
-    """Duplicated register ids; duplicated and negative monthly rows (policy ``error``).
-
-    Rows counted: ``monthly`` rows inside the window of customers in the register (the
-    rows the indicators would use).
-    """
-
-    def __init__(self, customers: nw.LazyFrame, raw_monthly: nw.LazyFrame,
-                 params: IndicatorParams, window: Window, treat: CheckOptions) -> None:
-        self.customers = customers
-        self.window = window
-        # Duplicated months of a customer show as carries in a sum of 2**month: the sum's
-        # count of one bits is below the row count.  Cheaper in memory than n_unique.
-        self.bitmask = window.months <= 62
-        self.raw = raw_monthly.join(customers.select("customer_id"), on="customer_id",
-                                    how="semi")
-        self.params = params
-        self.columns: list[str] = []
-        if treat.duplicates == "error":
-            self.columns.append("_chk_dup")
-        if treat.negative_energy == "error":
-            self.columns.append("_chk_neg")
-
-    def aggregations(self) -> list[nw.Expr]:
-        """Per-customer check columns folded into the monthly aggregation."""
-        out = []
-        if "_chk_dup" in self.columns:
-            if self.bitmask:
-                # An integer power: 0.2 s at 34M rows in polars, a float power 0.5 s.
-                bit = nw.lit(2, dtype=nw.Int64) ** (nw.col("_p") - self.window.start_index)
-                out.append(bit.cast(nw.Int64).sum().alias("_chk_dup"))
-            else:
-                out.append((nw.len() - nw.col("_p").n_unique()).alias("_chk_dup"))
-        if "_chk_neg" in self.columns:
-            out.append(nw.col("_neg").sum().alias("_chk_neg"))
-        return out
-
-    def run_eager(self, result: pl.DataFrame) -> None:
-        dup_ids = result["customer_id"].is_duplicated()
-        if dup_ids.any():
-            self._raise_register(int(dup_ids.sum()),
-                                 result.filter(dup_ids)["customer_id"].unique().sort())
-        if "_chk_dup" in self.columns:
-            found = result["_chk_dup"].fill_null(0)
-            if self.bitmask:
-                found = found.bitwise_count_ones().cast(pl.Int64) < result["months_observed"]
-            else:
-                found = found > 0
-            if found.any():
-                self._raise_duplicates()
-        if "_chk_neg" in self.columns and (result["_chk_neg"].fill_null(0) > 0).any():
-            self._raise_negative(int(result["_chk_neg"].fill_null(0).sum()))
-
-    def run_lazy(self, backend: _Backend) -> None:
-        """One aggregate query (one row) over the monthly rows, if a policy is ``error``.
-
-        Duplicated register ids were checked before the plan was built
-        (:func:`_lazy_window_and_register`).
-        """
-        if not self.columns:
-            return
-        keys = self.raw.group_by("customer_id", "_p").agg(
-            nw.len().alias("n"), nw.col("_neg").sum().alias("neg"))
-        row = backend.collect_one(keys.select((nw.col("n") - 1).sum().alias("dups"),
-                                              nw.col("neg").sum().alias("negs")))
-        if "_chk_dup" in self.columns and (row.get("dups") or 0) > 0:
-            self._raise_duplicates()
-        if "_chk_neg" in self.columns and (row.get("negs") or 0) > 0:
-            self._raise_negative(int(row["negs"]))
-
-    def _examples(self, frame: nw.LazyFrame) -> list[dict[str, Any]]:
-        rows = _collect(frame.sort("customer_id", "_p").head(5).select(
-            "customer_id", "_p", "active_kwh", "_billed_c")).rows(named=True)
-        return [{"customer_id": r["customer_id"], "period": _fmt_month(r["_p"]),
-                 "active_kwh": r["active_kwh"],
-                 "billed_amount": None if r["_billed_c"] is None else r["_billed_c"] / 100}
-                for r in rows]
-
-    @staticmethod
-    def _raise_register(count: int, ids: Any) -> None:
-        raise DuplicateRowsError(
-            "customers", "customer_id", "the register has duplicated customer_id values",
-            [{"customer_id": i} for i in list(ids)[:5]],
-            fix="keep one register row per customer", count=count)
-
-    def _raise_duplicates(self) -> None:
-        dup = self.raw.with_columns(_n=nw.len().over("customer_id", "_p")).filter(
-            nw.col("_n") > 1)
-        keys = dup.group_by("customer_id", "_p").agg(nw.len().alias("n"))
-        count = _collect(keys.select((nw.col("n") - 1).sum())).item()
-        raise DuplicateRowsError(
-            "monthly", "period", "more than one row for the same (customer_id, period)",
-            self._examples(dup),
-            fix="remove the duplicated rows, or pass the option duplicates='sum' to "
-                "sum them or duplicates='last' to keep the last row in input order",
-            count=count)
-
-    def _raise_negative(self, count: int) -> None:
-        raise NegativeEnergyError(
-            "monthly", "active_kwh", "negative active energy",
-            self._examples(self.raw.filter(nw.col("active_kwh") < 0)),
-            fix="correct the rows, or pass the option negative_energy='allow' if "
-                "they are corrections (they are then summed into their month)",
-            count=count)
-
 
 # --------------------------------------------------------------------------------------
 # composition
@@ -441,15 +335,16 @@ def _apply(frame: nw.LazyFrame, indicators: list[Indicator]) -> nw.LazyFrame:
     return frame.with_columns(*values)
 
 
-def _build(frames: dict[str, nw.LazyFrame], ctx: Context,
-           treat: CheckOptions) -> tuple[nw.LazyFrame, _Checks]:
+def _build(frames: dict[str, nw.LazyFrame], ctx: Context, treat: CheckOptions,
+           tally: bool = False) -> tuple[nw.LazyFrame, RowChecks]:
     window, params = ctx.window, ctx.params
     customers = prepare_customers(frames["customers"], window).with_columns(
         compliance.standard_cents_expr(params).alias("_pf_standard"))
-    checks = _Checks(customers, prepare_monthly(frames["monthly"], window, "error"), params,
-                     window, treat)
+    checks = RowChecks(customers, prepare_monthly(frames["monthly"], window, "error"), params,
+                     window, treat, tally)
 
-    monthly = prepare_monthly(frames["monthly"], window, treat.duplicates)
+    monthly = prepare_monthly(frames["monthly"], window, treat.duplicates,
+                              carry=(FLAG,) if tally else ())
     for stage in merge_stages(contribution.monthly_features(ctx),
                               compliance.monthly_features(ctx)):
         monthly = monthly.with_columns(*stage)
@@ -471,7 +366,8 @@ def _build(frames: dict[str, nw.LazyFrame], ctx: Context,
     if "energy" in ctx.given:
         energy = prepare_energy(frames["energy"], window)
         out = out.join(contribution.energy_aggregation(energy), on="customer_id", how="left")
-    out = out.with_columns(*[nw.col(n).fill_null(0) for n in zero_fill])
+    out = out.with_columns(*[nw.col(n).fill_null(0) for n in zero_fill],
+                           *checks.customer_columns())
     for stage in contribution.customer_stages(ctx):
         out = out.with_columns(*stage)
 
@@ -572,13 +468,62 @@ def compute_indicators(
     >>> out.loc["C2", "reason__total_kwh"], out.loc["C2", "reason__pf_compliance"]
     ('no_records', 'not_applicable')
     """
-    params = _params(params)
-    treat = input_treatments(options, params)
     backend = _Backend(monthly, collect)
     sources = {"customers": customers, "monthly": monthly, "events": events,
                "cooperation": cooperation, "energy": energy}
+    plan, checks, window, as_of = _plan(backend, sources, window, params, options)
+    return backend.finish(plan, window, as_of, checks)
+
+
+def indicators_with_tally(customers: Any, monthly: pl.LazyFrame, events: Any = None,
+                          cooperation: Any = None, energy: Any = None, *,
+                          window: WindowLike | None = None,
+                          params: IndicatorParams | Mapping[str, object] | None = None,
+                          options: CheckOptions | None = None,
+                          ) -> tuple[pl.DataFrame, Tally]:
+    """:func:`compute_indicators` on polars, collected, for a ``monthly`` plan that the
+    input checks flagged (:data:`custvalue.inputs.tally.FLAG`): the indicators, and the
+    :class:`~custvalue.inputs.tally.Tally` of what the pass saw, for the checks.
+
+    The tables given as polars plans must be typed by the one parser
+    (:func:`custvalue.inputs.io.type_plan`; they are not typed again).
+
+    Nothing is raised for duplicated or negative rows: the checks report them.
+    :func:`custvalue.grade` uses it; the indicators are those of
+    :func:`compute_indicators`.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from custvalue.inputs import samples
+    >>> from custvalue.inputs.io import type_plan
+    >>> t = samples.generate(20, months=12, seed=1)
+    >>> plans = {k: type_plan(pl.from_pandas(v).lazy(), k) for k, v in t.items()}
+    >>> plans["monthly"] = plans["monthly"].with_columns(_check_hit=pl.lit(0))
+    >>> out, tally = indicators_with_tally(**plans, options=CheckOptions(
+    ...     duplicates="sum", negative_energy="allow"))
+    >>> out.height == len(t["customers"]), tally.hits, tally.duplicated
+    (True, 0, True)
+    """
+    sources = {"customers": customers, "monthly": monthly, "events": events,
+               "cooperation": cooperation, "energy": energy}
+    backend = _Backend(monthly, collect=True, typed=True)
+    plan, checks, _, _ = _plan(backend, sources, window, params, options, tally=True)
+    result = nw.to_native(plan).collect(engine="streaming")
+    tally = checks.tally_of(result)
+    return result.drop(checks.columns), tally
+
+
+def _plan(backend: _Backend, sources: dict[str, Any], window: WindowLike | None,
+          params: IndicatorParams | Mapping[str, object] | None,
+          options: CheckOptions | None, tally: bool = False
+          ) -> tuple[nw.LazyFrame, RowChecks, Window, dt.date]:
+    """The indicator plan of :func:`compute_indicators` on ``backend``."""
+    params = _params(params)
+    treat = input_treatments(options, params)
     natives = {k: backend.native(v, k) for k, v in sources.items() if v is not None}
-    if treat.duplicates == "last":
+    # tally: the checks' plan has the input order as ROW_INDEX already
+    if treat.duplicates == "last" and not tally:
         natives["monthly"] = backend.with_row_index(natives["monthly"])
     frames = {k: nw.from_native(v).lazy() for k, v in natives.items()}
     for name, frame in frames.items():
@@ -592,8 +537,8 @@ def compute_indicators(
     ctx = Context(window=window, params=params, as_of_day=epoch_day(as_of),
                   given=frozenset(k for k in ("events", "cooperation", "energy")
                                   if k in frames))
-    plan, checks = _build(frames, ctx, treat)
+    plan, checks = _build(frames, ctx, treat, tally)
     logger.debug("compute_indicators: window %s..%s, as of %s, tables %s, %s output",
                  window.start, window.end, as_of, ", ".join(frames),
                  "lazy" if backend.lazy_output else "eager")
-    return backend.finish(plan, window, as_of, checks)
+    return plan, checks, window, as_of

@@ -238,7 +238,7 @@ def prepare_customers(frame: nw.LazyFrame, window: Window) -> nw.LazyFrame:
     """Register rows with the exposure in months inside the window.
 
     Output columns: ``customer_id``, ``customer_class``, ``contract_kva``, ``voltage_kv``,
-    ``_exposure``.
+    ``_exposure``, and the month indices ``_opened_p`` and ``_closed_p`` (null if empty).
     ``_exposure`` counts the window months from the month of ``opened`` (window start if
     empty) to the month of ``closed`` (window end if empty or absent), both inclusive;
     0 when the account was not open in the window.
@@ -267,11 +267,14 @@ def prepare_customers(frame: nw.LazyFrame, window: Window) -> nw.LazyFrame:
         float_expr("contract_kva", schema),
         float_expr("voltage_kv", schema),  # issue 13: the power-factor rules' voltage
         nw.max_horizontal(last - first + 1, nw.lit(0)).cast(nw.Int64).alias("_exposure"),
+        opened.alias("_opened_p"),
+        closed.alias("_closed_p"),
     )
 
 
 def prepare_monthly(frame: nw.LazyFrame, window: Window,
-                    duplicates: DuplicatesTreatment) -> nw.LazyFrame:
+                    duplicates: DuplicatesTreatment,
+                    carry: tuple[str, ...] = ()) -> nw.LazyFrame:
     """Typed monthly rows inside the window, one per customer-month after the policy.
 
     Output columns: ``customer_id``, ``_p`` (month index); ``active_kwh``,
@@ -285,6 +288,9 @@ def prepare_monthly(frame: nw.LazyFrame, window: Window,
     ``duplicates="error"`` (the engine checks for them), summed under ``"sum"`` (amounts
     summed, an amount stays empty only if it is empty on every row; dates: the latest), and
     reduced to the row with the highest :data:`ROW_INDEX` under ``"last"``.
+
+    ``carry``: integer columns of ``frame`` kept as they are, summed over the input rows
+    folded into a row (like ``_rows``); the input checks carry their flag through.
     """
     schema = require_columns(frame, "monthly")
     polars = frame.implementation.is_polars()
@@ -305,6 +311,7 @@ def prepare_monthly(frame: nw.LazyFrame, window: Window,
     ]
     if duplicates == "last":
         cols.append(nw.col(ROW_INDEX))
+    cols += [nw.col(c) for c in carry]
     rows = frame.select(*cols).filter(
         nw.col("_p") >= ws, nw.col("_p") <= we, ~nw.col("customer_id").is_null())
     neg = nw.when(nw.col("active_kwh") < 0).then(1).otherwise(0)
@@ -313,6 +320,7 @@ def prepare_monthly(frame: nw.LazyFrame, window: Window,
         return rows.with_columns(_neg=neg, _rows=nw.lit(1))
     if duplicates == "last":
         return rows.with_columns(
+            *[nw.col(c).sum().over(*key) for c in carry],
             _neg=neg.sum().over(*key),
             _rows=nw.len().over(*key),
             _last=nw.col(ROW_INDEX).max().over(*key),
@@ -322,7 +330,7 @@ def prepare_monthly(frame: nw.LazyFrame, window: Window,
         *[nw.col(c).sum() for c in _MONTHLY_SUMMED],
         *[nw.col(c).count().alias(f"_n{c}") for c in _MONTHLY_SUMMED],
         nw.col("_due").max(), nw.col("_due_year").max(), nw.col("_paid_day").max(),
-        nw.col("_neg").sum(), nw.len().alias("_rows"),
+        nw.col("_neg").sum(), nw.len().alias("_rows"), *[nw.col(c).sum() for c in carry],
     )
     return summed.with_columns(
         *[nw.when(nw.col(f"_n{c}") > 0).then(nw.col(c)).alias(c) for c in _MONTHLY_SUMMED]

@@ -39,7 +39,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypedDict, Unpack
 
@@ -70,6 +70,7 @@ from custvalue.inputs.engines import read_errors as engine_errors
 from custvalue.inputs.io import TableSource, scan_raw, type_plan
 from custvalue.inputs.mapping import Mapping, as_mapping
 from custvalue.inputs.parse import unreadable_expr, unreadable_parsed_expr
+from custvalue.inputs.tally import FLAG, Proof, Tally
 
 __all__ = [
     "CheckOptions",
@@ -134,6 +135,10 @@ NegativeEnergyTreatment = Literal["error", "allow"]
 UnknownCustomersTreatment = Literal["error", "exclude"]
 #: Treatment of a scheme indicator that no customer can be assessed on.
 NotAssessableTreatment = Literal["error", "warn"]
+#: A pass over the monthly rows run beside the checks (:func:`check_with_pass`): given the
+#: typed plan flagged with :data:`custvalue.inputs.tally.FLAG` and the rows per month
+#: (``period``, ``n``, ``nulls``), it returns what it saw, or None if it did not run.
+MonthlyPass = Callable[[pl.LazyFrame, pl.DataFrame], "Tally | None"]
 
 
 class OptionOverrides(TypedDict, total=False):
@@ -365,13 +370,18 @@ class _Checker:
         ))
 
     def run(self, table: Table, raw: nw.LazyFrame, typed: nw.LazyFrame,
-            rules: list[_Rule]) -> None:
-        """Count every rule in one aggregate query; fetch examples of those that hit."""
+            rules: list[_Rule], counted: nw.LazyFrame | bool | None = True) -> None:
+        """Count every rule in one aggregate query; fetch examples of those that hit.
+
+        ``counted``: the rows to count on (True: all of ``typed``; None: none, a
+        :class:`~custvalue.inputs.tally.Proof` shows that no rule hits).
+        """
         if not rules:
             return
-        counts = _collect(typed.select(
-            *[_count(r.mask, typed).alias(f"r{i}") for i, r in enumerate(rules)]
-        )).row(0)
+        frame = typed if counted is True else counted
+        counts = (0,) * len(rules) if not isinstance(frame, nw.LazyFrame) else _collect(
+            frame.select(*[_count(r.mask, frame).alias(f"r{i}") for i, r in enumerate(rules)])
+        ).row(0)
         for rule, count in zip(rules, counts, strict=True):
             if not count:
                 continue
@@ -550,11 +560,50 @@ class _Checker:
         return rows
 
 
-def _rows_per_month(typed: nw.LazyFrame) -> pl.DataFrame:
+def _rows_per_month(typed: nw.LazyFrame, nulls: bool = False) -> pl.DataFrame:
     """``period`` and ``n``: the rows of each billing month, in order (one small aggregate
-    query; it serves the detached-tail rule and the coverage warning)."""
-    return _collect(typed.group_by("period").agg(nw.len().alias("n"))).drop_nulls(
-        "period").sort("period")
+    query; it serves the detached-tail rule, the coverage warning and, with ``nulls``, the
+    rows without ``customer_id``, the :class:`~custvalue.inputs.tally.Proof`)."""
+    counts = [nw.len().alias("n")] + ([nw.col("_no_id").sum().alias("nulls")] if nulls else [])
+    native = typed.to_native()
+    if isinstance(native, pl.LazyFrame) and "_raw_period" in typed.collect_schema():
+        # polars: grouped by the cells as read, then the few distinct cells parsed (the
+        # parse is a function of the cell): a third of the time of parsing every row
+        cells = _collect(typed.group_by("_raw_period").agg(*counts))
+        parsed = type_plan(cells.lazy().rename({"_raw_period": "period"}), "monthly")
+        per_month = parsed.group_by("period").agg(pl.exclude("period").sum()).collect()
+    else:
+        per_month = _collect(typed.group_by("period").agg(*counts))
+    return per_month.drop_nulls("period").sort("period")
+
+
+def _certain_errors(per_month: pl.DataFrame, detached: dt.date | None,
+                    options: CheckOptions) -> bool:
+    """Billing months that the period rules report as errors, known from the rows per
+    month (out of range, detached, after the as-of date)."""
+    if per_month.height == 0:
+        return False
+    first, last = per_month["period"][0], per_month["period"][-1]
+    low, high = PERIOD_RANGE
+    future = options.as_of is not None and last > options.as_of.replace(day=1)
+    return detached is not None or first < low or last > high or future
+
+
+def _indicator_pass(checker: _Checker, monthly_pass: MonthlyPass | None,
+                    typed: nw.LazyFrame, rules: list[_Rule], per_month: pl.DataFrame,
+                    detached: dt.date | None, height: int) -> Proof | None:
+    """Run ``monthly_pass`` over the typed rows flagged where a rule hits and return what
+    it proves; None (the checks count on their own) when it is not given, or when errors
+    are certain already (a failed register, impossible months): the pass would be
+    wasted, or fail on them."""
+    if monthly_pass is None or not isinstance(typed.to_native(), pl.LazyFrame) or any(
+            f.severity == "error" for f in checker.findings) or _certain_errors(
+            per_month, detached, checker.options):
+        return None
+    hit = nw.any_horizontal(*[r.mask.fill_null(False) for r in rules], ignore_nulls=True)
+    tally = monthly_pass(typed.with_columns(hit.cast(nw.Int64).alias(FLAG)).to_native(),
+                         per_month)
+    return Proof(tally, per_month, height) if tally is not None else None
 
 
 def _detached_month(per_month: pl.DataFrame) -> dt.date | None:
@@ -619,9 +668,10 @@ def _coverage(checker: _Checker, table: Table, per_month: pl.DataFrame,
 
 
 def _run_joined(checker: _Checker, table: Table, raw: nw.LazyFrame, typed: nw.LazyFrame,
-                register: nw.LazyFrame) -> nw.LazyFrame:
+                register: nw.LazyFrame, proof: Proof | None) -> nw.LazyFrame:
     """The monthly rules that read the register (months outside the account, unknown
-    customers), counted in their own query over the key columns joined with it.
+    customers), counted in their own query over the key columns joined with it (on the
+    rows a ``proof`` leaves).
 
     Counted beside the other rules, the join held every column of a streamed batch: the
     checks peaked at 1.55 GB at 1M customers on polars, against 0.73 GB for either half.
@@ -631,7 +681,8 @@ def _run_joined(checker: _Checker, table: Table, raw: nw.LazyFrame, typed: nw.La
     rules = [r for r in checker.monthly_rules(joined.collect_schema())
              if r.code == "period_outside_account"]
     rules += checker.unknown_customers(True)
-    checker.run(table, raw, joined, rules)
+    counted = True if proof is None else proof.joined_rows(joined)
+    checker.run(table, raw, joined, rules, counted)
     return joined
 
 
@@ -691,10 +742,14 @@ def _type_checked(raw: nw.LazyFrame, name: str, kinds: list[tuple[str, str]],
     if not isinstance(native, pl.LazyFrame):
         assert prepared is not None
         return nw.from_native(prepared.typed).lazy()
+    given = native.collect_schema()
+    # empty ids from the raw cells (the parsed ids are stripped text: a pass per row)
+    no_id = [pl.col("customer_id").is_null().alias("_no_id")] if "customer_id" in given else []
     typed = type_plan(native.with_columns(
-        [pl.col(c).alias(f"_raw_{c}") for c, _ in kinds]), name)
+        [pl.col(c).alias(f"_raw_{c}") for c, _ in kinds] + no_id), name)
     return nw.from_native(typed.with_columns(
-        [unreadable_parsed_expr(c, f"_raw_{c}").alias(f"_bad_{c}") for c, _ in kinds]))
+        [unreadable_parsed_expr(c, f"_raw_{c}", given[c]).alias(f"_bad_{c}")
+         for c, _ in kinds]))
 
 
 def _with_register(typed: nw.LazyFrame, register: nw.LazyFrame | None,
@@ -703,22 +758,22 @@ def _with_register(typed: nw.LazyFrame, register: nw.LazyFrame | None,
     true for an empty id, which is a missing value) and, on ``monthly``, the register's
     ``_opened`` and ``_closed``.
 
-    polars: ``monthly`` by one left join that keeps the row order (it serves the unknown
-    customers and the months outside the account), the other (small) tables by a lookup
-    of the ids.  DuckDB and Spark: left joins on the engine.
+    polars: a left join that keeps the row order (on ``monthly`` it serves the unknown
+    customers and the months outside the account; a third of the time of a lookup of
+    the ids with ``is_in``).  DuckDB and Spark: left joins on the engine.
     """
     if register is None or name == "customers":
         return typed
     native, right = typed.to_native(), register.to_native()
     if isinstance(native, pl.LazyFrame):
+        keys = right if name == "monthly" else right.select("customer_id")
+        looked_up = native.join(keys.with_columns(_known=pl.lit(True)), on="customer_id",
+                                how="left", maintain_order="left")
         if name == "monthly":
-            return nw.from_native(native.join(right.with_columns(_known=pl.lit(True)),
-                                              on="customer_id", how="left",
-                                              maintain_order="left"))
-        known = right.select("customer_id").collect()["customer_id"]
-        given = pl.col("customer_id")
-        return nw.from_native(native.with_columns(
-            _known=pl.when(given.is_in(known.implode()) | given.is_null()).then(True)))
+            return nw.from_native(looked_up)
+        return nw.from_native(looked_up.with_columns(
+            _known=pl.when(pl.col("customer_id").is_null()).then(True)
+            .otherwise(pl.col("_known"))))
     columns = ["customer_id", "_opened", "_closed"] if name == "monthly" else ["customer_id"]
     joined = typed.join(register.select(*columns).with_columns(_known=nw.lit(True)),
                         on="customer_id", how="left")
@@ -728,17 +783,18 @@ def _with_register(typed: nw.LazyFrame, register: nw.LazyFrame | None,
         nw.lit(True)).otherwise(nw.col("_known")))
 
 
-def _register_of(typed: nw.LazyFrame, schema: Any) -> nw.LazyFrame:
+def _register_of(typed: nw.LazyFrame, schema: Any, unique: bool = False) -> nw.LazyFrame:
     """``customer_id``, ``_opened`` and ``_closed`` of each register customer (the first
-    row of a repeated one): small, one row per customer (polars: in memory; DuckDB and
-    Spark: a query on the held table)."""
+    row of a repeated one; ``unique``: the ids are known not to repeat): small, one row
+    per customer (polars: in memory; DuckDB and Spark: a query on the held table)."""
     cols = [nw.col("customer_id"), nw.col("opened").alias("_opened"),
             (nw.col("closed") if "closed" in schema
              else nw.lit(None, dtype=nw.Date)).alias("_closed")]
     native = typed.to_native()
     if isinstance(native, pl.LazyFrame):
-        eager = _collect(typed.select(cols)).unique(
-            "customer_id", keep="first", maintain_order=True)
+        eager = _collect(typed.select(cols))
+        if not unique:
+            eager = eager.unique("customer_id", keep="first", maintain_order=True)
         return nw.from_native(eager.lazy())
     first = typed.with_columns(_first=nw.col("_row").min().over("customer_id"))
     register = first.filter((nw.col("_row") == nw.col("_first"))
@@ -775,15 +831,19 @@ def _duplicated_rows(typed: nw.LazyFrame | pl.LazyFrame,
 
 
 def _check_one(checker: _Checker, table: Table, raw: nw.LazyFrame,
-               register: nw.LazyFrame | None, prepared: Prepared | None = None
+               register: nw.LazyFrame | None, prepared: Prepared | None = None,
+               monthly_pass: MonthlyPass | None = None, height: int = 0
                ) -> nw.LazyFrame | None:
     """The checks of one table (aggregate queries on its lazy plan); returns the register
-    (after ``customers``)."""
+    (after ``customers``).  ``monthly``: with ``monthly_pass`` (and a ``register``), its
+    rules are counted on the rows that the pass does not prove clean."""
     name, opts = table.name, checker.options
     kinds = checker.type_columns(table, raw)
     typed = _type_checked(raw, name, kinds, prepared)
     schema = typed.collect_schema()
     keyed = typed  # monthly: its key columns joined with the register (``_known``)
+    proof: Proof | None = None  # monthly: what the pass proves
+    counted: nw.LazyFrame | bool | None = True
     rules = checker.type_rules(kinds)
     if name == "customers":
         rules += checker.required_values(["customer_id", "customer_class", "contract_kva"],
@@ -801,10 +861,16 @@ def _check_one(checker: _Checker, table: Table, raw: nw.LazyFrame,
     elif name == "monthly":
         rules += checker.required_values(["customer_id", "period", "active_kwh",
                                           "billed_amount", "due_date"], schema)
-        per_month = _rows_per_month(typed)
-        rules += checker.monthly_rules(schema, _detached_month(per_month))
+        pass_ok = monthly_pass is not None and register is not None and "_no_id" in schema
+        per_month = _rows_per_month(typed, nulls=pass_ok)
+        detached = _detached_month(per_month)
+        rules += checker.monthly_rules(schema, detached)
+        if pass_ok:
+            proof = _indicator_pass(checker, monthly_pass, typed, rules, per_month,
+                                    detached, height)
+            counted = True if proof is None else proof.rule_rows(typed)
         if register is not None:  # the two rules that read it count in their own query
-            keyed = _run_joined(checker, table, raw, typed, register)
+            keyed = _run_joined(checker, table, raw, typed, register, proof)
     elif name in ("events", "cooperation"):
         rules += checker.required_values(["customer_id", "date", "kind"], schema)
         rules.append(checker.categories(
@@ -833,17 +899,18 @@ def _check_one(checker: _Checker, table: Table, raw: nw.LazyFrame,
         typed = _with_register(typed, register, name)
     if name not in ("customers", "monthly"):  # monthly: in _run_joined
         rules += checker.unknown_customers(register is not None)
-    checker.run(table, raw, typed, rules)
+    checker.run(table, raw, typed, rules, counted)
     if name == "customers":
-        checker.duplicates(table, typed, ["customer_id"], "error",
-                           "the same customer appears more than once",
-                           fix="keep one register row per customer")
-        register = _register_of(typed, schema)
+        repeated = checker.duplicates(table, typed, ["customer_id"], "error",
+                                      "the same customer appears more than once",
+                                      fix="keep one register row per customer")
+        register = _register_of(typed, schema, unique=repeated is None)
     elif name == "monthly":
         policy = {"error": "", "sum": "summed into one row per customer and month",
                   "last": "the last row in input order is kept"}[opts.duplicates]
-        dup = checker.duplicates(
-            table, typed, ["customer_id", "period"],
+        searched = typed if proof is None else proof.duplicate_rows(typed)
+        dup = None if searched is None else checker.duplicates(
+            table, searched, ["customer_id", "period"],
             "error" if opts.duplicates == "error" else "warning",
             "more than one row for the same customer and month", treatment=policy,
             extra=["active_kwh", "billed_amount"],
@@ -936,8 +1003,6 @@ def check_tables(
         table, the column, up to five example rows and the fix.
     """
     opts = CheckOptions.resolve(options, **overrides)
-    mapping = as_mapping(mapping)
-    checker = _Checker(opts)
     given: dict[str, TableSource] = {
         name: src
         for name, src in {
@@ -946,6 +1011,29 @@ def check_tables(
         }.items()
         if src is not None
     }
+    report = check_with_pass(given, opts, mapping=mapping, encoding=encoding, sheet=sheet)
+    if strict:
+        report.raise_for_errors()
+    return report
+
+
+def check_with_pass(given: dict[str, TableSource], options: CheckOptions, *,
+                    monthly_pass: MonthlyPass | None = None,
+                    mapping: Mapping | dict[str, Any] | str | Path | None = None,
+                    encoding: str | None = None, sheet: str | int | None = None
+                    ) -> CheckReport:
+    """:func:`check_tables` of the ``given`` tables, with a pass over the monthly rows
+    run beside them (:func:`custvalue.grade` runs the indicator stage as it).
+
+    ``monthly_pass`` (polars only) is called once, when the rules of ``monthly`` are known
+    and no error is certain yet, with the typed plan flagged where a rule hits
+    (:data:`custvalue.inputs.tally.FLAG`); the rules are then counted only on the rows its
+    :class:`~custvalue.inputs.tally.Tally` does not prove clean.  The report is the one
+    :func:`check_tables` gives.
+    """
+    opts = options
+    mapping = as_mapping(mapping)
+    checker = _Checker(opts)
     row_counts: dict[str, int] = {}
     register: nw.LazyFrame | None = None
     engine = _engine(given)
@@ -989,7 +1077,8 @@ def check_tables(
             continue
         first = len(checker.findings)
         try:
-            register = _check_one(checker, table, raw, register, prepared)
+            register = _check_one(checker, table, raw, register, prepared,
+                                  monthly_pass, height)
         except read_errors as exc:  # damaged past its first rows
             del checker.findings[first:]
             checker.add(table, None, "unreadable", "error", f"cannot read the table: {exc}",
@@ -1007,8 +1096,7 @@ def check_tables(
     )
     report = CheckReport(findings=checker.findings, row_counts=row_counts, options=opts,
                          excluded=excluded)
-    if strict:
-        report.raise_for_errors()
-    logger.debug("check_tables: %d findings (%d errors) over %s", len(report.findings),
-                 sum(f.severity == "error" for f in report.findings), ", ".join(row_counts))
+    logger.debug("check_tables: %d findings (%d errors) over %s%s", len(report.findings),
+                 sum(f.severity == "error" for f in report.findings), ", ".join(row_counts),
+                 " (beside a pass over the monthly rows)" if monthly_pass else "")
     return report

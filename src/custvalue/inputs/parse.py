@@ -189,9 +189,13 @@ def _unreadable_pair(parsed: pl.Series, src: pl.Series) -> pl.Series:
     return bad
 
 
-def unreadable_parsed_expr(parsed: str, raw: str) -> pl.Expr:
+def unreadable_parsed_expr(parsed: str, raw: str, dtype: Any = None) -> pl.Expr:
     """:func:`unreadable_expr` from a column already parsed (``parsed``) and its raw cells
     (``raw``): the same flags without parsing the column a second time.
+
+    ``dtype``, the raw column's type when known: a column that arrives typed (numbers,
+    dates) is flagged by a native expression, text on the batches (a blank cell is empty,
+    not unreadable, and only the cells that did not parse are stripped to tell).
 
     Examples
     --------
@@ -200,7 +204,19 @@ def unreadable_parsed_expr(parsed: str, raw: str) -> pl.Expr:
     >>> lf = lf.with_columns(pl.col("x").alias("raw"), parse_expr("x", "float"))
     >>> lf.select(unreadable_parsed_expr("x", "raw")).collect()["x"].to_list()
     [False, False, True, True, False]
+    >>> lf = pl.LazyFrame({"x": [1.0, float("inf"), float("nan"), None, 2.5]})
+    >>> lf = lf.with_columns(pl.col("x").alias("raw"), parse_expr("x", "int", pl.Float64))
+    >>> lf.select(unreadable_parsed_expr("x", "raw", pl.Float64)).collect()["x"].to_list()
+    [False, True, False, False, True]
     """
+    if dtype is not None and not isinstance(dtype, pl.Categorical | pl.Enum) and (
+            dtype.is_numeric() or dtype in (pl.Boolean, pl.Null, pl.Date)
+            or isinstance(dtype, pl.Datetime)):
+        # given_series of a typed cell: not null, and not NaN for a float
+        given = pl.col(raw).is_not_null()
+        if dtype.is_float():
+            given = given & pl.col(raw).is_not_nan()
+        return (pl.col(parsed).is_null() & given).alias(parsed)
     return pl.struct(pl.col(parsed).alias("p"), pl.col(raw).alias("r")).map_batches(
         lambda s: _unreadable_pair(s.struct.field("p"), s.struct.field("r")),
         return_dtype=pl.Boolean, is_elementwise=True).alias(parsed)
