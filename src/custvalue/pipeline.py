@@ -257,7 +257,8 @@ def _read_check_indicators(
 
     Returns the findings, the row counts, the register, the window and the indicators.
     """
-    from custvalue.indicators import compute_indicators, resolve_window
+    from custvalue.indicators import resolve_window
+    from custvalue.indicators.engine import indicators_of_typed
 
     findings: list[dict[str, Any]] = []
     row_counts: dict[str, int] = {}
@@ -296,12 +297,12 @@ def _read_check_indicators(
         with _timed(timings, "indicators", progress):
             # resolved here (one small query) so that the manifest has it whatever the engine
             window_used = resolve_window(typed["monthly"], window, params)
-            # the typed plans go in and are collected inside compute_indicators: one query
+            # the typed plans go in and are collected inside the stage: one query
             # by the streaming engine with the indicator checks folded in (a returned plan
             # would be checked by a second pass over the monthly rows; the in-memory engine
             # needs ~8x the RAM); on DuckDB and Spark a query of the engine
-            indicators = compute_indicators(**typed, window=window_used, params=params,
-                                            options=options, collect=True)
+            indicators = indicators_of_typed(**typed, window=window_used, params=params,
+                                             options=options)
             indicators = _to_indexed_pandas(indicators)  # the one collect: a row a customer
         return findings, row_counts, register, window_used, indicators
     finally:

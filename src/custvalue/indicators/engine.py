@@ -81,7 +81,8 @@ from custvalue.inputs.checks import CheckOptions
 from custvalue.inputs.io import is_path, scan_typed
 from custvalue.inputs.tally import FLAG, Tally
 
-__all__ = ["compute_indicators", "indicators_with_tally", "resolve_window", "window_ending"]
+__all__ = ["compute_indicators", "indicators_of_typed", "indicators_with_tally",
+           "resolve_window", "window_ending"]
 
 logger = logging.getLogger(__name__)
 
@@ -469,6 +470,35 @@ def compute_indicators(
     ('no_records', 'not_applicable')
     """
     backend = _Backend(monthly, collect)
+    sources = {"customers": customers, "monthly": monthly, "events": events,
+               "cooperation": cooperation, "energy": energy}
+    plan, checks, window, as_of = _plan(backend, sources, window, params, options)
+    return backend.finish(plan, window, as_of, checks)
+
+
+def indicators_of_typed(customers: Any, monthly: Any, events: Any = None,
+                        cooperation: Any = None, energy: Any = None, *,
+                        window: WindowLike | None = None,
+                        params: IndicatorParams | Mapping[str, object] | None = None,
+                        options: CheckOptions | None = None) -> Any:
+    """:func:`compute_indicators` with ``collect=True`` for tables that the one parser has
+    typed already (polars plans of :func:`custvalue.inputs.io.type_plan`, or frames held
+    typed on DuckDB or Spark): they are not typed again (every id would be stripped a
+    second time).  :func:`custvalue.grade` uses it when it runs without the checks.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from custvalue.inputs import samples
+    >>> from custvalue.inputs.io import type_plan
+    >>> t = samples.generate(20, months=12, seed=1)
+    >>> plans = {k: type_plan(pl.from_pandas(v).lazy(), k) for k, v in t.items()}
+    >>> out = indicators_of_typed(**plans, options=CheckOptions(
+    ...     duplicates="sum", negative_energy="allow"))
+    >>> out.height == len(t["customers"])
+    True
+    """
+    backend = _Backend(monthly, collect=True, typed=True)
     sources = {"customers": customers, "monthly": monthly, "events": events,
                "cooperation": cooperation, "energy": energy}
     plan, checks, window, as_of = _plan(backend, sources, window, params, options)
