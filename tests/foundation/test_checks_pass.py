@@ -35,7 +35,7 @@ def _both(tables: dict, **options: object) -> tuple[checks_module.CheckReport,
     if params.as_of is not None and opts.as_of is None:
         opts = opts.model_copy(update={"as_of": params.as_of})
     raw = _read_once(tables, None, None, None)
-    beside = _IndicatorPass(_typed_tables(raw, {}), window, params, opts, None)
+    beside = _IndicatorPass(_typed_tables(raw, {}), window, params, opts, None, {})
     return check_with_pass(raw, opts, monthly_pass=beside), check_with_pass(raw, opts), beside
 
 
@@ -61,9 +61,10 @@ def _spy_counted(monkeypatch: pytest.MonkeyPatch) -> list:
     seen: list = []
     run = checks_module._Checker.run
 
-    def spy(self, table, raw, typed, rules, counted=True):  # type: ignore[no-untyped-def]
+    def spy(self, table, raw, typed, rules, counted):  # type: ignore[no-untyped-def]
         if table.name == "monthly":
-            seen.append(counted if counted in (True, None) else "some rows")
+            seen.append(None if counted is None else True if counted is typed
+                        else "some rows")
         return run(self, table, raw, typed, rules, counted)
 
     monkeypatch.setattr(checks_module._Checker, "run", spy)

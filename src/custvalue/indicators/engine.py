@@ -469,11 +469,9 @@ def compute_indicators(
     >>> out.loc["C2", "reason__total_kwh"], out.loc["C2", "reason__pf_compliance"]
     ('no_records', 'not_applicable')
     """
-    backend = _Backend(monthly, collect)
     sources = {"customers": customers, "monthly": monthly, "events": events,
                "cooperation": cooperation, "energy": energy}
-    plan, checks, window, as_of = _plan(backend, sources, window, params, options)
-    return backend.finish(plan, window, as_of, checks)
+    return _compute(_Backend(monthly, collect), sources, window, params, options)
 
 
 def indicators_of_typed(customers: Any, monthly: Any, events: Any = None,
@@ -498,11 +496,10 @@ def indicators_of_typed(customers: Any, monthly: Any, events: Any = None,
     >>> out.height == len(t["customers"])
     True
     """
-    backend = _Backend(monthly, collect=True, typed=True)
     sources = {"customers": customers, "monthly": monthly, "events": events,
                "cooperation": cooperation, "energy": energy}
-    plan, checks, window, as_of = _plan(backend, sources, window, params, options)
-    return backend.finish(plan, window, as_of, checks)
+    return _compute(_Backend(monthly, collect=True, typed=True), sources, window, params,
+                    options)
 
 
 def indicators_with_tally(customers: Any, monthly: pl.LazyFrame, events: Any = None,
@@ -542,6 +539,14 @@ def indicators_with_tally(customers: Any, monthly: pl.LazyFrame, events: Any = N
     result = nw.to_native(plan).collect(engine="streaming")
     tally = checks.tally_of(result)
     return result.drop(checks.columns), tally
+
+
+def _compute(backend: _Backend, sources: dict[str, Any], window: WindowLike | None,
+             params: IndicatorParams | Mapping[str, object] | None,
+             options: CheckOptions | None) -> Any:
+    """The indicators of ``sources`` on ``backend``, in the kind of frame it returns."""
+    plan, checks, window, as_of = _plan(backend, sources, window, params, options)
+    return backend.finish(plan, window, as_of, checks)
 
 
 def _plan(backend: _Backend, sources: dict[str, Any], window: WindowLike | None,

@@ -370,18 +370,16 @@ class _Checker:
         ))
 
     def run(self, table: Table, raw: nw.LazyFrame, typed: nw.LazyFrame,
-            rules: list[_Rule], counted: nw.LazyFrame | bool | None = True) -> None:
+            rules: list[_Rule], counted: nw.LazyFrame | None) -> None:
         """Count every rule in one aggregate query; fetch examples of those that hit.
 
-        ``counted``: the rows to count on (True: all of ``typed``; None: none, a
-        :class:`~custvalue.inputs.tally.Proof` shows that no rule hits).
+        ``counted``: the rows to count on (``typed``, or the part of it that a
+        :class:`~custvalue.inputs.tally.Proof` leaves; None: it shows that no rule hits).
         """
         if not rules:
             return
-        frame = typed if counted is True else counted
-        counts = (0,) * len(rules) if not isinstance(frame, nw.LazyFrame) else _collect(
-            frame.select(*[_count(r.mask, frame).alias(f"r{i}") for i, r in enumerate(rules)])
-        ).row(0)
+        counts = (0,) * len(rules) if counted is None else _collect(counted.select(
+            *[_count(r.mask, counted).alias(f"r{i}") for i, r in enumerate(rules)])).row(0)
         for rule, count in zip(rules, counts, strict=True):
             if not count:
                 continue
@@ -577,28 +575,31 @@ def _rows_per_month(typed: nw.LazyFrame, nulls: bool = False) -> pl.DataFrame:
     return per_month.drop_nulls("period").sort("period")
 
 
-def _certain_errors(per_month: pl.DataFrame, detached: dt.date | None,
-                    options: CheckOptions) -> bool:
-    """Billing months that the period rules report as errors, known from the rows per
-    month (out of range, detached, after the as-of date)."""
-    if per_month.height == 0:
+#: The rules that read only ``period``: the rows per month show their errors before the pass.
+_PERIOD_ERRORS = ("period_in_future", "out_of_range", "period_detached")
+
+
+def _certain_errors(per_month: pl.DataFrame, rules: list[_Rule]) -> bool:
+    """Billing months that the period rules report as errors (out of range, detached,
+    after the as-of date): their masks evaluated on the months of ``per_month``."""
+    masks = [r.mask for r in rules
+             if r.column == "period" and r.code in _PERIOD_ERRORS and r.severity == "error"]
+    if not masks or per_month.height == 0:
         return False
-    first, last = per_month["period"][0], per_month["period"][-1]
-    low, high = PERIOD_RANGE
-    future = options.as_of is not None and last > options.as_of.replace(day=1)
-    return detached is not None or first < low or last > high or future
+    hit = nw.any_horizontal(*[m.fill_null(False) for m in masks], ignore_nulls=True)
+    return bool(nw.from_native(per_month).select(hit.any()).item())
 
 
 def _indicator_pass(checker: _Checker, monthly_pass: MonthlyPass | None,
                     typed: nw.LazyFrame, rules: list[_Rule], per_month: pl.DataFrame,
-                    detached: dt.date | None, height: int) -> Proof | None:
+                    height: int) -> Proof | None:
     """Run ``monthly_pass`` over the typed rows flagged where a rule hits and return what
     it proves; None (the checks count on their own) when it is not given, or when errors
     are certain already (a failed register, impossible months): the pass would be
     wasted, or fail on them."""
     if monthly_pass is None or not isinstance(typed.to_native(), pl.LazyFrame) or any(
             f.severity == "error" for f in checker.findings) or _certain_errors(
-            per_month, detached, checker.options):
+            per_month, rules):
         return None
     hit = nw.any_horizontal(*[r.mask.fill_null(False) for r in rules], ignore_nulls=True)
     tally = monthly_pass(typed.with_columns(hit.cast(nw.Int64).alias(FLAG)).to_native(),
@@ -681,8 +682,8 @@ def _run_joined(checker: _Checker, table: Table, raw: nw.LazyFrame, typed: nw.La
     rules = [r for r in checker.monthly_rules(joined.collect_schema())
              if r.code == "period_outside_account"]
     rules += checker.unknown_customers(True)
-    counted = True if proof is None else proof.joined_rows(joined)
-    checker.run(table, raw, joined, rules, counted)
+    checker.run(table, raw, joined, rules,
+                joined if proof is None else proof.joined_rows(joined))
     return joined
 
 
@@ -764,19 +765,14 @@ def _with_register(typed: nw.LazyFrame, register: nw.LazyFrame | None,
     """
     if register is None or name == "customers":
         return typed
-    native, right = typed.to_native(), register.to_native()
-    if isinstance(native, pl.LazyFrame):
-        keys = right if name == "monthly" else right.select("customer_id")
-        looked_up = native.join(keys.with_columns(_known=pl.lit(True)), on="customer_id",
-                                how="left", maintain_order="left")
-        if name == "monthly":
-            return nw.from_native(looked_up)
-        return nw.from_native(looked_up.with_columns(
-            _known=pl.when(pl.col("customer_id").is_null()).then(True)
-            .otherwise(pl.col("_known"))))
     columns = ["customer_id", "_opened", "_closed"] if name == "monthly" else ["customer_id"]
-    joined = typed.join(register.select(*columns).with_columns(_known=nw.lit(True)),
-                        on="customer_id", how="left")
+    keys = register.select(*columns).with_columns(_known=nw.lit(True))
+    native = typed.to_native()
+    if isinstance(native, pl.LazyFrame):  # the examples are the first rows in input order
+        joined = nw.from_native(native.join(keys.to_native(), on="customer_id", how="left",
+                                            maintain_order="left"))
+    else:
+        joined = typed.join(keys, on="customer_id", how="left")
     if name == "monthly":
         return joined
     return joined.with_columns(_known=nw.when(nw.col("customer_id").is_null()).then(
@@ -843,7 +839,6 @@ def _check_one(checker: _Checker, table: Table, raw: nw.LazyFrame,
     schema = typed.collect_schema()
     keyed = typed  # monthly: its key columns joined with the register (``_known``)
     proof: Proof | None = None  # monthly: what the pass proves
-    counted: nw.LazyFrame | bool | None = True
     rules = checker.type_rules(kinds)
     if name == "customers":
         rules += checker.required_values(["customer_id", "customer_class", "contract_kva"],
@@ -866,9 +861,7 @@ def _check_one(checker: _Checker, table: Table, raw: nw.LazyFrame,
         detached = _detached_month(per_month)
         rules += checker.monthly_rules(schema, detached)
         if pass_ok:
-            proof = _indicator_pass(checker, monthly_pass, typed, rules, per_month,
-                                    detached, height)
-            counted = True if proof is None else proof.rule_rows(typed)
+            proof = _indicator_pass(checker, monthly_pass, typed, rules, per_month, height)
         if register is not None:  # the two rules that read it count in their own query
             keyed = _run_joined(checker, table, raw, typed, register, proof)
     elif name in ("events", "cooperation"):
@@ -899,7 +892,7 @@ def _check_one(checker: _Checker, table: Table, raw: nw.LazyFrame,
         typed = _with_register(typed, register, name)
     if name not in ("customers", "monthly"):  # monthly: in _run_joined
         rules += checker.unknown_customers(register is not None)
-    checker.run(table, raw, typed, rules, counted)
+    checker.run(table, raw, typed, rules, typed if proof is None else proof.rule_rows(typed))
     if name == "customers":
         repeated = checker.duplicates(table, typed, ["customer_id"], "error",
                                       "the same customer appears more than once",

@@ -18,7 +18,7 @@ Examples
 >>> tally = Tally(start=dt.date(2024, 2, 1), end=dt.date(2024, 2, 1), rows=2, hits=0,
 ...               duplicated=False, beyond=0)
 >>> proof = Proof(tally, per_month, height=6)
->>> proof.outside, proof.unknown, proof.clean_inside
+>>> proof.outside, proof.unknown, proof.sound
 (4, 0, True)
 """
 
@@ -71,7 +71,8 @@ class Proof:
     of each month; ``height``: the rows of the table.  ``outside``: rows the pass did
     not read (other months, no id, no readable month); ``unknown``: rows it read of
     customers not in the register.  Each method returns the frame to count on, or None
-    when the pass proves that no row hits.
+    when the pass proves that no row hits.  Nothing is proven unless the tally covers
+    every row the pass read (``sound``): the rows of unknown customers are in no tally.
     """
 
     def __init__(self, tally: Tally, per_month: pl.DataFrame, height: int) -> None:
@@ -80,8 +81,8 @@ class Proof:
         read = int((inside["n"] - inside["nulls"]).sum())
         self.outside = height - read
         self.unknown = read - tally.rows
-        # a negative count would mean the tally is not of these rows: prove nothing
-        self.clean_inside = tally.hits == 0 and self.unknown == 0 and self.outside >= 0
+        # (a negative count would mean the tally is not of these rows)
+        self.sound = self.unknown == 0 and self.outside >= 0
 
     def _outside_rows(self) -> nw.Expr:
         read = ((nw.col("period") >= nw.lit(self.tally.start))
@@ -90,22 +91,20 @@ class Proof:
         return ~read.fill_null(False)
 
     def _rest(self, frame: nw.LazyFrame, proven: bool) -> nw.LazyFrame | None:
-        if not proven:
+        if not (self.sound and proven):
             return frame
         return frame.filter(self._outside_rows()) if self.outside else None
 
     def rule_rows(self, typed: nw.LazyFrame) -> nw.LazyFrame | None:
         """The rows to count the flagged rules on."""
-        return self._rest(typed, self.clean_inside)
+        return self._rest(typed, self.tally.hits == 0)
 
     def duplicate_rows(self, typed: nw.LazyFrame) -> nw.LazyFrame | None:
         """The rows to look for repeated ``(customer_id, period)`` in (a repeat is of one
         month, so repeats among the rows the pass read are all in its tally)."""
-        return self._rest(typed, not self.tally.duplicated and self.unknown == 0
-                          and self.outside >= 0)
+        return self._rest(typed, not self.tally.duplicated)
 
     def joined_rows(self, joined: nw.LazyFrame) -> nw.LazyFrame | None:
         """The rows (joined with the register) to count unknown customers and months
         outside the account on."""
-        return self._rest(joined, self.tally.beyond == 0 and self.unknown == 0
-                          and self.outside >= 0)
+        return self._rest(joined, self.tally.beyond == 0)
